@@ -1,0 +1,3 @@
+from essay_crawler.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Bytes → text for essay pages: declared charsets, BOMs, and undeclared GBK."""
+from __future__ import annotations
+
+import codecs
+import re
+
+from bs4.dammit import EncodingDetector
+
+from .errors import PageError
+
+# Declared names mapped to the superset codec that decodes everything the site really sends.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+              "cp936": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs", "ascii": "utf-8",
+              "us-ascii": "utf-8", "iso-8859-1": "utf-8", "latin-1": "utf-8", "windows-1252": "utf-8"}
+# Tried after the declared encodings: undeclared Chinese pages are UTF-8, GBK or Big5.
+_FALLBACKS = ("utf-8", "gb18030", "big5hkscs")
+# The commonest characters of Simplified and Traditional text: GBK bytes read as Big5 (or the
+# reverse) decode without error but into rare characters, so these tell the two apart.
+_COMMON_HAN = re.compile("[的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子"
+                         "那得于着下自之年过发后作里個這來為國時會對發後裡說們學與還]")
+
+
+def _codec_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("'\"").lower()
+    name = _SUPERSETS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def candidate_encodings(data: bytes, *declared: str | None) -> list[str]:
+    """Encodings to try, most trusted first: overrides/headers, the page's own declaration, fallbacks."""
+    names = [*declared, EncodingDetector.find_declared_encoding(data[:4096], is_html=True), *_FALLBACKS]
+    seen: list[str] = []
+    for codec in map(_codec_name, names):
+        if codec and codec not in seen:
+            seen.append(codec)
+    return seen
+
+
+def decode_page(data: bytes, *declared: str | None) -> tuple[str, str]:
+    """Decode page bytes; ``declared`` are encodings from a profile override or HTTP header.
+
+    A BOM wins. Otherwise each candidate is tried strictly, so a mislabelled page falls through to
+    the encoding that really decodes it. Returns ``(text, encoding)``; raises ``PageError`` when no
+    candidate decodes the bytes.
+    """
+    stripped, bom_encoding = EncodingDetector.strip_byte_order_mark(data)
+    if bom_encoding:
+        try:
+            return stripped.decode(bom_encoding), _codec_name(bom_encoding) or bom_encoding
+        except UnicodeDecodeError as exc:
+            raise PageError("bad_encoding", f"{bom_encoding} byte-order mark but {exc.reason}") from exc
+    candidates = candidate_encodings(data, *declared)
+    trusted = candidates[: len(candidates) - len(_FALLBACKS)]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding in trusted or encoding == "utf-8":
+            return text, encoding
+        return _likelier_chinese(data, text, encoding)
+    raise PageError("bad_encoding", "bytes are not UTF-8, GB18030 or Big5")
+
+
+def _common_han_count(text: str) -> int:
+    return len(_COMMON_HAN.findall(text))
+
+
+def _likelier_chinese(data: bytes, text: str, encoding: str) -> tuple[str, str]:
+    """For an undeclared non-UTF-8 page, choose between GB18030 and Big5 by common characters."""
+    other = "big5hkscs" if encoding == "gb18030" else "gb18030"
+    try:
+        other_text = data.decode(other)
+    except UnicodeDecodeError:
+        return text, encoding
+    if _common_han_count(other_text) > _common_han_count(text):
+        return other_text, other
+    return text, encoding
