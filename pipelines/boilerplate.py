@@ -11,30 +11,64 @@ from .document import Block
 
 
 @dataclass(frozen=True)
+class PatternSet:
+    """Patterns combined into two regexes: those anchored with ``^`` (tried at the start only) and
+    the rest (searched), which keeps one check per paragraph cheap."""
+
+    sources: tuple[str, ...]
+    anchored: re.Pattern | None
+    floating: re.Pattern | None
+
+    @classmethod
+    def compile(cls, sources) -> PatternSet:
+        sources = tuple(sources)
+        anchored = [p[1:] for p in sources if p.startswith("^")]
+        floating = [p for p in sources if not p.startswith("^")]
+        return cls(sources, _either(anchored), _either(floating))
+
+    def hit(self, text: str) -> bool:
+        return bool((self.anchored and self.anchored.match(text)) or (self.floating and self.floating.search(text)))
+
+    def plus(self, extra) -> PatternSet:
+        return PatternSet.compile(self.sources + tuple(extra)) if extra else self
+
+
+@dataclass(frozen=True)
 class BoilerplatePatterns:
     """Compiled boilerplate patterns (see ``data/boilerplate.toml`` for their meaning)."""
 
-    section_end: tuple[re.Pattern, ...]
-    intro: tuple[re.Pattern, ...]
-    line: tuple[re.Pattern, ...]
+    section_end: PatternSet
+    intro: PatternSet
+    line: PatternSet
     title_part: re.Pattern
     title_hint: re.Pattern
+    intro_max_chars: int
+    line_max_chars: int
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
         if not extra:
             return self
         return BoilerplatePatterns(
-            section_end=self.section_end + _compile_all(extra.get("section_end", ())),
-            intro=self.intro + _compile_all(extra.get("intro", ())),
-            line=self.line + _compile_all(extra.get("line", ())),
+            section_end=self.section_end.plus(extra.get("section_end")),
+            intro=self.intro.plus(extra.get("intro")),
+            line=self.line.plus(extra.get("line")),
             title_part=self.title_part,
             title_hint=self.title_hint,
+            intro_max_chars=self.intro_max_chars,
+            line_max_chars=self.line_max_chars,
         )
 
+    def is_intro(self, text: str) -> bool:
+        return len(text) <= self.intro_max_chars and self.intro.hit(text)
 
-def _compile_all(patterns) -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    def is_boilerplate_line(self, text: str) -> bool:
+        return len(text) <= self.line_max_chars and self.line.hit(text)
+
+
+def _either(patterns: list[str]) -> re.Pattern | None:
+    """One regex matching where any of ``patterns`` matches (None for no patterns)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 @lru_cache(maxsize=1)
@@ -42,16 +76,14 @@ def default_patterns() -> BoilerplatePatterns:
     """The bundled patterns."""
     data = tomllib.loads(resources.files(__package__).joinpath("data/boilerplate.toml").read_text("utf-8"))
     return BoilerplatePatterns(
-        section_end=_compile_all(data["section_end"]),
-        intro=_compile_all(data["intro"]),
-        line=_compile_all(data["line"]),
+        section_end=PatternSet.compile(data["section_end"]),
+        intro=PatternSet.compile(data["intro"]),
+        line=PatternSet.compile(data["line"]),
         title_part=re.compile(data["title_part"]),
         title_hint=re.compile(data["title_hint"]),
+        intro_max_chars=data["intro_max_chars"],
+        line_max_chars=data["line_max_chars"],
     )
-
-
-def _matches(patterns: tuple[re.Pattern, ...], text: str) -> bool:
-    return any(p.search(text) for p in patterns)
 
 
 def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
@@ -67,7 +99,7 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
 def cut_at_section_end(blocks: list[Block], patterns: BoilerplatePatterns) -> tuple[list[Block], bool]:
     """Blocks before the first 猜你喜欢/相关推荐/上一篇… marker, and whether a marker was found."""
     for i, block in enumerate(blocks):
-        if _matches(patterns.section_end, block.text):
+        if patterns.section_end.hit(block.text):
             return blocks[:i], True
     return blocks, False
 
@@ -77,7 +109,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     patterns = patterns or default_patterns()
     blocks, _ = cut_at_section_end(blocks, patterns)
     kept = [b for b in blocks
-            if b.text and not _matches(patterns.line, b.text) and not _matches(patterns.intro, b.text)]
+            if b.text and not patterns.is_boilerplate_line(b.text) and not patterns.is_intro(b.text)]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()
     return kept

@@ -1,13 +1,13 @@
 """HTML → :class:`PageDocument`: anti-copy junk removal, content-block detection, metadata."""
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -27,33 +27,34 @@ INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "u", "a", "sm
 WHITE = frozenset({"#fff", "#ffffff", "white", "#fefefe", "#fdfdfd"})
 JUNK_CLASSES = ("jammer", "hidden", "hide", "copyright-hidden")
 
+MIN_PARAGRAPH_CHARS = 8       # shorter texts (labels, menu items) do not count towards content
+INFO_CHARS = 300              # the date/栏目 line is looked for this far after the headline
 MIN_CONTENT_HAN = 60          # fewer Han characters than this is not an article
 MAX_LINK_SHARE = 0.5          # content whose text is mostly link text is a list, not an article
 EXPAND_MIN_SHARE = 0.3        # grow the content block to its parent when the parent adds this much text
 EXPAND_MAX_LINK_SHARE = 0.25  # … and that added text is not mostly links
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HIDDEN_CLASS_RULE = re.compile(r"\.([A-Za-z_][\w-]*)\s*\{[^}]*?(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SITE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}| - )\s*")
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-CATEGORY = re.compile(r"(?:所属栏目|栏目|分类|类别|所属分类|栏目分类)\s*[:：]\s*([^\s|｜/]+)")
+CATEGORY = re.compile(r"(?:所属|所屬)?(?:栏目|欄目|分类|分類|类别|類別)(?:分类|分類)?\s*[:：]\s*([^\s|｜/]+)")
 _CRUMB_HINT = re.compile(r"当前位置|您的位置|你的位置|位置[:：]|首页\s*[>»›＞]")
 _CRUMB_CLASS = re.compile(r"crumb|position|location|place|weizhi|dqwz|path", re.I)
 _CRUMB_SKIP = frozenset({"首页", "正文", "主页", "网站首页", "home", "Home", "内容"})
 _INFO_HINT = re.compile(r"栏目|分类|来源|作者|浏览|阅读|点击|发布|时间|编辑")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.年月日-]+$")
+_JUNK_TAG = "essay-crawler-junk"
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:]*)[^>]*>")
+_STRIP = " \t\r\f\v\ufdd0"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
-_find_hidden_style = etree.XPath("//*[@style]")
-_find_fonts = etree.XPath("//font[@color]")
-_find_classed = etree.XPath("//*[@class]")
-_find_style_text = etree.XPath("//style/text()")
-_find_canonical = etree.XPath("//link[@rel='canonical']/@href")
-_find_title = etree.XPath("string(//title)")
+_find_page_info = etree.XPath("//title | //meta[@property or @name] | //link[@rel='canonical'] | //style")
 _find_h1 = etree.XPath("//h1")
-_find_text = etree.XPath("//text()[normalize-space()]")
-_find_meta = etree.XPath("//meta[@property or @name]")
-_following_text = etree.XPath("following::text()[normalize-space()][position() <= 30]")
+_find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
+_find_marked = etree.XPath(".//*[@style or @class or @color or @hidden]")
+_link_texts = etree.XPath(".//a//text()")
+_string = etree.XPath("string()")
 
 
 @dataclass(frozen=True)
@@ -77,38 +78,84 @@ def _first(root, selector: str):
     return found[0] if found else None
 
 
-def parse_html(html: str) -> etree._Element:
+def parse_html(markup: str) -> etree._Element:
     """Parse decoded HTML into an lxml tree (``not_a_page`` when there is no document)."""
-    html = _XML_DECL.sub("", html, count=1)
-    if "<" not in html:
+    markup = _XML_DECL.sub("", markup, count=1)
+    if "<" not in markup:
         raise PageError("not_a_page", "no HTML markup")
     try:
-        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
+        root = etree.fromstring(markup.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise PageError("not_a_page", str(exc)) from exc
+    if root is None:
+        raise PageError("not_a_page", "empty document")
+    return root
 
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
-def hidden_classes(root) -> set[str]:
-    """Class names a ``<style>`` block on the page hides (``.Xyz123{display:none}``)."""
-    return {m.group(1) for css in _find_style_text(root) for m in _HIDDEN_CLASS_RULE.finditer(css)}
+def drop_element(el) -> None:
+    """Remove an element and its content but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
-def remove_hidden_junk(root) -> None:
-    """Drop anti-copy junk: elements hidden inline, by a page-hidden or junk class, or painted white.
+@dataclass
+class PageInfo:
+    """What a page says about itself outside its text: <title>, <meta>, canonical link, and the
+    classes its <style> blocks hide."""
 
-    Tails stay: the text after a junk element is real content.
-    """
-    junk = [el for el in _find_hidden_style(root) if _HIDDEN_STYLE.search(el.get("style", ""))]
-    junk += [el for el in _find_fonts(root) if el.get("color", "").strip().lower() in WHITE]
-    junk_classes = hidden_classes(root).union(JUNK_CLASSES)
-    junk += [el for el in _find_classed(root) if junk_classes.intersection(el.get("class", "").split())]
-    junk += root.xpath("//*[@hidden]")
+    title: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    hidden_classes: set[str] = field(default_factory=set)
+
+
+def read_page_info(root, url: str | None) -> PageInfo:
+    """One pass over <title>, <meta>, <link rel=canonical> and <style> elements."""
+    info = PageInfo()
+    for el in _find_page_info(root):
+        tag = el.tag
+        if tag == "meta":
+            info.meta[(el.get("property") or el.get("name") or "").lower()] = el.get("content", "")
+        elif tag == "style":
+            info.hidden_classes.update(m.group(1) for m in _HIDDEN_CLASS_RULE.finditer(el.text or ""))
+        elif tag == "title":
+            info.title = info.title or " ".join(_string(el).split())
+        elif info.canonical is None and (href := (el.get("href") or "").strip()):
+            info.canonical = urljoin(url or "", href)
+    return info
+
+
+def _is_junk(el, junk_classes: set[str]) -> bool:
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    classes = el.get("class")
+    if classes and junk_classes.intersection(classes.split()):
+        return True
+    if el.tag == "font" and (el.get("color") or "").strip().lower() in WHITE:
+        return True
+    return el.get("hidden") is not None
+
+
+def remove_hidden_junk(container, junk_classes: set[str]) -> None:
+    """Drop anti-copy junk inside the content: elements hidden inline, by a page-hidden or junk
+    class, or painted white. Tails stay: the text after a junk element is real content."""
+    junk = [el for el in _find_marked(container) if _is_junk(el, junk_classes)]
     for el in junk:
-        if el.getparent() is not None:
-            el.drop_tree()
+        el.tag = _JUNK_TAG
+    if junk:
+        etree.strip_elements(container, _JUNK_TAG, with_tail=False)
 
 
 def remove_chrome(root, remove: tuple[str, ...] = ()) -> None:
@@ -116,16 +163,15 @@ def remove_chrome(root, remove: tuple[str, ...] = ()) -> None:
     for selector in remove:
         for el in _css(selector)(root):
             if el.getparent() is not None:
-                el.drop_tree()
+                drop_element(el)
     etree.strip_elements(root, *DROP_TAGS, with_tail=False)
 
 
-def _block_owner(node):
-    """The nearest block-level element that a text node's characters render inside."""
-    el = node.getparent()
-    if node.is_tail:
-        el = el.getparent()
+def _text_owner(el):
+    """The block element that text directly inside ``el`` renders in; None for link text."""
     while el is not None and el.tag in INLINE_TAGS:
+        if el.tag == "a":
+            return None
         el = el.getparent()
     return el
 
@@ -135,107 +181,81 @@ def _han_weight(text: str) -> int:
     return len(text.encode("utf-8")) - len(text)
 
 
-def _in_link(node) -> bool:
-    el = node.getparent()
-    if node.is_tail:
-        el = el.getparent()
-    while el is not None and el.tag in INLINE_TAGS:
-        if el.tag == "a":
-            return True
-        el = el.getparent()
-    return False
+def _link_weight(el) -> int:
+    """≈ 2 × characters of link text under ``el`` (link labels on these sites are Chinese)."""
+    return 2 * sum(map(len, _link_texts(el)))
+
+
+def _text_weight(el) -> int:
+    return _han_weight(_string(el))
 
 
 def find_content(root):
-    """The element holding the article text, found by Han-text density and link density.
+    r"""The element holding the article text, found by Han-text density and link density.
 
-    Text is credited to its block element; each block's text and link text are summed into the
-    block's parent. The parent with most non-link text wins, and grows to its own parent while
-    that adds substantial text that is not links (pieces wrapped in separate ``<div>``\\s).
+    Each paragraph-sized text outside links is credited to its block element and to that block's
+    parent. The best candidate is the element with most such text (less twice its link text); it
+    then grows to its own parent while that adds substantial text that is not links (pieces
+    wrapped in separate ``<div>``\s).
     """
-    text_weight: dict = defaultdict(int)
-    link_weight: dict = defaultdict(int)
-    for node in _find_text(root):
-        owner = _block_owner(node)
-        if owner is None:
-            continue
-        weight = _han_weight(node)
-        if _in_link(node):
-            link_weight[owner] += weight
-        else:
-            text_weight[owner] += weight
-    container_score: dict = defaultdict(int)
-    container_links: dict = defaultdict(int)
-    for block, weight in text_weight.items():
-        container_score[block] += weight
-        parent = block.getparent()
-        if parent is not None and block.tag != "body":
-            container_score[parent] += weight
-    for block, weight in link_weight.items():
-        container_links[block] += weight
+    owned: dict = defaultdict(int)
+    for el in root.iter():
+        text, tail = el.text, el.tail
+        if text and len(text) >= MIN_PARAGRAPH_CHARS:
+            owned[_text_owner(el)] += _han_weight(text)
+        if tail and len(tail) >= MIN_PARAGRAPH_CHARS:
+            owned[_text_owner(el.getparent())] += _han_weight(tail)
+    owned.pop(None, None)
+    direct: dict = defaultdict(int)
+    for block, weight in owned.items():
+        direct[block] += weight
         parent = block.getparent()
         if parent is not None:
-            container_links[parent] += weight
-    if not container_score:
+            direct[parent] += weight
+    if not direct:
         return None
-    best = max(container_score, key=lambda el: container_score[el] - 2 * container_links[el])
-    return _grow_to_parent(best, text_weight, link_weight)
+    top = sorted(direct, key=direct.__getitem__, reverse=True)[:3]
+    best = max(top, key=lambda el: direct[el] - 2 * _link_weight(el))
+    return _grow_to_parent(best)
 
 
-def _subtree_weights(el, text_weight, link_weight) -> tuple[int, int]:
-    text = links = 0
-    for node in el.iter():
-        text += text_weight.get(node, 0)
-        links += link_weight.get(node, 0)
-    return text, links
-
-
-def _grow_to_parent(best, text_weight, link_weight):
-    text, links = _subtree_weights(best, text_weight, link_weight)
+def _grow_to_parent(best):
+    text, links = _text_weight(best), _link_weight(best)
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
-        p_text, p_links = _subtree_weights(parent, text_weight, link_weight)
-        added_text, added_links = p_text - text, p_links - links
-        if added_text < EXPAND_MIN_SHARE * text or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links):
+        p_text, p_links = _text_weight(parent), _link_weight(parent)
+        added_links = p_links - links
+        added_text = p_text - text - added_links
+        if added_text < EXPAND_MIN_SHARE * (text - links) or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links):
             break
         best, text, links = parent, p_text, p_links
     return best
 
 
+def _tag_to_break(m: re.Match) -> str:
+    tag = m.group(2).lower()
+    if tag in HEADING_TAGS:
+        return "\n" if m.group(1) else "\n\ufdd0"
+    return "\n" if tag in BLOCK_TAGS else ""
+
+
 def content_blocks(container) -> list[Block]:
-    """Paragraphs of a content element: ``<p>``, ``<div>``, ``<br>``, ``<li>``… start a new block."""
-    blocks: list[Block] = []
-    parts: list[str] = []
-    heading = False
-
-    def flush():
-        nonlocal heading
-        text = "".join(parts).strip()
-        if text:
-            blocks.append(Block(text, heading))
-        parts.clear()
-        heading = False
-
-    for event, el in etree.iterwalk(container, events=("start", "end")):
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        if event == "start":
-            if tag in BLOCK_TAGS:
-                flush()
-                heading = tag in HEADING_TAGS
-            if el.text:
-                parts.append(el.text)
-        else:
-            if tag in BLOCK_TAGS:
-                flush()
-            if el.tail and el is not container:
-                parts.append(el.tail)
-    flush()
+    """Paragraphs of a content element: ``<p>``, ``<div>``, ``<br>``, ``<li>``… start a new block;
+    inline tags do not. Heading elements (``<h1>``…``<h6>``) give blocks marked as headings."""
+    markup = etree.tostring(container, encoding=str, method="html", with_tail=False)
+    text = _TAG.sub(_tag_to_break, markup.replace("\r", " ").replace("\n", " "))
+    if "&" in text:
+        text = html.unescape(text)
+    blocks = []
+    for line in text.split("\n"):
+        heading = line.startswith("\ufdd0")
+        line = line.strip(_STRIP)
+        if line:
+            blocks.append(Block(line, heading))
     return blocks
 
 
 def _text(el) -> str:
-    return " ".join(el.text_content().split()) if el is not None else ""
+    return " ".join(_string(el).split()) if el is not None else ""
 
 
 def find_title(root, page_title: str, selector: str = "") -> str | None:
@@ -253,10 +273,6 @@ def find_title(root, page_title: str, selector: str = "") -> str | None:
     return None
 
 
-def _meta(root) -> dict[str, str]:
-    return {(m.get("property") or m.get("name") or "").lower(): m.get("content", "") for m in _find_meta(root)}
-
-
 def normalize_date(text: str) -> str | None:
     """First date in text as ``YYYY-MM-DD``."""
     m = DATE.search(text or "")
@@ -268,19 +284,33 @@ def normalize_date(text: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+def _headline_elements(root, title: str | None) -> list:
+    """The element showing the headline: a matching ``<h1>``, else a leaf whose text is the title."""
+    h1s = [h for h in _find_h1(root) if not title or title in " ".join(_string(h).split())]
+    return h1s or (_find_leaf_with_text(root, t=title) if title else [])
+
+
 def _info_text(root, title: str | None) -> str:
     """Text right after the headline, where essay sites put the date and 栏目 line."""
-    for h1 in _find_h1(root):
-        if not title or title in _text(h1) or _text(h1) in title:
-            return " ".join(str(t) for t in _following_text(h1))
+    for headline_el in _headline_elements(root, title)[:1]:
+        headline = _string(headline_el)
+        el = headline_el
+        for _ in range(3):
+            el = el.getparent()
+            if el is None:
+                break
+            text = _string(el)
+            after = text[text.find(headline) + len(headline):][:INFO_CHARS]
+            if DATE.search(after) or CATEGORY.search(after):
+                return after
     return ""
 
 
 def find_breadcrumb_category(root, title: str | None) -> str | None:
     """Last breadcrumb link that is not 首页/正文 or the title itself."""
-    for el in root.iter("div", "p", "span", "nav", "ul", "ol"):
+    for el in root.iter("div", "p", "span", "td", "ul", "ol", "section"):
         cls = f"{el.get('class', '')} {el.get('id', '')}"
-        text = el.text_content()
+        text = _string(el)
         if len(text) > 200 or not (_CRUMB_CLASS.search(cls) or _CRUMB_HINT.search(text)):
             continue
         links = [_text(a) for a in el.iter("a")]
@@ -290,21 +320,20 @@ def find_breadcrumb_category(root, title: str | None) -> str | None:
     return None
 
 
-def extract_html(html: str, url: str | None = None, selectors: Selectors | None = None) -> PageDocument:
+def extract_html(markup: str, url: str | None = None, selectors: Selectors | None = None) -> PageDocument:
     """Decoded HTML → page document; raises ``PageError('no_content')`` when no article text is found."""
     selectors = selectors or Selectors()
-    root = parse_html(html)
-    meta = _meta(root)
-    page_title = " ".join(_find_title(root).split())
-    canonical = next((urljoin(url or "", h.strip()) for h in _find_canonical(root) if h.strip()), None)
-    site_name = meta.get("og:site_name") or None
-    remove_hidden_junk(root)
+    root = parse_html(markup)
+    page = read_page_info(root, url)
+    meta = page.meta
+    junk_classes = page.hidden_classes.union(JUNK_CLASSES)
     remove_chrome(root, selectors.remove)
     container = _first(root, selectors.content) if selectors.content else find_content(root)
     if container is None:
         raise PageError("no_content", f"content selector {selectors.content!r} matched nothing"
                         if selectors.content else "no text blocks")
-    title = find_title(root, page_title, selectors.title)
+    remove_hidden_junk(container, junk_classes)
+    title = find_title(root, page.title, selectors.title)
     info = _text(_first(root, selectors.date)) if selectors.date else _info_text(root, title)
     published = (normalize_date(info) or normalize_date(meta.get("article:published_time", ""))
                  or normalize_date(meta.get("pubdate", "")))
@@ -314,8 +343,8 @@ def extract_html(html: str, url: str | None = None, selectors: Selectors | None 
         category = m.group(1) if m else find_breadcrumb_category(root, title)
     blocks = drop_header_blocks(content_blocks(container), title)
     _check_is_article(blocks, container)
-    return PageDocument(title=title, published=published, category=category, canonical_url=canonical,
-                        site_name=site_name, blocks=blocks)
+    return PageDocument(title=title, published=published, category=category, canonical_url=page.canonical,
+                        site_name=meta.get("og:site_name") or None, blocks=blocks)
 
 
 def drop_header_blocks(blocks: list[Block], title: str | None) -> list[Block]:
@@ -333,6 +362,6 @@ def _check_is_article(blocks: list[Block], container) -> None:
     text_weight = sum(_han_weight(b.text) for b in blocks)
     if text_weight < 2 * MIN_CONTENT_HAN:
         raise PageError("no_content", "too little Chinese text for an article")
-    link_weight = sum(_han_weight(t) for a in container.iter("a") for t in a.itertext())
+    link_weight = _link_weight(container)
     if link_weight > MAX_LINK_SHARE * text_weight:
         raise PageError("no_content", "content is mostly links (a list page)")

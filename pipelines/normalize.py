@@ -13,26 +13,27 @@ CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\
 CJK = HAN + CJK_PUNCT
 
 _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêḿńňǹ"
-_PINYIN = re.compile(rf"(?<=[{HAN}])[(（][{_PINYIN_LETTERS}]{{1,7}}[1-5]?[)）]")
+_PINYIN = re.compile(rf"[(（](?<=[{HAN}][(（])[{_PINYIN_LETTERS}]{{1,7}}[1-5]?[)）]")
 
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for c in range(r[0], r[1] + 1)}
 _INVISIBLE = {c: None for c in (*range(0x200B, 0x2010), 0x2060, 0xFEFF, 0x00AD,
                                 *range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
 _NBSP = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x0009: " "}
-_CHAR_MAP = {**_FULLWIDTH_ALNUM, **_INVISIBLE, **_NBSP}
+_CHAR_MAP = {chr(k): v if isinstance(v, str) else chr(v) if v is not None else ""
+             for k, v in {**_FULLWIDTH_ALNUM, **_INVISIBLE, **_NBSP}.items()}
+_TO_FOLD = re.compile("[" + "".join(re.escape(c) for c in _CHAR_MAP) + "]")
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
-_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK}])[,!?:;]")
-_PUNCT_BEFORE_CJK = re.compile(rf"[,!?:;](?=[{CJK}])")
+_ASCII_PUNCT = re.compile(r"[,!?:;]")
+_IS_CJK = re.compile(f"[{CJK}]")
 _PAREN_PAIR = re.compile(r"\(([^()]*)\)")
 _HAN_RE = re.compile(f"[{HAN}]")
 _CJK_BEFORE = re.compile(f"[{CJK}]$")
 
-_STRAY_DOT = re.compile(rf"(?<=[{HAN}])\.(?=[{HAN}])")
-_STRAY_QUOTE = re.compile(rf"(?<=[{HAN}])'+|'+(?=[{HAN}])")
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[^\S\n]+(?=[{CJK}])")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+_STRAY_DOT = re.compile(rf"\.(?<=[{HAN}]\.)(?=[{HAN}])")
+_QUOTES = re.compile(r"'+")
+_SPACE_RUN = re.compile(r"[ \t\r\f\v]+")  # other spaces are folded to " " first
 
 
 @lru_cache(maxsize=None)
@@ -50,12 +51,12 @@ def convert_script(text: str, convert: str = "t2s") -> str:
 
 def remove_pinyin(text: str) -> str:
     """Drop pinyin annotations that mirrors put after a character: ``績(jì)效`` → ``績效``."""
-    return _PINYIN.sub("", text)
+    return _PINYIN.sub("", text) if "(" in text or "（" in text else text
 
 
 def fold_characters(text: str) -> str:
     """Full-width letters/digits to ASCII, drop zero-width/control chars, odd spaces to plain spaces."""
-    return text.translate(_CHAR_MAP)
+    return _TO_FOLD.sub(lambda m: _CHAR_MAP[m.group(0)], text)
 
 
 def _paren_to_cjk(match: re.Match) -> str:
@@ -66,24 +67,45 @@ def _paren_to_cjk(match: re.Match) -> str:
     return match.group(0)
 
 
+def _neighbours_match(pattern: re.Pattern, m: re.Match) -> tuple[bool, bool]:
+    """Whether the characters right before and right after a match match ``pattern``."""
+    s, start, end = m.string, m.start(), m.end()
+    return (start > 0 and pattern.match(s, start - 1) is not None,
+            end < len(s) and pattern.match(s, end) is not None)
+
+
+def _punct_to_cjk(m: re.Match) -> str:
+    return _ASCII_TO_CJK[m.group(0)] if any(_neighbours_match(_IS_CJK, m)) else m.group(0)
+
+
 def cjk_punctuation(text: str) -> str:
     """ASCII , ! ? : ; ( ) inside Chinese text → the full-width forms the page would use."""
     for _ in range(2):  # a converted mark can make its neighbour CJK-adjacent
-        text = _PAREN_PAIR.sub(_paren_to_cjk, text)
-        text = _PUNCT_AFTER_CJK.sub(lambda m: _ASCII_TO_CJK[m.group(0)], text)
-        text = _PUNCT_BEFORE_CJK.sub(lambda m: _ASCII_TO_CJK[m.group(0)], text)
+        if "(" in text:
+            text = _PAREN_PAIR.sub(_paren_to_cjk, text)
+        text = _ASCII_PUNCT.sub(_punct_to_cjk, text)
     return text
+
+
+def _quote_mark(m: re.Match) -> str:
+    return "" if any(_neighbours_match(_HAN_RE, m)) else m.group(0)
 
 
 def remove_anticopy_marks(text: str) -> str:
     """Remove a ``.`` between two Han characters and a ``'`` touching one (injected anti-copy marks)."""
-    return _STRAY_QUOTE.sub("", _STRAY_DOT.sub("", text))
+    if "." in text:
+        text = _STRAY_DOT.sub("", text)
+    return _QUOTES.sub(_quote_mark, text) if "'" in text else text
+
+
+def _space_run(m: re.Match) -> str:
+    return "" if all(_neighbours_match(_IS_CJK, m)) else " "
 
 
 def collapse_whitespace(text: str) -> str:
     """Drop whitespace between CJK characters, collapse the rest to one space, strip each line."""
-    text = _SPACE_BETWEEN_CJK.sub("", text)
-    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    text = _SPACE_RUN.sub(_space_run, text)
+    return text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
 
 
 def normalize_text(text: str, convert: str = "t2s") -> str:

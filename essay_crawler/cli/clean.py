@@ -67,17 +67,18 @@ def run(args) -> int:
                     result = clean_page(file.read_bytes(), url, profile=profile, convert=args.convert)
                 except OSError as exc:
                     failed += 1
-                    progress.console.print(f"error: {file}: unreadable: {exc.strerror or exc}", markup=False)
+                    progress.console.print(f"error: {file}: unreadable: {exc.strerror or exc}", markup=False, highlight=False, soft_wrap=True)
                     continue
                 except PageError as exc:
                     failed += 1
-                    progress.console.print(f"error: {file}: {exc.reason}: {exc.message}", markup=False)
+                    progress.console.print(f"error: {file}: {exc.reason}: {exc.message}", markup=False, highlight=False, soft_wrap=True)
                     continue
                 finally:
                     progress.advance(task)
                 if result.mismatch:
                     progress.console.print(f"warning: {file}: split_mismatch: found {len(result.records)} "
-                                           f"pieces, title claims {result.claimed}", markup=False)
+                                           f"pieces, title claims {result.claimed}",
+                                           markup=False, highlight=False, soft_wrap=True)
                 for record in result.records:
                     if out:
                         out.write(record)

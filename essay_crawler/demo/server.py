@@ -1,0 +1,137 @@
+"""A small threaded HTTP/1.1 server on 127.0.0.1 that serves a fixed table of routes.
+
+Usage::
+
+    with SiteServer({"/a.html": Route.page(b"<p>hi</p>")}) as srv:
+        urllib.request.urlopen(srv.url("/a.html"))
+
+Routes may be added after construction (``srv.routes[path] = route``): the port is bound
+in ``__init__``, so ``srv.base_url`` is known before any page is rendered.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+#: A custom responder: receives the request handler and writes the whole response itself
+#: (status line, headers, body), or misbehaves on purpose (drop the connection, stall, …).
+Responder = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the server answers for one path."""
+
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    body: bytes = b""
+    delay: float = 0.0  # seconds to wait before answering
+    handler: Responder | None = None  # when set, replaces status/headers/body
+
+    @classmethod
+    def page(cls, body: bytes, content_type: str = "text/html; charset=utf-8", *,
+             status: int = 200, delay: float = 0.0) -> Route:
+        """A route answering ``body`` with the given Content-Type."""
+        return cls(status=status, headers={"Content-Type": content_type}, body=body, delay=delay)
+
+
+NOT_FOUND = Route.page(
+    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
+    "<body><h1>404 Not Found</h1><p>页面不存在。</p></body></html>".encode(),
+    status=404,
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "essay-crawler-site/1"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        site: SiteServer = self.server.site  # type: ignore[attr-defined]
+        route = site.route_for(self.path)
+        site.requests.append(self.path)
+        if route.delay:
+            time.sleep(route.delay)
+        if route.handler is not None:
+            route.handler(self)
+            return
+        self.send_response(route.status)
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(route.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(route.body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        """Stay quiet."""
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Ignore clients that hang up mid-response; nothing else is expected to fail."""
+
+
+class SiteServer:
+    """Serve ``routes`` (path → :class:`Route`) on ``host`` at an ephemeral port in a thread.
+
+    A request target is looked up with its query string first, then by path alone; unknown
+    targets get :data:`NOT_FOUND`. Every request target is appended to ``requests``.
+    """
+
+    def __init__(self, routes: Mapping[str, Route] | None = None, *, host: str = "127.0.0.1",
+                 port: int = 0):
+        self.routes: dict[str, Route] = dict(routes or {})
+        self.requests: list[str] = []
+        self._httpd = _QuietServer((host, port), _Handler)
+        self._httpd.site = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str = "/") -> str:
+        """The absolute URL of a root-relative ``path``."""
+        return self.base_url + path
+
+    def route_for(self, target: str) -> Route:
+        """The route answering a request target (``/path?query``)."""
+        if target in self.routes:
+            return self.routes[target]
+        return self.routes.get(urlsplit(target).path, NOT_FOUND)
+
+    def start(self) -> SiteServer:
+        """Start answering requests in a background thread."""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="site-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop answering and release the port."""
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> SiteServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
