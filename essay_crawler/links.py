@@ -1,0 +1,49 @@
+"""Fast link extraction from raw page bytes (no parse), and URL classification."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+_HREF = re.compile(rb"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_BASE = re.compile(rb"""<base\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
+SKIP_EXTENSIONS = frozenset(
+    ".jpg .jpeg .png .gif .webp .bmp .ico .svg .css .js .json .xml .pdf .zip .rar .7z .gz .doc .docx "
+    ".xls .xlsx .ppt .pptx .txt .mp3 .mp4 .avi .flv .swf .exe .apk .dmg .iso .woff .woff2 .ttf".split())
+
+
+def _decode(raw: bytes, encoding: str) -> str:
+    try:
+        return raw.decode(encoding).strip()
+    except (UnicodeDecodeError, LookupError):
+        return raw.decode("utf-8", "replace").strip()
+
+
+def extract_links(body: bytes, page_url: str, encoding: str = "utf-8") -> list[str]:
+    """Absolute http(s) URLs of the ``<a href>`` links in a page, fragment removed, in page order,
+    without static assets."""
+    base = _BASE.search(body)
+    base_url = urljoin(page_url, _decode(base.group(1), encoding)) if base else page_url
+    seen: set[str] = set()
+    links = []
+    for m in _HREF.finditer(body):
+        href = _decode(m.group(1) or m.group(2) or m.group(3) or b"", encoding).replace("&amp;", "&")
+        if not href or href.lower().startswith(SKIP_SCHEMES):
+            continue
+        parts = urlsplit(urljoin(base_url, href))
+        if parts.scheme not in ("http", "https"):
+            continue
+        path = parts.path.lower()
+        if path[path.rfind("."):] in SKIP_EXTENSIONS and "." in path.rsplit("/", 1)[-1]:
+            continue
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+        if url not in seen:
+            seen.add(url)
+            links.append(url)
+    return links
+
+
+def host_allowed(url: str, domains: tuple[str, ...]) -> bool:
+    """Whether a URL's host is one of ``domains`` or a subdomain of one."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)

@@ -1,0 +1,63 @@
+"""Scrapy settings for essay-crawler: polite by default, UTF-8 output, cleaning off the crawl thread."""
+from essay_crawler import __version__
+
+BOT_NAME = "essay_crawler"
+SPIDER_MODULES = ["essay_crawler.spiders"]
+NEWSPIDER_MODULE = "essay_crawler.spiders"
+
+# Who we are. Set CONTACT_URL to a page about your crawl; it goes into the User-Agent.
+CONTACT_URL = "https://github.com/essay-crawler/essay-crawler"
+USER_AGENT = f"essay-crawler/{__version__} (+{CONTACT_URL})"
+
+# Politeness: Scrapy's library defaults are not polite.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_MAX_TIMES = 5
+
+# Retries with exponential backoff on 429/5xx/timeouts (Retry-After honoured).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "essay_crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# Cleaning runs in worker processes (0 = in the crawl process).
+CLEAN_WORKERS = 1
+CLEAN_CONVERT = "t2s"
+ITEM_PIPELINES = {
+    "pipelines.crawl.CleanPipeline": 100,
+    "pipelines.crawl.DuplicatePipeline": 200,
+    "pipelines.crawl.RunWriterPipeline": 900,
+}
+
+# Where runs go: ESSAY_OUTPUT_ROOT/<site>/<run-id>/ unless ESSAY_PIECES_PATH is set.
+ESSAY_OUTPUT_ROOT = "output"
+ESSAY_PIECES_PATH = None
+
+# Feed exports (scrapy crawl -O out.jsonl) write one line per piece, in UTF-8.
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORTERS = {
+    "jsonl": "essay_crawler.exporters.PieceJsonLinesExporter",
+    "jsonlines": "essay_crawler.exporters.PieceJsonLinesExporter",
+}
+
+EXTENSIONS = {"essay_crawler.extensions.ProgressLine": 500}
+ESSAY_PROGRESS = False
+LOG_LEVEL = "INFO"
+DEPTH_PRIORITY = 0
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
