@@ -12,7 +12,8 @@ SUBCOMMANDS = ("clean", "crawl", "scrape", "demo", "sites", "export", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="essay-crawler", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="essay-crawler", description="Crawl Chinese essay (范文) sites into clean, numbered, deduplicated JSONL.")
     parser.add_argument("--version", action="version", version=f"essay-crawler {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
