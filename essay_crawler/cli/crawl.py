@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from essay_crawler.monitor import Thresholds, alert_line
 
 
 def add_crawl_options(p) -> None:
@@ -18,15 +21,47 @@ def add_crawl_options(p) -> None:
 def add_parser(sub):
     p = sub.add_parser("crawl", help="crawl essay sites into piece JSONL",
                        description="Crawl essay sites from their home or category pages. Without -o, writes "
-                                   "output/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json}.")
+                                   "output/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json} and points "
+                                   "output/<site>/latest at it. Articles written by earlier runs are not "
+                                   "fetched again (state: output/<site>/state.sqlite); an interrupted run is "
+                                   "resumed by running the same command again. Exit status: 0 ok, 1 alerts "
+                                   "(see run.json), 2 could not start, 3 interrupted (resumable).")
     p.add_argument("start_urls", nargs="+", metavar="START_URL")
     p.add_argument("-o", "--output", metavar="OUT.jsonl",
                    help="write pieces here (errors to OUT.errors.jsonl, stats to OUT.run.json)")
     p.add_argument("--output-root", default=None, metavar="DIR", help="folder for run folders (default output)")
     p.add_argument("--max-pages", type=int, default=None, metavar="N", help="stop after N responses")
     p.add_argument("--concurrency", type=int, default=None, metavar="N", help="requests per domain (default 2)")
+    add_run_options(p)
     add_crawl_options(p)
     return p
+
+
+def add_run_options(p) -> None:
+    """Incremental state and alert thresholds (``crawl`` and ``demo``)."""
+    g = p.add_argument_group("incremental runs and alerts")
+    g.add_argument("--state", metavar="PATH", default=None,
+                   help="state database of written articles (default <output root>/<site>/state.sqlite, "
+                        "or OUT.state.sqlite with -o)")
+    g.add_argument("--no-state", action="store_true",
+                   help="no state: fetch and write every article, no resume")
+    g.add_argument("--refresh", action="store_true",
+                   help="fetch known articles again and write those whose content changed")
+    g.add_argument("--postprocess", action="store_true",
+                   help="after the run: remove learned boilerplate, add quality signals and duplicate marks "
+                        "(exact and near, against all earlier runs: dedup.pickle beside the state)")
+    d = Thresholds()
+    g.add_argument("--max-error-rate", type=float, default=None, metavar="R",
+                   help=f"fail when failed pages / pages fetched is above R (default {d.max_error_rate})")
+    g.add_argument("--max-mismatch-rate", type=float, default=None, metavar="R",
+                   help=f"fail when split mismatches / article pages is above R (default {d.max_mismatch_rate})")
+    g.add_argument("--max-no-content-rate", type=float, default=None, metavar="R",
+                   help="fail (layout changed) when article-like pages without content / article-like pages "
+                        f"is above R (default {d.max_no_content_rate}; checked from {d.layout_min_pages} pages)")
+
+
+RATE_OPTIONS = {"max_error_rate": "ESSAY_MAX_ERROR_RATE", "max_mismatch_rate": "ESSAY_MAX_MISMATCH_RATE",
+                "max_no_content_rate": "ESSAY_MAX_NO_CONTENT_RATE"}
 
 
 def setting_overrides(args) -> dict:
@@ -45,6 +80,15 @@ def setting_overrides(args) -> dict:
     if getattr(args, "concurrency", None):
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = args.concurrency
         overrides["CONCURRENT_REQUESTS"] = max(16, args.concurrency)
+    if getattr(args, "state", None):
+        overrides["ESSAY_STATE_PATH"] = args.state
+    if getattr(args, "no_state", False):
+        overrides["ESSAY_STATE"] = False
+    if getattr(args, "refresh", False):
+        overrides["ESSAY_REFRESH"] = True
+    for option, setting in RATE_OPTIONS.items():
+        if getattr(args, option, None) is not None:
+            overrides[setting] = getattr(args, option)
     for item in args.set:
         name, _, value = item.partition("=")
         overrides[name.strip()] = value
@@ -61,9 +105,11 @@ def print_summary(manifest: dict, stream=sys.stderr) -> None:
     table.add_column(style="bold")
     table.add_column(justify="right", overflow="fold")
     for label, key in (("pages fetched", "pages_fetched"), ("article pages", "article_pages"),
-                       ("pieces written", "pieces_written"), ("duplicates skipped", "duplicates_skipped"),
+                       ("pieces written", "pieces_written"), ("articles new", "articles_new"),
+                       ("articles changed", "articles_changed"), ("articles unchanged", "articles_unchanged"),
+                       ("known articles skipped", "articles_known"), ("duplicates skipped", "duplicates_skipped"),
                        ("robots.txt disallowed", "robots_disallowed")):
-        table.add_row(label, str(counts[key]))
+        table.add_row(label, str(counts.get(key, 0)))
     for reason, n in counts["errors"].items():
         table.add_row(f"errors: {reason}", str(n))
     if not counts["errors"]:
@@ -71,13 +117,57 @@ def print_summary(manifest: dict, stream=sys.stderr) -> None:
     table.add_row("elapsed", f"{counts['elapsed_seconds']:.1f} s")
     table.add_row("pieces file", manifest["files"]["pieces"])
     table.add_row("exit reason", manifest["exit_reason"])
+    table.add_row("status", manifest.get("status", "ok"))
     Console(file=stream, soft_wrap=True).print(table)
 
 
-def run(args) -> int:
-    from essay_crawler.runner import run_spider
+#: Exit status by run status: a run that raised alerts fails; an interrupted one can be resumed.
+EXIT_STATUS = {"ok": 0, "failed": 1, "incomplete": 3}
 
-    overrides = setting_overrides(args) | {"ESSAY_PROGRESS": True}
-    manifest = run_spider({"start_url": ",".join(args.start_urls), "profile": args.profile}, overrides)
+
+def report_outcome(manifest: dict, stream=sys.stderr) -> int:
+    """Print the one line a scheduler's mail shows (alert or interruption); the exit status."""
+    status = manifest.get("status", "ok")
+    if status == "failed":
+        print(alert_line(manifest), file=stream)
+    elif status == "incomplete":
+        print(f"interrupted: {manifest['site']} run {manifest['run_id']} stopped ({manifest['exit_reason']}); "
+              "run the same command again to resume it", file=stream)
+    return EXIT_STATUS[status]
+
+
+def postprocess_committed_run(manifest: dict, stream=sys.stderr) -> None:
+    """Dataset post-processing of a committed run folder, deduplicated against earlier runs."""
+    from essay_crawler.postprocess import postprocess_run
+    from pipelines.dedup import Deduplicator
+
+    run_dir = Path(manifest["files"]["pieces"]).parent
+    if manifest.get("status") == "incomplete" or run_dir.name != manifest["run_id"] or not manifest.get("state"):
+        print("postprocess: skipped (needs a completed run folder with state; use essay-crawler export)",
+              file=stream)
+        return
+    stats = postprocess_run(run_dir, dedup=Deduplicator.open(Path(manifest["state"]).with_name("dedup.pickle")))
+    print(f"postprocess: {stats['records_out']} records, {stats['duplicates']} exact and {stats['near_duplicates']} "
+          f"near duplicates marked, {len(stats['learned_boilerplate'])} learned boilerplate lines removed",
+          file=stream)
+
+
+def run_and_report(spider_args: dict, overrides: dict, postprocess: bool = False) -> int:
+    """Run the crawl, print the summary table and the outcome line; the exit status."""
+    from essay_crawler.runner import CrawlNotStarted, run_spider
+
+    try:
+        manifest = run_spider(spider_args, overrides)
+    except CrawlNotStarted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print_summary(manifest)
-    return 0
+    if postprocess:
+        postprocess_committed_run(manifest)
+    return report_outcome(manifest)
+
+
+def run(args) -> int:
+    overrides = setting_overrides(args) | {"ESSAY_PROGRESS": True}
+    return run_and_report({"start_url": ",".join(args.start_urls), "profile": args.profile}, overrides,
+                          postprocess=args.postprocess)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from essay_crawler.cli.crawl import add_crawl_options, print_summary, setting_overrides
+from essay_crawler.cli.crawl import add_crawl_options, add_run_options, run_and_report, setting_overrides
 
 
 def add_parser(sub):
@@ -12,6 +12,7 @@ def add_parser(sub):
                                    "crawl it end to end into output/127.0.0.1/<run-id>/.")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write pieces here instead of a run folder")
     p.add_argument("--output-root", default=None, metavar="DIR", help="folder for run folders (default output)")
+    add_run_options(p)
     add_crawl_options(p)
     p.set_defaults(profile="demo")
     return p
@@ -19,13 +20,11 @@ def add_parser(sub):
 
 def run(args) -> int:
     from essay_crawler.demo.site import demo_server
-    from essay_crawler.runner import run_spider
 
     # Our own loopback server: no need to wait between requests.
     overrides = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ESSAY_PROGRESS": True}
     overrides |= setting_overrides(args)
     with demo_server() as server:
         print(f"serving the demo site at {server.base_url}/", file=sys.stderr)
-        manifest = run_spider({"start_url": server.base_url + "/", "profile": args.profile}, overrides)
-    print_summary(manifest)
-    return 0
+        return run_and_report({"start_url": server.base_url + "/", "profile": args.profile}, overrides,
+                              postprocess=args.postprocess)
