@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-_HREF = re.compile(rb"""<a\s[^>]*?\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# The href attribute of an <a> tag: quoted attribute values before it are skipped whole (they may hold
+# ">" or "href="), and "data-href" and the like do not count.
+_HREF = re.compile(rb"""<a\s(?:[^>"']|"[^"]*"|'[^']*')*?(?<=[\s"'])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+                   re.I)
 _BASE = re.compile(rb"""<base\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 SKIP_EXTENSIONS = frozenset(

@@ -1,10 +1,26 @@
-"""Downloader middleware: Scrapy's retry, with exponential backoff between attempts."""
+"""Downloader middlewares: Scrapy's retry with exponential backoff between attempts, and Scrapy's
+redirects with loops and endless chains reported as failures rather than dropped silently."""
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urljoin
 
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.response import response_status_message
+
+
+class RedirectFailed(IgnoreRequest):
+    """Redirects that lead nowhere: back to a URL of the same chain, or more than REDIRECT_MAX_TIMES.
+
+    ``chain`` lists the URLs requested, first (the linked URL) to last, then the redirect target.
+    """
+
+    def __init__(self, message: str, chain: list[str]):
+        super().__init__(message)
+        self.chain = chain
 
 
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: str | None = None) -> float:
@@ -38,3 +54,22 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False) or not isinstance(exception, self.exceptions_to_retry):
             return None
         return await self._wait(self._retry(request, exception))
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirect middleware, raising :class:`RedirectFailed` for a loop or too many redirects.
+
+    Without this a loop (a → b → a) ends in the duplicate filter, which drops the request without
+    an errback, and too many redirects end in a plain IgnoreRequest, which looks like robots.txt.
+    """
+
+    def process_response(self, request, response):
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        try:
+            result = super().process_response(request, response)
+        except IgnoreRequest as exc:
+            target = urljoin(request.url, response.headers.get("Location", b"").decode("latin-1"))
+            raise RedirectFailed(f"more than {self.max_redirect_times} redirects", [*chain, target]) from exc
+        if isinstance(result, Request) and result.url in chain:
+            raise RedirectFailed("redirect loop", [*chain, result.url])
+        return result

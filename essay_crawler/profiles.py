@@ -1,15 +1,20 @@
 """The site profiles bundled in ``essay_crawler/sites/``."""
 from __future__ import annotations
 
+import tomllib
+from importlib import resources
 from pathlib import Path
 
-from pipelines.profiles import SiteProfile, load_profiles
-
-SITES_DIR = Path(__file__).parent / "sites"
+from pipelines.profiles import SiteProfile
 
 
 def bundled_profiles() -> dict[str, SiteProfile]:
-    return load_profiles(SITES_DIR)
+    """The profiles in ``essay_crawler/sites/`` by name (read as package data, so a zipped egg works)."""
+    files = sorted((f for f in resources.files(__package__).joinpath("sites").iterdir() if f.name.endswith(".toml")),
+                   key=lambda f: f.name)
+    profiles = (SiteProfile.from_dict(tomllib.loads(f.read_text("utf-8")), source=f"{__package__}/sites/{f.name}")
+                for f in files)
+    return {p.name: p for p in profiles}
 
 
 def resolve_profile(name_or_file: str) -> SiteProfile:

@@ -19,11 +19,19 @@ def crawl_settings(overrides: dict | None = None) -> Settings:
     return settings
 
 
+class CrawlNotStarted(RuntimeError):
+    """The crawl stopped before it could open its run (the reason is in the log)."""
+
+
 def run_spider(spider_args: dict, overrides: dict | None = None) -> dict:
-    """Crawl to completion; returns the run manifest (``run.json``)."""
+    """Crawl until finished or interrupted; returns the run manifest (``run.json``): ``status`` is
+    ``ok`` or ``failed`` (with ``alerts``) for a committed run, ``incomplete`` for one left resumable."""
     settings = crawl_settings(overrides)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(EssaysSpider)
     process.crawl(crawler, **spider_args)
     process.start()
-    return json.loads(Path(crawler.stats.get_value("essay/manifest")).read_text("utf-8"))
+    manifest = crawler.stats.get_value("essay/manifest") if crawler.stats else None
+    if not manifest or not Path(manifest).is_file():
+        raise CrawlNotStarted("the crawl stopped before writing its run (see the log above)")
+    return json.loads(Path(manifest).read_text("utf-8"))

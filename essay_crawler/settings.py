@@ -34,6 +34,8 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "essay_crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "essay_crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 
 # Cleaning runs in worker processes (0 = in the crawl process).

@@ -1,6 +1,7 @@
 """The cleaning pipeline: page bytes → numbered-piece records, composed from the stages."""
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 
 from .boilerplate import BoilerplatePatterns, default_patterns, strip_boilerplate
@@ -28,15 +29,17 @@ class CleanResult:
     encoding: str | None = None
 
 
-def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None) -> PageDocument:
-    """Decoded page text → document, from HTML or from a plain-text dump."""
+def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None,
+                  utf8: bytes | None = None) -> PageDocument:
+    """Decoded page text → document, from HTML or from a plain-text dump (``utf8``: ``text`` as
+    UTF-8 bytes, if at hand)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     if "\x00" in text[:8192]:
         raise PageError("not_a_page", "binary data")
     if kind == "text" or (kind == "auto" and looks_like_text_dump(text)):
         return parse_text_dump(text)
-    return extract_html(text, url, selectors)
+    return extract_html(text, url, selectors, utf8)
 
 
 def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
@@ -60,10 +63,13 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
 def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = None, convert: str = "t2s",
                declared_encoding: str | None = None, kind: str = "auto") -> CleanResult:
     """Decode → extract (or parse a text dump) → normalise → strip boilerplate → split → records."""
-    encoding = None
+    encoding = utf8 = None
     if isinstance(data, bytes):
-        data, encoding = decode_page(data, profile.encoding if profile else None, declared_encoding)
-    doc = read_document(data, url, kind, profile.selectors if profile else None)
+        raw = data
+        data, encoding = decode_page(raw, profile.encoding if profile else None, declared_encoding)
+        if encoding == "utf-8" and not raw.startswith(codecs.BOM_UTF8):
+            utf8 = raw
+    doc = read_document(data, url, kind, profile.selectors if profile else None, utf8)
     doc = normalize_document(doc, convert)
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
     split = split_document(doc, patterns)

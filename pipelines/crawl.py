@@ -5,13 +5,13 @@ Only Scrapy loads this module; the cleaning stages themselves never import Scrap
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import platform
+import threading
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 
 import scrapy
 from scrapy import signals
@@ -19,22 +19,32 @@ from scrapy.exceptions import DropItem
 
 from essay_crawler import __version__
 from essay_crawler.items import ErrorItem, PageItem
+from essay_crawler.monitor import PAGE_ERROR_REASONS, Thresholds, run_alerts
+from essay_crawler.runs import CrawlRun, crawl_run, utc_now
+from essay_crawler.state import content_hash, url_shape
 from pipelines.clean import clean_page
 from pipelines.errors import PageError
-from pipelines.jsonl import JsonlAppender, fsync_dir
+from pipelines.jsonl import JsonlAppender
 from pipelines.profiles import SiteProfile
 
 _worker: dict = {}
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def init_cleaner(profile_path: str | None, convert: str) -> None:
-    """Load the site profile once per worker process."""
-    _worker["profile"] = SiteProfile.load(profile_path) if profile_path else None
+def init_cleaner(profile: SiteProfile | None, convert: str) -> None:
+    """Keep the site profile once per worker process (passed whole: a bundled one may sit in a zipped egg);
+    in a worker, exit with the crawl process."""
+    _worker["profile"] = profile
     _worker["convert"] = convert
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=exit_when_gone, args=(parent.sentinel,), daemon=True).start()
+
+
+def exit_when_gone(sentinel: int) -> None:
+    """Exit as soon as the crawl process is gone, even killed with SIGKILL: an orphaned worker
+    would otherwise keep itself and the forkserver alive."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> dict:
@@ -52,7 +62,9 @@ class CleanPipeline:
     """Turns fetched pages into piece records in ``CLEAN_WORKERS`` worker processes.
 
     A page the extractor rejects becomes an :class:`ErrorItem`, except on the automatic path, where
-    it is simply not an article (a list or other page) and is dropped.
+    it is simply not an article (a list or other page) and is dropped. Pages that should be articles
+    (profile pattern, or the URL shape of articles in the state) are counted for the layout check:
+    ``essay/layout/checked`` and, when no content was found, ``essay/layout/no_content``.
     """
 
     def __init__(self, crawler):
@@ -60,22 +72,27 @@ class CleanPipeline:
         self.workers = crawler.settings.getint("CLEAN_WORKERS")
         self.convert = crawler.settings.get("CLEAN_CONVERT")
         self.pool: ProcessPoolExecutor | None = None
+        self.article_shapes: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def open_spider(self):
+        self.article_shapes = crawl_run(self.crawler).known_shapes()
         profile = getattr(self.crawler.spider, "profile", None)
-        source = profile.source if profile else None
-        init_cleaner(source, self.convert)
+        init_cleaner(profile, self.convert)
         if self.workers > 0:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                                            initializer=init_cleaner, initargs=(source, self.convert))
+                                            initializer=init_cleaner, initargs=(profile, self.convert))
 
     def close_spider(self):
         if self.pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def looks_like_article(self, item: PageItem) -> bool:
+        """An article by the profile's URL pattern, or shaped like articles of earlier runs."""
+        return item.kind == "article" or url_shape(item.url) in self.article_shapes
 
     async def _clean(self, item: PageItem) -> dict:
         if self.pool is None:
@@ -89,6 +106,10 @@ class CleanPipeline:
         out = await self._clean(item)
         item.body = None
         stats = self.crawler.stats
+        if self.looks_like_article(item):
+            stats.inc_value("essay/layout/checked")
+            if "error" in out and out["error"][0] == "no_content":
+                stats.inc_value("essay/layout/no_content")
         if "error" in out:
             reason, message = out["error"]
             if item.kind == "candidate" and reason == "no_content":
@@ -103,7 +124,8 @@ class CleanPipeline:
 
 
 class DuplicatePipeline:
-    """Drops a page whose canonical URL was already written in this run (one article, two URLs)."""
+    """Drops a page whose canonical URL was already written in this run (one article, two URLs);
+    the second URL is recorded in the state as an alias, so later runs do not fetch it."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -117,33 +139,28 @@ class DuplicatePipeline:
         if isinstance(item, PageItem) and item.records:
             url = item.records[0]["url"]
             if url in self.seen:
+                crawl_run(self.crawler).add_alias(item.url, url)
                 self.crawler.stats.inc_value("essay/duplicates_skipped")
                 raise DropItem(f"duplicate of {url}: {item.url}", log_level="DEBUG")
             self.seen.add(url)
         return item
 
 
-def run_paths(settings, site: str, run_id: str) -> dict[str, Path]:
-    """Where a run writes: ``-o`` paths, or ``ESSAY_OUTPUT_ROOT/<site>/<run-id>/``."""
-    pieces = settings.get("ESSAY_PIECES_PATH")
-    if pieces:
-        pieces = Path(pieces)
-        stem = pieces.with_suffix("") if pieces.suffix == ".jsonl" else pieces
-        return {"pieces": pieces, "errors": Path(f"{stem}.errors.jsonl"), "manifest": Path(f"{stem}.run.json")}
-    folder = Path(settings.get("ESSAY_OUTPUT_ROOT")) / site / run_id
-    return {"pieces": folder / "pieces.jsonl", "errors": folder / "errors.jsonl", "manifest": folder / "run.json"}
-
-
 class RunWriterPipeline:
-    """Writes pieces and errors as JSONL (one ``write(2)`` per line) and a ``run.json`` manifest."""
+    """Writes pieces and errors as JSONL (one ``write(2)`` per line) into the run's partial files,
+    records each written article in the incremental state, and at the end commits the run with its
+    ``run.json`` manifest (or leaves it resumable when the crawl was interrupted).
+
+    A page whose canonical URL is known is not written again; with ``ESSAY_REFRESH`` it is written
+    when its content changed (same ids, newer ``crawled_at``).
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.started = utc_now()
-        self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        self.refresh = crawler.settings.getbool("ESSAY_REFRESH", False)
+        self.run: CrawlRun | None = None
         self.pieces: JsonlAppender | None = None
         self.errors: JsonlAppender | None = None
-        self.paths: dict[str, Path] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -151,29 +168,54 @@ class RunWriterPipeline:
         return cls(crawler)
 
     def open_spider(self):
-        spider = self.crawler.spider
-        self.paths = run_paths(self.crawler.settings, spider.site_name, self.run_id)
-        self.pieces = JsonlAppender(self.paths["pieces"])
-        self.errors = JsonlAppender(self.paths["errors"])
-        self.crawler.stats.set_value("essay/manifest", str(self.paths["manifest"]))
+        self.run = crawl_run(self.crawler)
+        self.pieces = JsonlAppender(self.run.files.partial_pieces)
+        self.errors = JsonlAppender(self.run.files.partial_errors)
+        self.crawler.stats.set_value("essay/manifest", str(self.run.files.manifest))
+        self.crawler.stats.set_value("essay/resumed_articles", self.run.recovered_articles)
+
+    def write_error(self, item: ErrorItem) -> None:
+        """Write an error once per (url, reason) in a run, across resumed attempts."""
+        key = (item.url, item.reason)
+        if key in self.run.error_keys:
+            return
+        self.run.error_keys.add(key)
+        self.errors.write(item.as_record(utc_now()))
+        stats = self.crawler.stats
+        stats.inc_value(f"essay/errors/{item.reason}")
+        if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
+            stats.inc_value("essay/requests_failed")
 
     def process_item(self, item):
-        stats = self.crawler.stats
         if isinstance(item, ErrorItem):
-            self.errors.write(item.as_record(utc_now()))
-            stats.inc_value(f"essay/errors/{item.reason}")
-            return item
-        if isinstance(item, PageItem):
-            for record in item.records:
-                self.pieces.write(record)
-            stats.inc_value("essay/articles")
-            stats.inc_value("essay/pieces_written", len(item.records))
-            if item.mismatch:
-                self.errors.write(ErrorItem(item.url, "split_mismatch",
-                                            f"found {len(item.records)} pieces, title claims {item.claimed}"
-                                            ).as_record(utc_now()))
-                stats.inc_value("essay/errors/split_mismatch")
+            self.write_error(item)
+        elif isinstance(item, PageItem):
+            self.write_page(item)
         return item
+
+    def write_page(self, item: PageItem) -> None:
+        stats = self.crawler.stats
+        canonical = item.records[0]["url"]
+        if item.url != canonical:
+            self.run.add_alias(item.url, canonical)
+        digest = content_hash(item.records)
+        known = self.run.known_hash(canonical)
+        if known is not None and not self.refresh:
+            stats.inc_value("essay/articles_known")
+            raise DropItem(f"already written: {canonical}", log_level="DEBUG")
+        if known == digest:
+            stats.inc_value("essay/articles_unchanged")
+            raise DropItem(f"unchanged: {canonical}", log_level="DEBUG")
+        if item.mismatch:
+            self.write_error(ErrorItem(item.url, "split_mismatch",
+                                       f"found {len(item.records)} pieces, title claims {item.claimed}"))
+        for record in item.records:
+            self.pieces.write(record)
+        stats.inc_value("essay/articles")
+        stats.inc_value("essay/pieces_written", len(item.records))
+        if known is not None:
+            stats.inc_value("essay/articles_changed")
+        self.run.mark_written(item.records, item.url, digest, attempt_counters(stats.get_stats()))
 
     def close_spider(self):
         for f in (self.pieces, self.errors):
@@ -181,50 +223,92 @@ class RunWriterPipeline:
                 f.close()
 
     def spider_closed(self, spider, reason):
-        stats = self.crawler.stats.get_stats()
+        if self.run is None:
+            return
+        stats = self.crawler.stats
+        current = attempt_counters(stats.get_stats())
+        counts = run_counts(self.run.total_counters(current), self.run.file_counts())
+        complete = reason == "finished" or reason.startswith("closespider_")
+        limits = Thresholds.from_settings(self.crawler.settings)
+        alerts = run_alerts(counts, limits) if complete else []
         manifest = {
-            "run_id": self.run_id,
+            "run_id": self.run.run_id,
             "site": spider.site_name,
             "start_urls": list(spider.start_urls),
             "profile": spider.profile.name if spider.profile else None,
-            "started": self.started,
+            "started": self.run.started,
             "finished": utc_now(),
             "exit_reason": reason,
-            "files": {k: str(v) for k, v in self.paths.items()},
-            "counts": summary_counts(stats),
+            "status": ("failed" if alerts else "ok") if complete else "incomplete",
+            "alerts": alerts,
+            "attempts": self.run.row.attempts,
+            "refresh": self.refresh,
+            "state": str(self.run.state.path) if self.run.state else None,
+            "files": self.run.files.final_paths(),
+            "counts": counts,
             "versions": {"essay-crawler": __version__, "scrapy": scrapy.__version__,
                          "python": platform.python_version()},
-            "settings": {k: self.crawler.settings.get(k) for k in MANIFEST_SETTINGS},
+            "settings": {k: self.crawler.settings.get(k) for k in MANIFEST_SETTINGS} | thresholds_setting(limits),
         }
-        write_json_atomic(self.paths["manifest"], manifest)
+        if complete:
+            path = self.run.commit(manifest)
+        else:
+            path = self.run.leave_resumable(manifest, current)
+            manifest["files"]["manifest"] = str(path)
+        stats.set_value("essay/manifest", str(path))
+        self.run.close()
 
 
 MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
                      "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT")
 
+#: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
+ATTEMPT_STATS = {
+    "pages_fetched": "response_received_count",
+    "duplicates_skipped": "essay/duplicates_skipped",
+    "not_articles": "essay/pages_not_article",
+    "robots_disallowed": "robotstxt/forbidden",
+    "articles_known": "essay/articles_known",
+    "articles_unchanged": "essay/articles_unchanged",
+    "requests_failed": "essay/requests_failed",
+    "layout_checked": "essay/layout/checked",
+    "layout_no_content": "essay/layout/no_content",
+}
 
-def summary_counts(stats: dict) -> dict:
-    """The figures a person checks after a run, from Scrapy's stats."""
-    errors = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("essay/errors/")}
+
+def thresholds_setting(limits: Thresholds) -> dict:
+    """The alert thresholds under their setting names, for ``run.json``."""
+    return {f"ESSAY_{name.upper()}": value for name, value in vars(limits).items()}
+
+
+def attempt_counters(stats: dict) -> dict:
+    """This process's figures (see :data:`ATTEMPT_STATS`) and its elapsed seconds so far."""
+    counters = {name: stats.get(key, 0) for name, key in ATTEMPT_STATS.items()}
+    start = stats.get("start_time")
+    elapsed = stats.get("elapsed_time_seconds")
+    if elapsed is None and start is not None:
+        elapsed = (datetime.now(start.tzinfo) - start).total_seconds()
+    counters["elapsed_seconds"] = round(elapsed or 0.0, 2)
+    return counters
+
+
+def run_counts(counters: dict, files: dict) -> dict:
+    """The figures a person checks after a run: crawl figures of all attempts, plus what the run's
+    files hold (pieces, article pages, errors by reason)."""
     return {
-        "pages_fetched": stats.get("response_received_count", 0),
-        "article_pages": stats.get("essay/articles", 0),
-        "pieces_written": stats.get("essay/pieces_written", 0),
-        "duplicates_skipped": stats.get("essay/duplicates_skipped", 0),
-        "not_articles": stats.get("essay/pages_not_article", 0),
-        "robots_disallowed": stats.get("robotstxt/forbidden", 0),
-        "errors": dict(sorted(errors.items())),
-        "elapsed_seconds": round(stats.get("elapsed_time_seconds", 0.0), 2),
+        "pages_fetched": counters.get("pages_fetched", 0),
+        "article_pages": files["article_pages"],
+        "pieces_written": files["pieces_written"],
+        "articles_new": files.get("articles_new", files["article_pages"]),
+        "articles_changed": files.get("articles_changed", 0),
+        "articles_unchanged": counters.get("articles_unchanged", 0),
+        "articles_known": counters.get("articles_known", 0),
+        "duplicates_skipped": counters.get("duplicates_skipped", 0),
+        "not_articles": counters.get("not_articles", 0),
+        "robots_disallowed": counters.get("robots_disallowed", 0),
+        "requests_failed": counters.get("requests_failed", 0),
+        "layout_checked": counters.get("layout_checked", 0),
+        "layout_no_content": counters.get("layout_no_content", 0),
+        "errors": files["errors"],
+        "elapsed_seconds": round(counters.get("elapsed_seconds", 0.0), 2),
     }
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write, fsync, rename: readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)

@@ -7,10 +7,12 @@ REASONS = (
     "bad_encoding",    # bytes decode to no recognisable text
     "not_a_page",      # not HTML / not a text dump
     "no_content",      # no essay text found
-    "http_error",      # non-2xx response
-    "timeout",
-    "connection_error",
-    "too_large",
+    "http_error",      # non-2xx response (after retries for 429/5xx)
+    "timeout",         # no complete answer within DOWNLOAD_TIMEOUT, after retries
+    "connection_error",  # refused, reset, unresolvable host, connection lost, after retries
+    "too_large",       # body larger than DOWNLOAD_MAXSIZE (declared or while downloading)
+    "truncated",       # connection closed before the Content-Length was received, after retries
+    "redirect_loop",   # redirects back to a URL of the same chain, or more than REDIRECT_MAX_TIMES
     "split_mismatch",  # pieces found differ from the title's claimed count
 )
 

@@ -45,15 +45,17 @@ _CRUMB_SKIP = frozenset({"首页", "正文", "主页", "网站首页", "home", "
 _INFO_HINT = re.compile(r"栏目|分类|来源|作者|浏览|阅读|点击|发布|时间|编辑")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.年月日-]+$")
 _JUNK_TAG = "essay-crawler-junk"
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:]*)[^>]*>")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![A-Za-z0-9:])[^>]*>", re.I | re.A)
+_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![A-Za-z0-9:])[^>]*>",
+                        re.I | re.A)
 _STRIP = " \t\r\f\v\ufdd0"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
-_find_page_info = etree.XPath("//title | //meta[@property or @name] | //link[@rel='canonical'] | //style")
 _find_h1 = etree.XPath("//h1")
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
-_find_marked = etree.XPath(".//*[@style or @class or @color or @hidden]")
-_link_texts = etree.XPath(".//a//text()")
+_find_marked = etree.XPath("descendant::*[@style or @class or @color or @hidden]")
+_link_texts = etree.XPath(".//a//text()", smart_strings=False)
 _string = etree.XPath("string()")
 
 
@@ -78,13 +80,18 @@ def _first(root, selector: str):
     return found[0] if found else None
 
 
-def parse_html(markup: str) -> etree._Element:
-    """Parse decoded HTML into an lxml tree (``not_a_page`` when there is no document)."""
-    markup = _XML_DECL.sub("", markup, count=1)
+def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
+    """Parse decoded HTML into an lxml tree (``not_a_page`` when there is no document).
+
+    ``utf8``, when given, is ``markup`` encoded as UTF-8 (the page's own bytes), which spares
+    encoding it again.
+    """
+    if _XML_DECL.match(markup):
+        markup, utf8 = _XML_DECL.sub("", markup, count=1), None
     if "<" not in markup:
         raise PageError("not_a_page", "no HTML markup")
     try:
-        root = etree.fromstring(markup.encode("utf-8"), parser=_PARSER)
+        root = etree.fromstring(utf8 or markup.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise PageError("not_a_page", str(exc)) from exc
     if root is None:
@@ -123,15 +130,18 @@ class PageInfo:
 def read_page_info(root, url: str | None) -> PageInfo:
     """One pass over <title>, <meta>, <link rel=canonical> and <style> elements."""
     info = PageInfo()
-    for el in _find_page_info(root):
+    for el in root.iter("title", "meta", "link", "style"):
         tag = el.tag
         if tag == "meta":
-            info.meta[(el.get("property") or el.get("name") or "").lower()] = el.get("content", "")
+            prop, name = el.get("property"), el.get("name")
+            if prop is not None or name is not None:
+                info.meta[(prop or name or "").lower()] = el.get("content", "")
         elif tag == "style":
             info.hidden_classes.update(m.group(1) for m in _HIDDEN_CLASS_RULE.finditer(el.text or ""))
         elif tag == "title":
             info.title = info.title or " ".join(_string(el).split())
-        elif info.canonical is None and (href := (el.get("href") or "").strip()):
+        elif tag == "link" and el.get("rel") == "canonical" and info.canonical is None and (
+                href := (el.get("href") or "").strip()):
             info.canonical = urljoin(url or "", href)
     return info
 
@@ -201,11 +211,10 @@ def find_content(root):
     owned: dict = defaultdict(int)
     for el in root.iter():
         text, tail = el.text, el.tail
-        if text and len(text) >= MIN_PARAGRAPH_CHARS:
-            owned[_text_owner(el)] += _han_weight(text)
-        if tail and len(tail) >= MIN_PARAGRAPH_CHARS:
-            owned[_text_owner(el.getparent())] += _han_weight(tail)
-    owned.pop(None, None)
+        if text and len(text) >= MIN_PARAGRAPH_CHARS and (owner := _text_owner(el)) is not None:
+            owned[owner] += _han_weight(text)
+        if tail and len(tail) >= MIN_PARAGRAPH_CHARS and (owner := _text_owner(el.getparent())) is not None:
+            owned[owner] += _han_weight(tail)
     direct: dict = defaultdict(int)
     for block, weight in owned.items():
         direct[block] += weight
@@ -231,18 +240,13 @@ def _grow_to_parent(best):
     return best
 
 
-def _tag_to_break(m: re.Match) -> str:
-    tag = m.group(2).lower()
-    if tag in HEADING_TAGS:
-        return "\n" if m.group(1) else "\n\ufdd0"
-    return "\n" if tag in BLOCK_TAGS else ""
-
-
 def content_blocks(container) -> list[Block]:
     """Paragraphs of a content element: ``<p>``, ``<div>``, ``<br>``, ``<li>``… start a new block;
     inline tags do not. Heading elements (``<h1>``…``<h6>``) give blocks marked as headings."""
     markup = etree.tostring(container, encoding=str, method="html", with_tail=False)
-    text = _TAG.sub(_tag_to_break, markup.replace("\r", " ").replace("\n", " "))
+    # Serialised HTML escapes "<" and ">" outside tags, so the three passes see the same tags.
+    markup = _HEADING_START.sub("\n\ufdd0", markup.replace("\r", " ").replace("\n", " "))
+    text = _TAG.sub("", _BLOCK_TAG.sub("\n", markup))
     if "&" in text:
         text = html.unescape(text)
     blocks = []
@@ -320,10 +324,12 @@ def find_breadcrumb_category(root, title: str | None) -> str | None:
     return None
 
 
-def extract_html(markup: str, url: str | None = None, selectors: Selectors | None = None) -> PageDocument:
-    """Decoded HTML → page document; raises ``PageError('no_content')`` when no article text is found."""
+def extract_html(markup: str, url: str | None = None, selectors: Selectors | None = None,
+                 utf8: bytes | None = None) -> PageDocument:
+    """Decoded HTML → page document; raises ``PageError('no_content')`` when no article text is found.
+    ``utf8``: ``markup`` as UTF-8 bytes, if at hand."""
     selectors = selectors or Selectors()
-    root = parse_html(markup)
+    root = parse_html(markup, utf8)
     page = read_page_info(root, url)
     meta = page.meta
     junk_classes = page.hidden_classes.union(JUNK_CLASSES)
@@ -359,7 +365,7 @@ def drop_header_blocks(blocks: list[Block], title: str | None) -> list[Block]:
 
 
 def _check_is_article(blocks: list[Block], container) -> None:
-    text_weight = sum(_han_weight(b.text) for b in blocks)
+    text_weight = _han_weight("\n".join(b.text for b in blocks))
     if text_weight < 2 * MIN_CONTENT_HAN:
         raise PageError("no_content", "too little Chinese text for an article")
     link_weight = _link_weight(container)

@@ -22,7 +22,8 @@ _INVISIBLE = {c: None for c in (*range(0x200B, 0x2010), 0x2060, 0xFEFF, 0x00AD,
 _NBSP = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x0009: " "}
 _CHAR_MAP = {chr(k): v if isinstance(v, str) else chr(v) if v is not None else ""
              for k, v in {**_FULLWIDTH_ALNUM, **_INVISIBLE, **_NBSP}.items()}
-_TO_FOLD = re.compile("[" + "".join(re.escape(c) for c in _CHAR_MAP) + "]")
+_SPACE_LIKE = tuple(c for c, v in _CHAR_MAP.items() if v == " ")  # the common ones: str.replace is fastest
+_TO_FOLD = re.compile("[" + "".join(re.escape(c) for c in _CHAR_MAP if c not in _SPACE_LIKE) + "]")
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
 _ASCII_PUNCT = re.compile(r"[,!?:;]")
@@ -34,6 +35,11 @@ _CJK_BEFORE = re.compile(f"[{CJK}]$")
 _STRAY_DOT = re.compile(rf"\.(?<=[{HAN}]\.)(?=[{HAN}])")
 _QUOTES = re.compile(r"'+")
 _SPACE_RUN = re.compile(r"[ \t\r\f\v]+")  # other spaces are folded to " " first
+_OTHER_SPACES = "\t\r\f\v"
+# Plain-space runs: ones between two CJK characters (the run starts after a CJK character and
+# reaches one), and longer runs. Both start with a literal space, which the regex engine finds fast.
+_CJK_SPACES = re.compile(f" (?<=[{CJK}] ) *(?=[{CJK}])")
+_LONG_SPACES = re.compile("  +")
 
 
 @lru_cache(maxsize=None)
@@ -56,7 +62,13 @@ def remove_pinyin(text: str) -> str:
 
 def fold_characters(text: str) -> str:
     """Full-width letters/digits to ASCII, drop zero-width/control chars, odd spaces to plain spaces."""
+    for space in _SPACE_LIKE:
+        text = text.replace(space, " ")
     return _TO_FOLD.sub(lambda m: _CHAR_MAP[m.group(0)], text)
+
+
+def _has_any(text: str, chars: str) -> bool:
+    return any(c in text for c in chars)
 
 
 def _paren_to_cjk(match: re.Match) -> str:
@@ -81,9 +93,13 @@ def _punct_to_cjk(m: re.Match) -> str:
 def cjk_punctuation(text: str) -> str:
     """ASCII , ! ? : ; ( ) inside Chinese text → the full-width forms the page would use."""
     for _ in range(2):  # a converted mark can make its neighbour CJK-adjacent
+        before = text
         if "(" in text:
             text = _PAREN_PAIR.sub(_paren_to_cjk, text)
-        text = _ASCII_PUNCT.sub(_punct_to_cjk, text)
+        if _has_any(text, _ASCII_TO_CJK):
+            text = _ASCII_PUNCT.sub(_punct_to_cjk, text)
+        if text == before:
+            break
     return text
 
 
@@ -104,7 +120,10 @@ def _space_run(m: re.Match) -> str:
 
 def collapse_whitespace(text: str) -> str:
     """Drop whitespace between CJK characters, collapse the rest to one space, strip each line."""
-    text = _SPACE_RUN.sub(_space_run, text)
+    if _has_any(text, _OTHER_SPACES):
+        text = _SPACE_RUN.sub(_space_run, text)
+    else:
+        text = _LONG_SPACES.sub(" ", _CJK_SPACES.sub("", text))
     return text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
 
 
@@ -120,6 +139,7 @@ def normalize_text(text: str, convert: str = "t2s") -> str:
 
 def normalize_paragraphs(paragraphs: list[str], convert: str = "t2s") -> list[str]:
     """Normalise many paragraphs in one OpenCC call; empty results are kept as ``""``."""
-    joined = "\n".join(p.replace("\n", " ") for p in paragraphs)
-    out = normalize_text(joined, convert).split("\n")
-    return out
+    joined = "\n".join(paragraphs)
+    if joined.count("\n") != len(paragraphs) - 1:  # a paragraph holds a newline of its own
+        joined = "\n".join(p.replace("\n", " ") for p in paragraphs)
+    return normalize_text(joined, convert).split("\n")

@@ -23,10 +23,11 @@ def run(args) -> int:
 
     with tempfile.TemporaryDirectory(prefix="essay-scrape-") as tmp:
         out = Path(tmp) / "pieces.jsonl"
-        overrides = setting_overrides(args) | {"ESSAY_PIECES_PATH": str(out), "CLEAN_WORKERS": 0,
+        overrides = setting_overrides(args) | {"ESSAY_PIECES_PATH": str(out), "ESSAY_STATE": False, "CLEAN_WORKERS": 0,
                                                "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
         manifest = run_spider({"start_url": args.url, "profile": args.profile, "follow": "0"}, overrides)
-        sys.stdout.write(out.read_text("utf-8"))
+        if out.exists():
+            sys.stdout.write(out.read_text("utf-8"))
         errors = read_jsonl(manifest["files"]["errors"])
     for error in errors:
         print(f"error: {error['url']}: {error['reason']}: {error['message']}", file=sys.stderr)

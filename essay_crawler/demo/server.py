@@ -7,9 +7,16 @@ Usage::
 
 Routes may be added after construction (``srv.routes[path] = route``): the port is bound
 in ``__init__``, so ``srv.base_url`` is known before any page is rendered.
+
+Besides pages, routes can misbehave the way real sites do, for fault-handling tests:
+:meth:`Route.redirect`, :meth:`Route.hang`, :meth:`Route.stall`, :meth:`Route.reset`,
+:meth:`Route.truncated`, :meth:`Route.unsized` and :meth:`Route.sequence` (a different answer
+per attempt, e.g. two 500s and then the page).
 """
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,6 +45,66 @@ class Route:
         """A route answering ``body`` with the given Content-Type."""
         return cls(status=status, headers={"Content-Type": content_type}, body=body, delay=delay)
 
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Route:
+        """A redirect to ``location`` (two of these pointing at each other make a loop)."""
+        return cls(status=status, headers={"Location": location, "Content-Type": "text/html"})
+
+    @classmethod
+    def hang(cls, seconds: float) -> Route:
+        """Accept the request, send nothing for ``seconds``, then drop the connection."""
+        def responder(req: BaseHTTPRequestHandler) -> None:
+            time.sleep(seconds)
+            req.close_connection = True
+        return cls(handler=responder)
+
+    @classmethod
+    def stall(cls, body: bytes, seconds: float, content_type: str = "text/html; charset=utf-8") -> Route:
+        """Send the headers and the first half of ``body``, then nothing for ``seconds``."""
+        def responder(req: BaseHTTPRequestHandler) -> None:
+            _send_head(req, 200, {"Content-Type": content_type, "Content-Length": str(len(body))})
+            req.wfile.write(body[: len(body) // 2])
+            req.wfile.flush()
+            time.sleep(seconds)
+            req.close_connection = True
+        return cls(handler=responder)
+
+    @classmethod
+    def reset(cls) -> Route:
+        """Read the request, then abort the connection with a TCP RST (SO_LINGER 0) and no answer."""
+        def responder(req: BaseHTTPRequestHandler) -> None:
+            req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            req.connection.close()
+            req.close_connection = True
+        return cls(handler=responder)
+
+    @classmethod
+    def truncated(cls, body: bytes, missing: int, content_type: str = "text/html; charset=utf-8") -> Route:
+        """Declare ``len(body) + missing`` bytes in Content-Length, send ``body`` and close."""
+        def responder(req: BaseHTTPRequestHandler) -> None:
+            _send_head(req, 200, {"Content-Type": content_type, "Content-Length": str(len(body) + missing)})
+            req.wfile.write(body)
+            req.close_connection = True
+        return cls(handler=responder)
+
+    @classmethod
+    def unsized(cls, body: bytes, content_type: str = "text/html; charset=utf-8") -> Route:
+        """Send ``body`` without Content-Length; its end is the connection closing."""
+        def responder(req: BaseHTTPRequestHandler) -> None:
+            _send_head(req, 200, {"Content-Type": content_type, "Connection": "close"})
+            req.wfile.write(body)
+            req.close_connection = True
+        return cls(handler=responder)
+
+    @classmethod
+    def sequence(cls, *routes: Route) -> Route:
+        """Answer the n-th request like ``routes[n]``; the last route answers every later request."""
+        served = iter(range(len(routes) - 1))
+
+        def responder(req: BaseHTTPRequestHandler) -> None:
+            serve(req, routes[next(served, len(routes) - 1)])
+        return cls(handler=responder)
+
 
 NOT_FOUND = Route.page(
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404 Not Found</title></head>"
@@ -46,32 +113,38 @@ NOT_FOUND = Route.page(
 )
 
 
+def _send_head(req: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str]) -> None:
+    req.send_response(status)
+    for name, value in headers.items():
+        req.send_header(name, value)
+    req.end_headers()
+
+
+def serve(req: BaseHTTPRequestHandler, route: Route) -> None:
+    """Answer the request being handled by ``req`` as ``route`` says (no body for HEAD)."""
+    if route.delay:
+        time.sleep(route.delay)
+    if route.handler is not None:
+        route.handler(req)
+        return
+    _send_head(req, route.status, {**route.headers, "Content-Length": str(len(route.body))})
+    if req.command != "HEAD":
+        req.wfile.write(route.body)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "essay-crawler-site/1"
 
     def do_GET(self) -> None:
-        self._answer(send_body=True)
+        self._answer()
 
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
+    do_HEAD = do_GET
 
-    def _answer(self, send_body: bool) -> None:
+    def _answer(self) -> None:
         site: SiteServer = self.server.site  # type: ignore[attr-defined]
-        route = site.route_for(self.path)
         site.requests.append(self.path)
-        if route.delay:
-            time.sleep(route.delay)
-        if route.handler is not None:
-            route.handler(self)
-            return
-        self.send_response(route.status)
-        for name, value in route.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(route.body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(route.body)
+        serve(self, site.route_for(self.path))
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         """Stay quiet."""
@@ -79,6 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # a crawler opens many connections at once; the default 5 drops some
 
     def handle_error(self, request, client_address) -> None:
         """Ignore clients that hang up mid-response; nothing else is expected to fail."""

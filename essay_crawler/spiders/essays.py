@@ -5,31 +5,42 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import TCPTimedOutError, TimeoutError
 
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.links import extract_links, host_allowed
+from essay_crawler.middlewares import RedirectFailed
 from essay_crawler.profiles import resolve_profile
+from essay_crawler.runs import crawl_run
 
 ARTICLE_PRIORITY = 10  # finish articles before opening more list pages: keeps the queue short
 
 
+#: Download failures by exception → (reason, message when the exception has none); anything else
+#: (reset, refused, unresolvable host, lost connection) is a connection_error.
+FAILURE_REASONS = (
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout", "no answer within DOWNLOAD_TIMEOUT"),
+    ((DownloadCancelledError,), "too_large", "body larger than DOWNLOAD_MAXSIZE"),
+    ((ResponseDataLossError,), "truncated", "body shorter than its Content-Length"),
+)
+
+
 def error_reason(failure) -> tuple[str, str, int | None]:
-    """``(reason, message, status)`` for a failed request."""
+    """``(reason, message, status)`` for a failed request (reasons: see pipelines/errors.py)."""
     if failure.check(HttpError):
         response = failure.value.response
         return "http_error", f"HTTP {response.status}", response.status
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "timeout", str(failure.value), None
-    if failure.check(DNSLookupError, ConnectionRefusedError):
-        return "connection_error", str(failure.value), None
-    name = type(failure.value).__name__
-    if "MaxSize" in name or "maxsize" in str(failure.value).lower():
-        return "too_large", str(failure.value), None
-    return "connection_error", f"{name}: {failure.value}", None
+    if failure.check(RedirectFailed):
+        return "redirect_loop", f"{failure.value}: {' -> '.join(failure.value.chain)}", None
+    retries = failure.request.meta.get("retry_times", 0)
+    attempts = f" (gave up after {retries + 1} attempts)" if retries else ""
+    for exceptions, reason, default in FAILURE_REASONS:
+        if failure.check(*exceptions):
+            return reason, f"{str(failure.value) or default}{attempts}", None
+    return "connection_error", f"{type(failure.value).__name__}: {failure.value}{attempts}", None
 
 
 class EssaysSpider(scrapy.Spider):
@@ -38,6 +49,9 @@ class EssaysSpider(scrapy.Spider):
     Arguments (``-a``): ``start_url`` (one or more, comma-separated), ``profile`` (a bundled profile
     name or a TOML file; without one the automatic path is used), ``follow`` (``0`` to fetch only
     the start URLs, as ``essay-crawler scrape`` does).
+
+    Article URLs the run's state knows (see :mod:`essay_crawler.state`) are not requested again
+    unless the ``ESSAY_REFRESH`` setting is on; list pages are always read.
     """
 
     name = "essays"
@@ -60,11 +74,32 @@ class EssaysSpider(scrapy.Spider):
         self.allowed_domains = list(domains)
         self.follow = follow not in ("0", "false", "no", False)
         self.site_name = urlsplit(given[0]).hostname or "local"
+        self.known_urls: set[str] = set()
+        self.skipped_urls: set[str] = set()
 
     async def start(self):
+        self.known_urls = self.urls_to_skip()
         for url in self.start_urls:
             kind = self.page_kind(url) if self.follow else "article"
-            yield self.request(url, "list" if kind == "other" else kind)
+            if not self.skip_known(url, kind):
+                yield self.request(url, "list" if kind == "other" else kind)
+
+    def urls_to_skip(self) -> set[str]:
+        """Article URLs already written (by earlier runs, or by this run before it was interrupted);
+        none with ``ESSAY_REFRESH``."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is None or crawler.settings.getbool("ESSAY_REFRESH", False):
+            return set()
+        return crawl_run(crawler).known_urls()
+
+    def skip_known(self, url: str, kind: str) -> bool:
+        """True for a known article (or candidate) URL; counted once per URL in ``essay/articles_known``."""
+        if kind not in ("article", "candidate") or url not in self.known_urls:
+            return False
+        if url not in self.skipped_urls:
+            self.skipped_urls.add(url)
+            self.crawler.stats.inc_value("essay/articles_known")
+        return True
 
     def page_kind(self, url: str) -> str:
         """``article`` / ``list`` by the profile's URL patterns, ``other`` when it has patterns and
@@ -94,7 +129,7 @@ class EssaysSpider(scrapy.Spider):
             if not host_allowed(url, tuple(self.allowed_domains)):
                 continue
             link_kind = self.page_kind(url)
-            if link_kind != "other":
+            if link_kind != "other" and not self.skip_known(url, link_kind):
                 yield self.request(url, link_kind)
 
     @staticmethod
@@ -104,7 +139,8 @@ class EssaysSpider(scrapy.Spider):
         return charset.strip(" ;\"'") or None
 
     def on_error(self, failure):
-        reason, message, status = error_reason(failure)
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(IgnoreRequest) and not failure.check(HttpError, RedirectFailed):
             return  # robots.txt or offsite: policy, not a failure (counted in Scrapy's stats)
-        yield ErrorItem(failure.request.url, reason, message, status)
+        reason, message, status = error_reason(failure)
+        url = failure.value.chain[0] if failure.check(RedirectFailed) else failure.request.url
+        yield ErrorItem(url, reason, message, status)
