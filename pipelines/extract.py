@@ -41,6 +41,7 @@ DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 CATEGORY = re.compile(r"(?:所属|所屬)?(?:栏目|欄目|分类|分類|类别|類別)(?:分类|分類)?\s*[:：]\s*([^\s|｜/]+)")
 _CRUMB_HINT = re.compile(r"当前位置|您的位置|你的位置|位置[:：]|首页\s*[>»›＞]")
 _CRUMB_CLASS = re.compile(r"crumb|position|location|place|weizhi|dqwz|path", re.I)
+_CRUMB_TAGS = ("div", "p", "span", "td", "ul", "ol", "section")
 _CRUMB_SKIP = frozenset({"首页", "正文", "主页", "网站首页", "home", "Home", "内容"})
 _INFO_HINT = re.compile(r"栏目|分类|来源|作者|浏览|阅读|点击|发布|时间|编辑")
 _DATE_ONLY = re.compile(r"^[\d\s:：/.年月日-]+$")
@@ -263,13 +264,14 @@ def _text(el) -> str:
 
 
 def find_title(root, page_title: str, selector: str = "") -> str | None:
-    """The page headline: profile selector, else the ``<h1>`` named by ``<title>``, else ``<title>``."""
+    """The page headline: profile selector, else the longest ``<h1>`` that ``<title>`` contains (not
+    a logo ``<h1>`` holding the site name), else ``<title>`` without its site-name suffix."""
     if selector:
         return _text(_first(root, selector)) or None
     h1s = [t for t in (_text(h) for h in _find_h1(root)) if t]
-    for text in h1s:
-        if page_title and text in page_title:
-            return text
+    named = [t for t in h1s if page_title and t in page_title]
+    if named:
+        return max(named, key=len)
     if h1s and not page_title:
         return h1s[0]
     if page_title:
@@ -294,25 +296,31 @@ def _headline_elements(root, title: str | None) -> list:
     return h1s or (_find_leaf_with_text(root, t=title) if title else [])
 
 
+def _spaced_text(el) -> str:
+    """Text of ``el`` with a space between text nodes, so adjacent blocks do not run together."""
+    return " ".join(el.itertext())
+
+
 def _info_text(root, title: str | None) -> str:
     """Text right after the headline, where essay sites put the date and 栏目 line."""
     for headline_el in _headline_elements(root, title)[:1]:
-        headline = _string(headline_el)
+        headline = _spaced_text(headline_el)
         el = headline_el
         for _ in range(3):
             el = el.getparent()
             if el is None:
                 break
-            text = _string(el)
+            text = _spaced_text(el)
             after = text[text.find(headline) + len(headline):][:INFO_CHARS]
             if DATE.search(after) or CATEGORY.search(after):
                 return after
     return ""
 
 
-def find_breadcrumb_category(root, title: str | None) -> str | None:
-    """Last breadcrumb link that is not 首页/正文 or the title itself."""
-    for el in root.iter("div", "p", "span", "td", "ul", "ol", "section"):
+def find_breadcrumb_category(elements, title: str | None) -> str | None:
+    """Last breadcrumb link that is not 首页/正文 or the title itself, in the first of ``elements``
+    that looks like a breadcrumb (by class/id or a 当前位置 hint)."""
+    for el in elements:
         cls = f"{el.get('class', '')} {el.get('id', '')}"
         text = _string(el)
         if len(text) > 200 or not (_CRUMB_CLASS.search(cls) or _CRUMB_HINT.search(text)):
@@ -333,20 +341,21 @@ def extract_html(markup: str, url: str | None = None, selectors: Selectors | Non
     page = read_page_info(root, url)
     meta = page.meta
     junk_classes = page.hidden_classes.union(JUNK_CLASSES)
+    title = find_title(root, page.title, selectors.title)
+    nav_crumb = find_breadcrumb_category(root.iter("nav"), title)  # <nav> is dropped with the chrome
     remove_chrome(root, selectors.remove)
     container = _first(root, selectors.content) if selectors.content else find_content(root)
     if container is None:
         raise PageError("no_content", f"content selector {selectors.content!r} matched nothing"
                         if selectors.content else "no text blocks")
     remove_hidden_junk(container, junk_classes)
-    title = find_title(root, page.title, selectors.title)
     info = _text(_first(root, selectors.date)) if selectors.date else _info_text(root, title)
     published = (normalize_date(info) or normalize_date(meta.get("article:published_time", ""))
                  or normalize_date(meta.get("pubdate", "")))
     category = (_text(_first(root, selectors.category)) if selectors.category else None) or None
     if category is None:
         m = CATEGORY.search(info)
-        category = m.group(1) if m else find_breadcrumb_category(root, title)
+        category = m.group(1) if m else nav_crumb or find_breadcrumb_category(root.iter(*_CRUMB_TAGS), title)
     blocks = drop_header_blocks(content_blocks(container), title)
     _check_is_article(blocks, container)
     return PageDocument(title=title, published=published, category=category, canonical_url=page.canonical,

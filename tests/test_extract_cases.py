@@ -1,0 +1,28 @@
+"""Layout details of the automatic extractor, each on a small page of its own."""
+from pipelines import clean_page
+
+ESSAY = "".join(f"<p>这是第{n}段文字，写的是秋天的校园，落叶铺满了小路，同学们在操场上奔跑，笑声传得很远很远。</p>"
+                for n in "一二三四")
+
+
+def page(head: str, body: str) -> bytes:
+    return f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode("utf-8")
+
+
+def test_compact_info_line_does_not_run_into_the_content():
+    html = page("<title>秋天的校园_作文网</title>",
+                '<div class="art"><h1>秋天的校园</h1><div class="info">2021-10-08 栏目：写景作文</div>'
+                f'<div class="content">{ESSAY}</div></div>')
+    [record] = clean_page(html, "http://x.cn/a/1.html").records
+    assert (record["title"], record["category"], record["published"]) == ("秋天的校园", "写景作文", "2021-10-08")
+    assert record["text"].startswith("这是第一段文字")
+
+
+def test_logo_h1_with_the_site_name_is_not_the_title():
+    html = page("<title>秋天的校园_作文网</title>",
+                '<div class="top"><h1 class="logo"><a href="/">作文网</a></h1></div>'
+                '<div class="art"><h1>秋天的校园</h1><div class="info">发布时间：2021-10-08</div>'
+                f'<div class="content">{ESSAY}</div></div>')
+    [record] = clean_page(html, "http://x.cn/a/1.html").records
+    assert record["title"] == "秋天的校园"
+    assert record["published"] == "2021-10-08"
