@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import lxml.html  # noqa: E402
+import pagegen  # noqa: E402
 import psutil  # noqa: E402
 
-import pagegen  # noqa: E402
 from pipelines import PageError, clean_page  # noqa: E402
 
 TARGET_CLEAN_OVER_TRAFILATURA = 8.0

@@ -76,9 +76,10 @@ def run_bare_spider(start_url: str, concurrency: int, stats_path: str, links: st
     ``links``: ``regex`` finds links as the crawler does (essay_crawler.links), ``css`` with Scrapy's
     ``response.follow_all(css="a")`` (parses every page).
     """
+    from urllib.parse import urlsplit
+
     import scrapy
     from scrapy.crawler import CrawlerProcess
-    from urllib.parse import urlsplit
 
     from essay_crawler.links import extract_links, host_allowed
 

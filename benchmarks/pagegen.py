@@ -496,7 +496,7 @@ def info_line(rng: random.Random, article: Article) -> str:
     """The date / 栏目 line under the headline."""
     label = rng.choice(("栏目", "所属栏目", "分类"))
     cat = f'<a href="/{article.cat_slug}/">{article.category}</a>' if rng.random() < 0.5 else article.category
-    extra = rng.choice(("", f" 作者：佚名", f' 阅读：<span id="hits">{rng.randint(100, 99999)}</span>'))
+    extra = rng.choice(("", " 作者：佚名", f' 阅读：<span id="hits">{rng.randint(100, 99999)}</span>'))
     date_label = rng.choice(("", "发布时间：", "时间："))
     return f"{date_label}{article.time_text} {label}：{cat}{extra}"
 

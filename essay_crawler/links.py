@@ -29,8 +29,9 @@ def extract_links(body: bytes, page_url: str, encoding: str = "utf-8") -> list[s
     base_url = urljoin(page_url, _decode(base.group(1), encoding)) if base else page_url
     seen: set[str] = set()
     links = []
-    for m in _HREF.finditer(body):
-        href = _decode(m.group(1) or m.group(2) or m.group(3) or b"", encoding).replace("&amp;", "&")
+    hrefs = dict.fromkeys(m.group(1) or m.group(2) or m.group(3) or b"" for m in _HREF.finditer(body))
+    for raw in hrefs:
+        href = _decode(raw, encoding).replace("&amp;", "&")
         if not href or href.lower().startswith(SKIP_SCHEMES):
             continue
         parts = urlsplit(urljoin(base_url, href))

@@ -14,8 +14,12 @@ from pathlib import Path
 
 from pipelines.dedup import Deduplicator
 from pipelines.jsonl import AtomicJsonlFile
-from pipelines.learned_boilerplate import (DEFAULT_MIN_SHARE, DEFAULT_MIN_SITE_PAGES,
-                                           learn_boilerplate, strip_lines)
+from pipelines.learned_boilerplate import (
+    DEFAULT_MIN_SHARE,
+    DEFAULT_MIN_SITE_PAGES,
+    learn_boilerplate,
+    strip_lines,
+)
 from pipelines.quality import quality_signals
 
 PIECES = "pieces.jsonl"

@@ -1,9 +1,10 @@
 """The site profiles bundled in ``essay_crawler/sites/``."""
 from __future__ import annotations
 
-import tomllib
 from importlib import resources
 from pathlib import Path
+
+import tomllib
 
 from pipelines.profiles import SiteProfile
 

@@ -2,7 +2,13 @@
 
 Each stage is a small pure function; :func:`clean_page` composes them.
 """
-from .clean import CleanResult, clean_page, normalize_document, read_document, split_document
+from .clean import (
+           CleanResult,
+           clean_page,
+           normalize_document,
+           read_document,
+           split_document,
+)
 from .document import Block, PageDocument, Piece, Split
 from .errors import REASONS, PageError
 from .profiles import SiteProfile, load_profiles

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+
+import tomllib
 
 from .document import Block
 

@@ -42,7 +42,7 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_SUBTITLE}")),
     ("pian", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
     ("fanwen", re.compile(rf"^(?P<stem>(?:精选|优秀|参考|经典)?(?:范文|例文|模板))(?P<n>{NUM}){_SUBTITLE}")),
-    ("stem", re.compile(rf"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{{1,38}}?)(?P<n>\d{{1,2}})$")),
+    ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?)(?P<n>\d{1,2})$")),
 )
 
 

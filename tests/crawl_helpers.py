@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from conftest import REPO, cli_command
+
 from essay_crawler.demo import Route
 
 BENCHMARKS = REPO / "benchmarks"

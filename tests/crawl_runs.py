@@ -9,9 +9,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from conftest import REPO, cli_command
+
 from essay_crawler.demo.server import Route, SiteServer
 from essay_crawler.demo.site import build_site
-from conftest import REPO, cli_command
 
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
 ARTICLE_PREFIXES = ("/zuowen/", "/shuzhi/", "/duhougan/", "/yanjiang/", "/mirror/", "/private/")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from conftest import expected_records
+
 from essay_crawler.demo import Route
 
 SITE_NAME = "晨读范文网"

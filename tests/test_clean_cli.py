@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import PAGES, parse_jsonl, run_clean, validate_records
 
 NO_CONTENT_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>网站地图_作文之家</title></head>

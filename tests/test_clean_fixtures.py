@@ -5,8 +5,8 @@ import importlib.util
 from dataclasses import dataclass
 
 import pytest
-
 from conftest import PAGES, expected_records, validate_records
+
 from pipelines import PageError, clean_page
 
 

@@ -9,12 +9,31 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import validate_records
-from crawl_helpers import (FAST, CrawlRun, by_page, crawl, crawl_to_run_folder, error_lines, page_summary,
-                           path_of, read_jsonl, run_cli, run_scrapy, without_crawl_time)
-from essay_crawler.demo import (Route, SiteServer, alias_urls, build_site, demo_server, disallowed_urls,
-                                expected_articles, expected_errors)
+from crawl_helpers import (
+    FAST,
+    CrawlRun,
+    by_page,
+    crawl,
+    crawl_to_run_folder,
+    error_lines,
+    page_summary,
+    path_of,
+    read_jsonl,
+    run_cli,
+    run_scrapy,
+    without_crawl_time,
+)
+
+from essay_crawler.demo import (
+    Route,
+    SiteServer,
+    alias_urls,
+    demo_server,
+    disallowed_urls,
+    expected_articles,
+    expected_errors,
+)
 from essay_crawler.profiles import bundled_profiles, resolve_profile
 from pipelines import clean_page
 

@@ -5,8 +5,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from conftest import validate_record
+
 from essay_crawler.postprocess import postprocess
 from pipelines import clean_page
 from pipelines.dedup import Deduplicator, dedup_form, jaccard

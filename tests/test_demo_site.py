@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import tomllib
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -12,9 +11,19 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import tomllib
 
-from essay_crawler.demo import (NOT_FOUND, Route, SiteServer, alias_urls, build_site, demo_server,
-                                disallowed_urls, expected_articles, expected_errors)
+from essay_crawler.demo import (
+    NOT_FOUND,
+    Route,
+    SiteServer,
+    alias_urls,
+    build_site,
+    demo_server,
+    disallowed_urls,
+    expected_articles,
+    expected_errors,
+)
 
 PROFILE = Path(__file__).resolve().parents[1] / "essay_crawler" / "sites" / "demo.toml"
 

@@ -8,12 +8,12 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 
 import pyarrow.parquet as pq  # noqa: E402
 import yaml  # noqa: E402
-from datasets import load_dataset  # noqa: E402
-
 from conftest import validate_record  # noqa: E402
+from datasets import load_dataset  # noqa: E402
+from run_fixtures import SLOGAN, site_a_records, site_b_records, write_runs  # noqa: E402
+
 from essay_crawler.cli import main  # noqa: E402
 from essay_crawler.dataset import record_schema  # noqa: E402
-from run_fixtures import SLOGAN, site_a_records, site_b_records, write_runs  # noqa: E402
 
 
 def test_parquet_export_loads_with_datasets(tmp_path, capsys):

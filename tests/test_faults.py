@@ -12,21 +12,36 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import validate_records
+from crawl_helpers import crawl, error_lines, without_crawl_time
+from faultsite import (
+    FAILING,
+    LINKED_REDIRECT,
+    MAX_SIZE,
+    PROFILE_TOML,
+    RETRY_TIMES,
+    expected_errors,
+    expected_pieces,
+    fault_routes,
+)
 from scrapy import Request
-from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
-                               DownloadFailedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from conftest import validate_records
-from crawl_helpers import crawl, error_lines, without_crawl_time
 from essay_crawler.demo import Route, SiteServer
 from essay_crawler.items import ErrorItem
 from essay_crawler.middlewares import RedirectFailed
 from essay_crawler.spiders.essays import EssaysSpider, error_reason
-from faultsite import (FAILING, LINKED_REDIRECT, MAX_SIZE, PROFILE_TOML, RETRY_TIMES, expected_errors,
-                       expected_pieces, fault_routes)
 from pipelines import REASONS
 
 # Most of this site fails on purpose, so the run's error-rate alert is switched off.

@@ -6,10 +6,18 @@ import dataclasses
 import sqlite3
 
 import pytest
-
 from conftest import expected_records, validate_records
-from crawl_runs import (article_page, committed_runs, demo_site, is_article_path, latest_run, link_from_home,
-                        run_crawl, site_dir, without_crawled_at)
+from crawl_runs import (
+    article_page,
+    committed_runs,
+    demo_site,
+    is_article_path,
+    latest_run,
+    link_from_home,
+    run_crawl,
+    site_dir,
+    without_crawled_at,
+)
 
 NEW_PATH = "/zuowen/1201.html"
 NEW_TITLE = "描写春天的作文2篇"

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import hashlib
 
-from pipelines.learned_boilerplate import RecurringLine, learn_boilerplate, recurring_lines, strip_lines
+from pipelines.learned_boilerplate import (
+    RecurringLine,
+    learn_boilerplate,
+    recurring_lines,
+    strip_lines,
+)
 
 SLOGAN = "好文章尽在示例作文网，天天更新不停歇"
 SUBJECTS = ["春天", "夏夜", "秋雨", "冬雪", "老师", "母亲", "同桌", "小猫", "故乡", "书包", "雨伞", "星空"]

@@ -3,8 +3,8 @@ too many pages failed or split wrongly, or when article pages stopped yielding c
 from __future__ import annotations
 
 import pytest
-
 from crawl_runs import demo_site, is_article_path, latest_run, run_crawl, site_dir
+
 from essay_crawler.demo.server import Route, SiteServer
 from essay_crawler.monitor import Thresholds, alert_line, run_alerts
 

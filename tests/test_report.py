@@ -6,9 +6,9 @@ import subprocess
 from pathlib import Path
 
 from lxml import html as lxml_html
+from run_fixtures import SLOGAN, write_runs
 
 from essay_crawler.cli import main
-from run_fixtures import SLOGAN, write_runs
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]

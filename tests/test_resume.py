@@ -7,10 +7,21 @@ import signal
 import sqlite3
 
 import pytest
-
-from crawl_runs import (committed_runs, demo_site, kill_after_lines, latest_run, partial_pieces, read_lines,
-                        run_crawl, site_dir, slow_articles, start_crawl, terminate, wait_for_partial,
-                        without_crawled_at)
+from crawl_runs import (
+    committed_runs,
+    demo_site,
+    kill_after_lines,
+    latest_run,
+    partial_pieces,
+    read_lines,
+    run_crawl,
+    site_dir,
+    slow_articles,
+    start_crawl,
+    terminate,
+    wait_for_partial,
+    without_crawled_at,
+)
 
 DEMO_PIECES = 65
 KILL_AFTER = 12  # pieces on disk when the signal is sent (the whole crawl writes 65)

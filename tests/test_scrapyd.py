@@ -20,9 +20,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, validate_records
 from crawl_helpers import by_page, error_lines, page_summary, read_run
+
 from essay_crawler.demo import demo_server, expected_articles, expected_errors
 
 PROJECT = "essay_crawler"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import validate_records
+
 from pipelines import clean_page
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_31e30dd63c086f7e.txt"

@@ -44,15 +44,21 @@ def page_url(file: Path, folder: Path, base_url: str | None) -> str:
 
 def _progress(total: int):
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=Console(stderr=True), transient=True, disable=total <= PROGRESS_MIN_FILES)
 
 
 def run(args) -> int:
-    from pipelines import clean_page
     from essay_crawler.profiles import resolve_profile
+    from pipelines import clean_page
 
     profile = resolve_profile(args.profile) if args.profile else None
     files = [pair for p in args.paths for pair in page_files(Path(p))]

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import sys
 
-from essay_crawler.cli.crawl import add_crawl_options, add_run_options, run_and_report, setting_overrides
+from essay_crawler.cli.crawl import (
+    add_crawl_options,
+    add_run_options,
+    run_and_report,
+    setting_overrides,
+)
 
 
 def add_parser(sub):

@@ -4,8 +4,14 @@
 and :func:`expected_errors` describe exactly what crawling it must produce.
 """
 from .server import NOT_FOUND, Route, SiteServer
-from .site import (alias_urls, build_site, demo_server, disallowed_urls, expected_articles,
-                   expected_errors)
+from .site import (
+                   alias_urls,
+                   build_site,
+                   demo_server,
+                   disallowed_urls,
+                   expected_articles,
+                   expected_errors,
+)
 
 __all__ = ["NOT_FOUND", "Route", "SiteServer", "alias_urls", "build_site", "demo_server",
            "disallowed_urls", "expected_articles", "expected_errors"]

@@ -166,7 +166,7 @@ def render_gbk(article: Article, ctx: ArticleContext) -> tuple[bytes, str]:
         f"<br>相关推荐<br>{related}",
         "</div>",
         f'</td><td class="right" valign="top"><h3>热点阅读</h3><ul>{_link_list(ctx.hot)}</ul></td></tr></table>',
-        f'<div id="footer">本站文章来自网友投稿 <a href="/about.html">关于本站</a><br>示例ICP备00000001号</div>',
+        '<div id="footer">本站文章来自网友投稿 <a href="/about.html">关于本站</a><br>示例ICP备00000001号</div>',
         "</body></html>",
     ])
     return html.encode(article.encoding), _gbk_content_type(article)
@@ -284,7 +284,7 @@ def render_index(site: Site, latest: tuple[Article, ...], featured: tuple[tuple[
         f'<div class="nav">{_nav(site, " | ")}</div>', blocks,
         f'<div class="latest"><h3>最新文章</h3><ul>{_link_list(latest)}</ul></div>',
         f'<div class="featured"><h3>热门推荐</h3><ul>{featured_links}</ul></div>',
-        f'<div class="footer"><a href="/about.html">关于我们</a></div>',
+        '<div class="footer"><a href="/about.html">关于我们</a></div>',
         "</body></html>",
     ])
     return html.encode("utf-8")

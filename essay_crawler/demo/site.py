@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 
 from .content import Article, Site, load_site
-from .render import ArticleContext, render_about, render_article, render_index, render_list
+from .render import (
+    ArticleContext,
+    render_about,
+    render_article,
+    render_index,
+    render_list,
+)
 from .server import Route, SiteServer
 
 STYLE = b"body{font:14px/1.8 sans-serif}.side,.right,aside{color:#666}"

@@ -5,7 +5,12 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TCPTimedOutError, TimeoutError
@@ -76,9 +81,11 @@ class EssaysSpider(scrapy.Spider):
         self.site_name = urlsplit(given[0]).hostname or "local"
         self.known_urls: set[str] = set()
         self.skipped_urls: set[str] = set()
+        self.requested: set[str] = set()  # links already turned into requests: most links repeat
 
     async def start(self):
         self.known_urls = self.urls_to_skip()
+        self.requested.update(self.start_urls)
         for url in self.start_urls:
             kind = self.page_kind(url) if self.follow else "article"
             if not self.skip_known(url, kind):
@@ -126,8 +133,9 @@ class EssaysSpider(scrapy.Spider):
         if not self.follow:
             return
         for url in extract_links(response.body, response.url, response.encoding):
-            if not host_allowed(url, tuple(self.allowed_domains)):
+            if url in self.requested or not host_allowed(url, tuple(self.allowed_domains)):
                 continue
+            self.requested.add(url)
             link_kind = self.page_kind(url)
             if link_kind != "other" and not self.skip_known(url, link_kind):
                 yield self.request(url, link_kind)

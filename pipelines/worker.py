@@ -1,0 +1,41 @@
+"""Cleaning in worker processes during a crawl. Imports no Scrapy, so workers stay small."""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+
+from pipelines.clean import clean_page
+from pipelines.errors import PageError
+from pipelines.profiles import SiteProfile
+
+_worker: dict = {}
+
+
+def init_cleaner(profile: SiteProfile | None, convert: str) -> None:
+    """Keep the site profile once per worker process (passed whole: a bundled one may sit in a zipped egg);
+    in a worker, exit with the crawl process."""
+    _worker["profile"] = profile
+    _worker["convert"] = convert
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=exit_when_gone, args=(parent.sentinel,), daemon=True).start()
+
+
+def exit_when_gone(sentinel: int) -> None:
+    """Exit as soon as the crawl process is gone, even killed with SIGKILL: an orphaned worker
+    would otherwise keep itself and the forkserver alive."""
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
+
+
+def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> dict:
+    """Clean one page in a worker; returns plain data (records or an error) for the crawl process."""
+    try:
+        result = clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", "t2s"),
+                            declared_encoding=declared_encoding)
+    except PageError as exc:
+        return {"error": (exc.reason, exc.message)}
+    return {"records": result.records, "claimed": result.claimed, "mismatch": result.mismatch,
+            "canonical": result.document.canonical_url}
