@@ -210,6 +210,8 @@ def main() -> int:
                     help="how the bare spider finds links: the crawler's regex (default) or Scrapy's CSS")
     ap.add_argument("--cprofile", metavar="FILE", help="run the full crawl under cProfile, save stats here")
     ap.add_argument("--keep", action="store_true", help="keep the generated site and outputs")
+    ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra Scrapy setting for the full crawl (repeatable)")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
@@ -226,7 +228,8 @@ def main() -> int:
         full_cmd = [sys.executable, *(["-m", "cProfile", "-o", args.cprofile] if args.cprofile else []),
                     "-m", "essay_crawler", "crawl", base + "/", "-o", str(tmp / "out" / "pieces.jsonl"),
                     "--no-robots", "--concurrency", str(args.concurrency), "--log-level", "ERROR",
-                    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=ERROR"]
+                    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=ERROR",
+                    *(x for item in args.set for x in ("-s", item))]
         full_wall, full_peak, full_procs, code = run_measured(full_cmd, tmp / "full.log")
         if code:
             sys.exit(f"full crawl failed ({code}); see {tmp / 'full.log'}")

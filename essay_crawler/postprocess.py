@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.dedup import Deduplicator
-from pipelines.jsonl import AtomicJsonlFile
+from pipelines.jsonl import AtomicJsonlFile, iter_jsonl, write_json_atomic
 from pipelines.learned_boilerplate import (
     DEFAULT_MIN_SHARE,
     DEFAULT_MIN_SITE_PAGES,
@@ -49,17 +48,6 @@ class Inputs:
     sources: list[Source] = field(default_factory=list)
 
 
-def read_jsonl(path: Path) -> Iterator[dict]:
-    """The JSON objects of a JSONL file (blank lines skipped)."""
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number}: not JSON: {exc.msg}") from None
-
-
 def run_dirs(path: Path) -> list[Path]:
     """Run folders at or under ``path`` (folders holding a pieces.jsonl), in path order."""
     if (path / PIECES).is_file():
@@ -70,9 +58,9 @@ def run_dirs(path: Path) -> list[Path]:
 def _read_run(run_dir: Path, inputs: Inputs) -> None:
     run_file = run_dir / RUN
     run = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
-    records = list(read_jsonl(run_dir / PIECES))
+    records = list(iter_jsonl(run_dir / PIECES))
     if (run_dir / ERRORS).is_file():
-        inputs.errors.extend(read_jsonl(run_dir / ERRORS))
+        inputs.errors.extend(iter_jsonl(run_dir / ERRORS))
     inputs.records.extend(records)
     inputs.sources.append(Source(str(run_dir), run_dir.parent.name, run_dir.name, len(records), run))
 
@@ -83,7 +71,7 @@ def load_inputs(paths: Sequence[str | os.PathLike]) -> Inputs:
     for raw in paths:
         path = Path(raw)
         if path.is_file():
-            records = list(read_jsonl(path))
+            records = list(iter_jsonl(path))
             inputs.records.extend(records)
             inputs.sources.append(Source(str(path), records=len(records)))
         elif path.is_dir():
@@ -141,17 +129,14 @@ def postprocess_run(run_dir: str | os.PathLike, *, dedup: Deduplicator | None = 
     Saves ``dedup`` if it has a path, so later runs are compared with this one.
     """
     run_dir = Path(run_dir)
-    records = list(read_jsonl(run_dir / PIECES))
+    records = list(iter_jsonl(run_dir / PIECES))
     processed, stats = postprocess(records, dedup=dedup, drop_duplicates=drop_duplicates, **options)
     with AtomicJsonlFile(run_dir / PIECES) as out:
         out.write_all(processed)
     run_file = run_dir / RUN
     run = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
     run["postprocess"] = stats
-    fd, tmp = tempfile.mkstemp(dir=run_dir, prefix=f".{RUN}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(run, fh, ensure_ascii=False, indent=2)
-    os.replace(tmp, run_file)
+    write_json_atomic(run_file, run)
     if dedup is not None and dedup.path is not None:
         dedup.save()
     return stats

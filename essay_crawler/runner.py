@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -19,18 +22,42 @@ def crawl_settings(overrides: dict | None = None) -> Settings:
     return settings
 
 
+def new_queue_dir(folder: Path) -> Path:
+    """A fresh folder for this process's request queue; queues of crawls killed earlier are removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(".queue-*"):
+        pid = old.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f".queue-{os.getpid()}-", dir=folder))
+
+
 class CrawlNotStarted(RuntimeError):
     """The crawl stopped before it could open its run (the reason is in the log)."""
 
 
 def run_spider(spider_args: dict, overrides: dict | None = None) -> dict:
     """Crawl until finished or interrupted; returns the run manifest (``run.json``): ``status`` is
-    ``ok`` or ``failed`` (with ``alerts``) for a committed run, ``incomplete`` for one left resumable."""
+    ``ok`` or ``failed`` (with ``alerts``) for a committed run, ``incomplete`` for one left resumable.
+
+    Pending requests wait in a disk queue (a fresh ``JOBDIR`` under the output root, removed
+    afterwards), not in memory: a big site's frontier would otherwise dominate the crawl's memory.
+    Resuming is the incremental state's job, so the queue never outlives one attempt.
+    """
     settings = crawl_settings(overrides)
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(EssaysSpider)
-    process.crawl(crawler, **spider_args)
-    process.start()
+    queue_dir = None
+    if not settings.get("JOBDIR"):
+        pieces = settings.get("ESSAY_PIECES_PATH")
+        queue_dir = new_queue_dir(Path(pieces).parent if pieces else Path(settings.get("ESSAY_OUTPUT_ROOT")))
+        settings.set("JOBDIR", str(queue_dir), priority="cmdline")
+    try:
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(EssaysSpider)
+        process.crawl(crawler, **spider_args)
+        process.start()
+    finally:
+        if queue_dir:
+            shutil.rmtree(queue_dir, ignore_errors=True)
     manifest = crawler.stats.get_value("essay/manifest") if crawler.stats else None
     if not manifest or not Path(manifest).is_file():
         raise CrawlNotStarted("the crawl stopped before writing its run (see the log above)")

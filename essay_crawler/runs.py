@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
-from pipelines.jsonl import fsync_dir, truncate_partial_line
+from pipelines.jsonl import fsync_dir, truncate_partial_line, write_json_atomic
 
 PARTIAL = ".partial"
 
@@ -145,18 +145,6 @@ def recover_error_keys(path: Path) -> set[tuple[str, str]]:
             record = json.loads(line)
             keys.add((record["url"], record["reason"]))
     return keys
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    """Write, fsync, rename: readers never see a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 def point_latest(site_dir: Path, run_id: str) -> None:

@@ -16,12 +16,13 @@ import hashlib
 import os
 import pickle
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from pipelines.jsonl import write_bytes_atomic
 
 #: Shingle size in characters. Chinese words are mostly 1–2 characters, so a 5-gram spans two or
 #: three words: long enough that unrelated essays share few shingles, short enough that one changed
@@ -120,19 +121,9 @@ class Deduplicator:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("no path to save the dedup state to")
-        target.parent.mkdir(parents=True, exist_ok=True)
         state = {"version": STATE_VERSION, "params": self.params, "exact": self._exact,
                  "indexed": self._indexed, "lsh": self._lsh}
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_bytes_atomic(target, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
         return target
 
     def __len__(self) -> int:

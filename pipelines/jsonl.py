@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, Iterator
 
 
 def dumps_record(record: dict) -> str:
@@ -117,7 +117,39 @@ class JsonlAppender:
             self._fd = -1
 
 
+def iter_jsonl(path: str | Path) -> Iterator[dict]:
+    """The JSON objects of a JSONL file (blank lines skipped); a bad line names its file and number."""
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{number}: not JSON: {exc.msg}") from None
+
+
 def read_jsonl(path: str | Path) -> list[dict]:
     """All records of a JSONL file."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    return list(iter_jsonl(path))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write, fsync, rename: readers see the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def write_json_atomic(path: str | Path, data: dict) -> None:
+    """A JSON document (UTF-8, indented), written atomically."""
+    write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
