@@ -52,9 +52,12 @@ def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
 
 
 def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = None) -> Split:
-    """Strip boilerplate, then split into pieces; pieces left empty are dropped."""
+    """Strip boilerplate, then split into pieces; a heading with no text under it is dropped and the
+    pieces are numbered 1..n as written."""
     split = split_pieces(strip_boilerplate(doc.blocks, patterns), doc.title)
     split.pieces = [p for p in split.pieces if p.paragraphs]
+    for no, piece in enumerate(split.pieces, start=1):
+        piece.no = no
     if not split.pieces:
         raise PageError("no_content", "no essay text left after removing boilerplate")
     return split

@@ -26,3 +26,11 @@ def test_logo_h1_with_the_site_name_is_not_the_title():
     [record] = clean_page(html, "http://x.cn/a/1.html").records
     assert record["title"] == "秋天的校园"
     assert record["published"] == "2021-10-08"
+
+
+def test_a_heading_with_no_text_under_it_gives_no_record():
+    html = page("<title>秋天三篇</title>",
+                f'<h1>秋天三篇</h1><div class="content"><p>篇一</p>{ESSAY}<p>篇二</p><p>篇三</p>{ESSAY}</div>')
+    result = clean_page(html, "http://x.cn/a/2.html")
+    assert [(r["piece_no"], r["piece_title"], r["piece_total"]) for r in result.records] == [(1, "篇一", 2), (2, "篇三", 2)]
+    assert (result.claimed, result.mismatch) == (3, True)
