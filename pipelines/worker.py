@@ -6,7 +6,6 @@ import multiprocessing.connection
 import os
 import threading
 
-from pipelines.clean import clean_page
 from pipelines.errors import PageError
 from pipelines.profiles import SiteProfile
 
@@ -32,6 +31,8 @@ def exit_when_gone(sentinel: int) -> None:
 
 def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> dict:
     """Clean one page in a worker; returns plain data (records or an error) for the crawl process."""
+    from pipelines.clean import clean_page  # here, so a crawl process with workers never loads it
+
     try:
         result = clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", "t2s"),
                             declared_encoding=declared_encoding)
