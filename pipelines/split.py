@@ -34,12 +34,14 @@ def parse_ordinal(token: str) -> int | None:
 
 # What may follow the number: nothing, or a subtitle after a separator, a space (removed between Han
 # characters by normalisation) or directly.
-_SUBTITLE = r"(?![\d零〇一二两三四五六七八九十百])(?:\s*[:：.、—-]+\s*|\s*)(?P<sub>.*)$"
+_AFTER = r"(?:\s*[:：.、—-]+\s*|\s*)(?P<sub>.*)$"
+# After a number, the subtitle must not start with a digit or numeral (else it is part of the number).
+_SUBTITLE = r"(?![\d零〇一二两三四五六七八九十百])" + _AFTER
 
 # Each style: a name and a pattern over a whole heading paragraph with groups `stem` (optional) and `n`.
 HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bracket", re.compile(rf"^[【\[〖]\s*(?:篇|第|范文|例文)?(?P<n>{NUM})篇?\s*[】\]〗]\s*[:：.、]?\s*(?P<sub>.*)$")),
-    ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_SUBTITLE}")),
+    ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_AFTER}")),
     ("pian", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
     ("fanwen", re.compile(rf"^(?P<stem>(?:精选|优秀|参考|经典)?(?:范文|例文|模板))(?P<n>{NUM}){_SUBTITLE}")),
     ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?)(?P<n>\d{1,2})$")),

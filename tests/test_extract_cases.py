@@ -34,3 +34,13 @@ def test_a_heading_with_no_text_under_it_gives_no_record():
     result = clean_page(html, "http://x.cn/a/2.html")
     assert [(r["piece_no"], r["piece_title"], r["piece_total"]) for r in result.records] == [(1, "篇一", 2), (2, "篇三", 2)]
     assert (result.claimed, result.mismatch) == (3, True)
+
+
+def test_ordinal_headings_whose_subtitle_starts_with_a_numeral():
+    """第二篇一封信: the subtitle 一封信 starts with 一, which is not part of the number."""
+    html = page("<title>书信三篇</title>",
+                f'<h1>书信三篇</h1><div class="content"><p>第一篇 春天的信</p>{ESSAY}<p>第二篇 一封没寄出的信</p>'
+                f'{ESSAY}<p>第三篇：一次远行</p>{ESSAY}</div>')
+    result = clean_page(html, "http://x.cn/a/3.html")
+    assert [r["piece_title"] for r in result.records] == ["第一篇春天的信", "第二篇一封没寄出的信", "第三篇：一次远行"]
+    assert not result.mismatch
