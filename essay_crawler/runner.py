@@ -10,6 +10,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from essay_crawler import __version__
 from essay_crawler.spiders.essays import EssaysSpider
 
 
@@ -17,9 +18,17 @@ def crawl_settings(overrides: dict | None = None) -> Settings:
     """The project's settings (``essay_crawler.settings``) with ``overrides`` applied."""
     settings = Settings()
     settings.setmodule("essay_crawler.settings", priority="project")
-    for key, value in (overrides or {}).items():
+    overrides = overrides or {}
+    for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
+    if "CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
+        settings.set("USER_AGENT", user_agent(overrides["CONTACT_URL"]), priority="cmdline")
     return settings
+
+
+def user_agent(contact_url: str) -> str:
+    """The User-Agent: the tool, its version and where to read about (or complain about) the crawl."""
+    return f"essay-crawler/{__version__} (+{contact_url})"
 
 
 def new_queue_dir(folder: Path) -> Path:

@@ -5,7 +5,8 @@ BOT_NAME = "essay_crawler"
 SPIDER_MODULES = ["essay_crawler.spiders"]
 NEWSPIDER_MODULE = "essay_crawler.spiders"
 
-# Who we are. Set CONTACT_URL to a page about your crawl; it goes into the User-Agent.
+# Who we are. `essay-crawler crawl -s CONTACT_URL=https://…` puts your page about the crawl into the
+# User-Agent (with `scrapy crawl`, set USER_AGENT itself).
 CONTACT_URL = "https://github.com/essay-crawler/essay-crawler"
 USER_AGENT = f"essay-crawler/{__version__} (+{CONTACT_URL})"
 
@@ -61,5 +62,3 @@ FEED_EXPORTERS = {
 EXTENSIONS = {"essay_crawler.extensions.ProgressLine": 500}
 ESSAY_PROGRESS = False
 LOG_LEVEL = "INFO"
-DEPTH_PRIORITY = 0
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
