@@ -71,12 +71,12 @@ class EssaysSpider(scrapy.Spider):
         if not given:
             raise ValueError("give a start_url (or a profile with absolute start_urls)")
         base = given[0]
-        if self.profile and self.profile.start_urls and len(given) == 1 and urlsplit(base).path in ("", "/"):
-            given = [urljoin(base, u) for u in self.profile.start_urls]
+        if self.profile and len(given) == 1 and urlsplit(base).path in ("", "/"):
+            # A site's root: start from the profile's relative start paths (category pages) there.
+            given = [urljoin(base, u) for u in self.profile.start_urls if not urlsplit(u).scheme] or given
         self.start_urls = given
-        domains = (self.profile.allowed_domains if self.profile and self.profile.allowed_domains
-                   else tuple(sorted({urlsplit(u).hostname for u in given})))
-        self.allowed_domains = list(domains)
+        hosts = {urlsplit(u).hostname for u in given}
+        self.allowed_domains = sorted(hosts.union(self.profile.allowed_domains if self.profile else ()))
         self.follow = follow not in ("0", "false", "no", False)
         self.site_name = urlsplit(given[0]).hostname or "local"
         self.known_urls: set[str] = set()
