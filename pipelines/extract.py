@@ -320,24 +320,35 @@ def _headline_elements(root, title: str | None) -> list:
     return h1s or (_find_leaf_with_text(root, t=title) if title else [])
 
 
-def _spaced_text(el) -> str:
-    """Text of ``el`` with a space between text nodes, so adjacent blocks do not run together."""
-    return " ".join(el.itertext())
+def _leading_text(el, limit: int) -> str:
+    """The first ``limit``-odd characters of ``el``'s text, a space between text nodes so adjacent
+    blocks do not run together."""
+    parts, size = [], 0
+    for text in el.itertext():
+        parts.append(text)
+        size += len(text)
+        if size >= limit:
+            break
+    return " ".join(parts)
 
 
 def _info_text(root, title: str | None) -> str:
-    """Text right after the headline, where essay sites put the date and 栏目 line."""
-    for headline_el in _headline_elements(root, title)[:1]:
-        headline = _spaced_text(headline_el)
-        el = headline_el
+    """Text right after the headline, where essay sites put the date and 栏目 line: the headline's
+    following siblings, else its parent's, up to three levels."""
+    for el in _headline_elements(root, title)[:1]:
+        parts: list[str] = []
         for _ in range(3):
+            parts.append(el.tail or "")
+            for sibling in el.itersiblings():
+                parts.append(_leading_text(sibling, INFO_CHARS))
+                if sum(map(len, parts)) >= INFO_CHARS:
+                    break
+            after = " ".join(parts)[:INFO_CHARS]
+            if DATE.search(after) or CATEGORY.search(after):
+                return after
             el = el.getparent()
             if el is None:
                 break
-            text = _spaced_text(el)
-            after = text[text.find(headline) + len(headline):][:INFO_CHARS]
-            if DATE.search(after) or CATEGORY.search(after):
-                return after
     return ""
 
 
