@@ -233,13 +233,18 @@ def find_content(root):
     wrapped in separate ``<div>``\s).
     """
     owned: dict = defaultdict(int)
+    inline, shortest = INLINE_TAGS, MIN_PARAGRAPH_CHARS
     for el in root.iter(*TEXT_TAGS):
-        text, tail = el.text, el.tail
-        if text and len(text) >= MIN_PARAGRAPH_CHARS and not text.isspace() and (owner := _text_owner(el)) is not None:
-            owned[owner] += _han_weight(text)
-        if tail and len(tail) >= MIN_PARAGRAPH_CHARS and not tail.isspace() and (
-                owner := _text_owner(el.getparent())) is not None:
-            owned[owner] += _han_weight(tail)
+        text = el.text
+        if text and len(text) >= shortest and not text.isspace():
+            owner = _text_owner(el) if el.tag in inline else el
+            if owner is not None:
+                owned[owner] += len(text.encode("utf-8")) - len(text)  # _han_weight, inlined: hot loop
+        tail = el.tail
+        if tail and len(tail) >= shortest and not tail.isspace():
+            owner = _text_owner(el.getparent())
+            if owner is not None:
+                owned[owner] += len(tail.encode("utf-8")) - len(tail)
     direct: dict = defaultdict(int)
     for block, weight in owned.items():
         direct[block] += weight
@@ -248,13 +253,13 @@ def find_content(root):
             direct[parent] += weight
     if not direct:
         return None
-    top = sorted(direct, key=direct.__getitem__, reverse=True)[:3]
-    best = max(top, key=lambda el: direct[el] - 2 * _link_weight(el))
-    return _grow_to_parent(best)
+    links = {el: _link_weight(el) for el in sorted(direct, key=direct.__getitem__, reverse=True)[:3]}
+    best = max(links, key=lambda el: direct[el] - 2 * links[el])
+    return _grow_to_parent(best, links[best])
 
 
-def _grow_to_parent(best):
-    text, links = _text_weight(best), _link_weight(best)
+def _grow_to_parent(best, links: int):
+    text = _text_weight(best)
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
         p_text, p_links = _text_weight(parent), _link_weight(parent)
         added_links = p_links - links
