@@ -16,7 +16,6 @@ class PageItem:
     kind: str
     crawled_at: str
     records: list[dict] = field(default_factory=list)
-    canonical_url: str | None = None
     claimed: int | None = None
     mismatch: bool = False
 

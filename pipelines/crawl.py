@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import multiprocessing.connection
 import platform
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -85,7 +84,6 @@ class CleanPipeline:
         for record in out["records"]:
             record["crawled_at"] = item.crawled_at
         item.records, item.claimed, item.mismatch = out["records"], out["claimed"], out["mismatch"]
-        item.canonical_url = out["canonical"]
         return item
 
 

@@ -38,5 +38,4 @@ def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> 
                             declared_encoding=declared_encoding)
     except PageError as exc:
         return {"error": (exc.reason, exc.message)}
-    return {"records": result.records, "claimed": result.claimed, "mismatch": result.mismatch,
-            "canonical": result.document.canonical_url}
+    return {"records": result.records, "claimed": result.claimed, "mismatch": result.mismatch}

@@ -56,6 +56,11 @@ def _progress(total: int):
                     console=Console(stderr=True), transient=True, disable=total <= PROGRESS_MIN_FILES)
 
 
+def say(progress, line: str) -> None:
+    """One whole line on stderr (never wrapped or styled), above the progress bar."""
+    progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def run(args) -> int:
     from essay_crawler.profiles import resolve_profile
     from pipelines import clean_page
@@ -73,18 +78,17 @@ def run(args) -> int:
                     result = clean_page(file.read_bytes(), url, profile=profile, convert=args.convert)
                 except OSError as exc:
                     failed += 1
-                    progress.console.print(f"error: {file}: unreadable: {exc.strerror or exc}", markup=False, highlight=False, soft_wrap=True)
+                    say(progress, f"error: {file}: unreadable: {exc.strerror or exc}")
                     continue
                 except PageError as exc:
                     failed += 1
-                    progress.console.print(f"error: {file}: {exc.reason}: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+                    say(progress, f"error: {file}: {exc.reason}: {exc.message}")
                     continue
                 finally:
                     progress.advance(task)
                 if result.mismatch:
-                    progress.console.print(f"warning: {file}: split_mismatch: found {len(result.records)} "
-                                           f"pieces, title claims {result.claimed}",
-                                           markup=False, highlight=False, soft_wrap=True)
+                    say(progress, f"warning: {file}: split_mismatch: found {len(result.records)} pieces, "
+                                  f"title claims {result.claimed}")
                 for record in result.records:
                     if out:
                         out.write(record)
