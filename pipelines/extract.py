@@ -126,20 +126,6 @@ def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 
 
-def drop_element(el) -> None:
-    """Remove an element and its content but keep the text that follows it (its tail)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
 @dataclass
 class PageInfo:
     """What a page says about itself outside its text: <title>, <meta>, canonical link, and the
@@ -170,6 +156,18 @@ def read_page_info(root, url: str | None) -> PageInfo:
     return info
 
 
+def _mark_dropped(elements) -> None:
+    for el in elements:
+        el.tag = _JUNK_TAG
+
+
+def drop_keeping_tails(root, elements) -> None:
+    """Remove ``elements`` (under ``root``) with their content, keeping the text that follows each
+    (its tail), in one pass of lxml's ``strip_elements``."""
+    _mark_dropped(elements)
+    etree.strip_elements(root, _JUNK_TAG, with_tail=False)
+
+
 def _is_junk(el, junk_classes: set[str]) -> bool:
     style = el.get("style")
     if style and _HIDDEN_STYLE.search(style):
@@ -186,19 +184,15 @@ def remove_hidden_junk(container, junk_classes: set[str]) -> None:
     """Drop anti-copy junk inside the content: elements hidden inline, by a page-hidden or junk
     class, or painted white. Tails stay: the text after a junk element is real content."""
     junk = [el for el in _find_marked(container) if _is_junk(el, junk_classes)]
-    for el in junk:
-        el.tag = _JUNK_TAG
     if junk:
-        etree.strip_elements(container, _JUNK_TAG, with_tail=False)
+        drop_keeping_tails(container, junk)
 
 
 def remove_chrome(root, remove: tuple[str, ...] = ()) -> None:
     """Drop scripts, styles, navigation, asides, footers, forms and a profile's extra selectors."""
     for selector in remove:
-        for el in _css(selector)(root):
-            if el.getparent() is not None:
-                drop_element(el)
-    etree.strip_elements(root, *DROP_TAGS, with_tail=False)
+        _mark_dropped(_css(selector)(root))
+    etree.strip_elements(root, *DROP_TAGS, _JUNK_TAG, with_tail=False)
 
 
 def _text_owner(el):

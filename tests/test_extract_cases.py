@@ -44,3 +44,17 @@ def test_ordinal_headings_whose_subtitle_starts_with_a_numeral():
     result = clean_page(html, "http://x.cn/a/3.html")
     assert [r["piece_title"] for r in result.records] == ["第一篇春天的信", "第二篇一封没寄出的信", "第三篇：一次远行"]
     assert not result.mismatch
+
+
+def test_profile_remove_selectors_drop_elements_but_keep_the_text_after_them():
+    from pipelines import SiteProfile
+
+    profile = SiteProfile.from_dict({"name": "t", "selectors": {"remove": ["div.share", "span.ad"]}})
+    html = page("<title>秋天的校园</title>",
+                '<h1>秋天的校园</h1><div class="content"><p>这是第一段文字，写的是秋天的校园，落叶铺满了小路。'
+                '<span class="ad">点击领取优惠券</span>同学们在操场上奔跑，笑声传得很远很远。</p>'
+                f'<div class="share">分享到微信朋友圈和微博</div>{ESSAY}</div>')
+    [record] = clean_page(html, "http://x.cn/a/4.html", profile=profile).records
+    first, *rest = record["text"].split("\n")
+    assert first == "这是第一段文字，写的是秋天的校园，落叶铺满了小路。同学们在操场上奔跑，笑声传得很远很远。"
+    assert "分享" not in record["text"] and len(rest) == 4
