@@ -31,14 +31,11 @@ def _codec_name(name: str | None) -> str | None:
         return None
 
 
-def candidate_encodings(data: bytes, *declared: str | None) -> list[str]:
-    """Encodings to try, most trusted first: overrides/headers, the page's own declaration, fallbacks."""
-    names = [*declared, EncodingDetector.find_declared_encoding(data[:4096], is_html=True), *_FALLBACKS]
-    seen: list[str] = []
-    for codec in map(_codec_name, names):
-        if codec and codec not in seen:
-            seen.append(codec)
-    return seen
+def declared_encodings(data: bytes, *declared: str | None) -> list[str]:
+    """Encodings the page is said to use, most trusted first: overrides/headers, then its own
+    declaration."""
+    names = [*declared, EncodingDetector.find_declared_encoding(data[:4096], is_html=True)]
+    return list(dict.fromkeys(c for c in map(_codec_name, names) if c))
 
 
 def decode_page(data: bytes, *declared: str | None) -> tuple[str, str]:
@@ -54,9 +51,8 @@ def decode_page(data: bytes, *declared: str | None) -> tuple[str, str]:
             return stripped.decode(bom_encoding), _codec_name(bom_encoding) or bom_encoding
         except UnicodeDecodeError as exc:
             raise PageError("bad_encoding", f"{bom_encoding} byte-order mark but {exc.reason}") from exc
-    candidates = candidate_encodings(data, *declared)
-    trusted = candidates[: len(candidates) - len(_FALLBACKS)]
-    for encoding in candidates:
+    trusted = declared_encodings(data, *declared)
+    for encoding in dict.fromkeys([*trusted, *_FALLBACKS]):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
