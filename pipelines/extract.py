@@ -56,9 +56,7 @@ _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(
 _STRIP = " \t\r\f\v\ufdd0"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
-_find_h1 = etree.XPath("//h1")
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
-_find_marked = etree.XPath("descendant::*[@style or @class or @color or @hidden]")
 _link_texts = etree.XPath(".//a//text()", smart_strings=False)
 _string = etree.XPath("string()")
 
@@ -128,21 +126,28 @@ _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=Tr
 
 @dataclass
 class PageInfo:
-    """What a page says about itself outside its text: <title>, <meta>, canonical link, and the
-    classes its <style> blocks hide."""
+    """What a page says about itself outside its text: <title>, <meta>, canonical link, the
+    classes its <style> blocks hide, and its <h1> and <nav> elements."""
 
     title: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     canonical: str | None = None
     hidden_classes: set[str] = field(default_factory=set)
+    headlines: list = field(default_factory=list)
+    navs: list = field(default_factory=list)
 
 
 def read_page_info(root, url: str | None) -> PageInfo:
-    """One pass over <title>, <meta>, <link rel=canonical> and <style> elements."""
+    """One pass over <title>, <meta>, <link rel=canonical>, <style>, <h1> and <nav> elements (each
+    walk of the whole tree costs about as much as a small stage)."""
     info = PageInfo()
-    for el in root.iter("title", "meta", "link", "style"):
+    for el in root.iter("title", "meta", "link", "style", "h1", "nav"):
         tag = el.tag
-        if tag == "meta":
+        if tag == "h1":
+            info.headlines.append(el)
+        elif tag == "nav":
+            info.navs.append(el)
+        elif tag == "meta":
             prop, name = el.get("property"), el.get("name")
             if prop is not None or name is not None:
                 info.meta[(prop or name or "").lower()] = el.get("content", "")
@@ -168,22 +173,28 @@ def drop_keeping_tails(root, elements) -> None:
     etree.strip_elements(root, _JUNK_TAG, with_tail=False)
 
 
-def _is_junk(el, junk_classes: set[str]) -> bool:
-    style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    classes = el.get("class")
-    if classes and junk_classes.intersection(classes.split()):
-        return True
-    if el.tag == "font" and (el.get("color") or "").strip().lower() in WHITE:
-        return True
-    return el.get("hidden") is not None
+def find_hidden_junk(container, junk_classes: set[str]) -> list:
+    """Anti-copy junk inside ``container``: elements hidden inline (``display:none``,
+    ``visibility:hidden``, ``hidden``), by a page-hidden or junk class, or painted white."""
+    hidden_style = _HIDDEN_STYLE.search
+    junk = []
+    for el in container.iterdescendants():
+        style = el.get("style")
+        if style is not None and hidden_style(style):
+            junk.append(el)
+            continue
+        classes = el.get("class")
+        if classes is not None and not junk_classes.isdisjoint(classes.split()):
+            junk.append(el)
+        elif el.get("hidden") is not None or el.tag == "font" and (el.get("color") or "").strip().lower() in WHITE:
+            junk.append(el)
+    return junk
 
 
 def remove_hidden_junk(container, junk_classes: set[str]) -> None:
-    """Drop anti-copy junk inside the content: elements hidden inline, by a page-hidden or junk
-    class, or painted white. Tails stay: the text after a junk element is real content."""
-    junk = [el for el in _find_marked(container) if _is_junk(el, junk_classes)]
+    """Drop anti-copy junk inside the content (see :func:`find_hidden_junk`). Tails stay: the text
+    after a junk element is real content."""
+    junk = find_hidden_junk(container, junk_classes)
     if junk:
         drop_keeping_tails(container, junk)
 
@@ -286,12 +297,13 @@ def _text(el) -> str:
     return " ".join(_string(el).split()) if el is not None else ""
 
 
-def find_title(root, page_title: str, selector: str = "") -> str | None:
+def find_title(root, page: PageInfo, selector: str = "") -> str | None:
     """The page headline: profile selector, else the longest ``<h1>`` that ``<title>`` contains (not
     a logo ``<h1>`` holding the site name), else ``<title>`` without its site-name suffix."""
     if selector:
         return _text(_first(root, selector)) or None
-    h1s = [t for t in (_text(h) for h in _find_h1(root)) if t]
+    page_title = page.title
+    h1s = [t for t in map(_text, page.headlines) if t]
     named = [t for t in h1s if page_title and t in page_title]
     if named:
         return max(named, key=len)
@@ -313,9 +325,17 @@ def normalize_date(text: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def _headline_elements(root, title: str | None) -> list:
-    """The element showing the headline: a matching ``<h1>``, else a leaf whose text is the title."""
-    h1s = [h for h in _find_h1(root) if not title or title in " ".join(_string(h).split())]
+def _in_tree(el, root) -> bool:
+    """Whether ``el`` is still under ``root`` (not dropped with the chrome)."""
+    while (parent := el.getparent()) is not None:
+        el = parent
+    return el is root
+
+
+def _headline_elements(root, headlines: list, title: str | None) -> list:
+    """The element showing the headline: a matching ``<h1>`` of ``headlines`` still in the tree,
+    else a leaf whose text is the title."""
+    h1s = [h for h in headlines if (not title or title in " ".join(_string(h).split())) and _in_tree(h, root)]
     return h1s or (_find_leaf_with_text(root, t=title) if title else [])
 
 
@@ -331,10 +351,10 @@ def _leading_text(el, limit: int) -> str:
     return " ".join(parts)
 
 
-def _info_text(root, title: str | None) -> str:
+def _info_text(root, headlines: list, title: str | None) -> str:
     """Text right after the headline, where essay sites put the date and 栏目 line: the headline's
     following siblings, else its parent's, up to three levels."""
-    for el in _headline_elements(root, title)[:1]:
+    for el in _headline_elements(root, headlines, title)[:1]:
         parts: list[str] = []
         for _ in range(3):
             parts.append(el.tail or "")
@@ -375,15 +395,15 @@ def extract_html(markup: str, url: str | None = None, selectors: Selectors | Non
     page = read_page_info(root, url)
     meta = page.meta
     junk_classes = page.hidden_classes.union(JUNK_CLASSES)
-    title = find_title(root, page.title, selectors.title)
-    nav_crumb = find_breadcrumb_category(root.iter("nav"), title)  # <nav> is dropped with the chrome
+    title = find_title(root, page, selectors.title)
+    nav_crumb = find_breadcrumb_category(page.navs, title)  # <nav> is dropped with the chrome
     remove_chrome(root, selectors.remove)
     container = _first(root, selectors.content) if selectors.content else find_content(root)
     if container is None:
         raise PageError("no_content", f"content selector {selectors.content!r} matched nothing"
                         if selectors.content else "no text blocks")
     remove_hidden_junk(container, junk_classes)
-    info = _text(_first(root, selectors.date)) if selectors.date else _info_text(root, title)
+    info = _text(_first(root, selectors.date)) if selectors.date else _info_text(root, page.headlines, title)
     published = (normalize_date(info) or normalize_date(meta.get("article:published_time", ""))
                  or normalize_date(meta.get("pubdate", "")))
     category = (_text(_first(root, selectors.category)) if selectors.category else None) or None
