@@ -82,26 +82,6 @@ def _first(root, selector: str):
     return found[0] if found else None
 
 
-def without_scripts(markup: bytes) -> bytes:
-    """The page without its ``<script>`` elements, cut before parsing: they are thrown away anyway,
-    and the parser's time grows with the bytes it reads (inline scripts are often half a page).
-    Like a browser, a script ends at the first ``</script``."""
-    parts = []
-    pos = 0
-    for opening, closing in ((b"<script", b"</script"), (b"<SCRIPT", b"</SCRIPT")):
-        while (start := markup.find(opening, pos)) >= 0:
-            end = markup.find(closing, start)
-            stop = markup.find(b">", end) if end >= 0 else -1
-            if stop < 0:
-                break
-            parts.append(markup[pos:start])
-            pos = stop + 1
-        if parts:
-            parts.append(markup[pos:])
-            markup, parts, pos = b"".join(parts), [], 0
-    return markup
-
-
 def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
     """Parse decoded HTML into an lxml tree (``not_a_page`` when there is no document).
 
@@ -113,7 +93,7 @@ def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
     if "<" not in markup:
         raise PageError("not_a_page", "no HTML markup")
     try:
-        root = etree.fromstring(without_scripts(utf8 or markup.encode("utf-8")), parser=_PARSER)
+        root = etree.fromstring(utf8 or markup.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise PageError("not_a_page", str(exc)) from exc
     if root is None:

@@ -58,3 +58,14 @@ def test_profile_remove_selectors_drop_elements_but_keep_the_text_after_them():
     first, *rest = record["text"].split("\n")
     assert first == "这是第一段文字，写的是秋天的校园，落叶铺满了小路。同学们在操场上奔跑，笑声传得很远很远。"
     assert "分享" not in record["text"] and len(rest) == 4
+
+
+def test_markup_inside_scripts_does_not_end_them():
+    """A script ends at ``</script``, not at the first ``</`` inside a string (``</p>``, ``</div>``)."""
+    html = page("<title>秋天的校园</title><script>var s = '</div><p>脚本里的假段落，不是正文内容，一共二十多个字。</p>';</script>",
+                '<h1>秋天的校园</h1><div class="content">'
+                "<SCRIPT>document.write('</div></div><p>另一段写进页面的脚本文字，也不算正文。</p>');</SCRIPT>"
+                f'{ESSAY}</div>')
+    [record] = clean_page(html, "http://x.cn/a/5.html").records
+    assert record["text"] == "\n".join(f"这是第{n}段文字，写的是秋天的校园，落叶铺满了小路，同学们在操场上奔跑，笑声传得很远很远。"
+                                       for n in "一二三四")
