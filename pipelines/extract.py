@@ -57,7 +57,8 @@ _STRIP = " \t\r\f\v\ufdd0"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
-_link_texts = etree.XPath(".//a//text()", smart_strings=False)
+_link_texts = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 _string = etree.XPath("string()")
 
 
@@ -159,14 +160,17 @@ def find_hidden_junk(container, junk_classes: set[str]) -> list:
     hidden_style = _HIDDEN_STYLE.search
     junk = []
     for el in container.iterdescendants():
-        style = el.get("style")
+        attrib = el.attrib
+        if not attrib:
+            continue
+        style = attrib.get("style")
         if style is not None and hidden_style(style):
             junk.append(el)
             continue
-        classes = el.get("class")
+        classes = attrib.get("class")
         if classes is not None and not junk_classes.isdisjoint(classes.split()):
             junk.append(el)
-        elif el.get("hidden") is not None or el.tag == "font" and (el.get("color") or "").strip().lower() in WHITE:
+        elif "hidden" in attrib or el.tag == "font" and (attrib.get("color") or "").strip().lower() in WHITE:
             junk.append(el)
     return junk
 
@@ -206,7 +210,10 @@ def _link_weight(el) -> int:
 
 
 def _text_weight(el) -> int:
-    return _han_weight(_string(el))
+    """:func:`_han_weight` of all text under ``el``, counted on its UTF-8 serialisation (the bytes
+    beyond one per character are the continuation bytes) without building a Python string."""
+    utf8 = etree.tostring(el, method="text", encoding="utf-8", with_tail=False)
+    return len(utf8) - len(utf8.translate(None, _UTF8_CONTINUATION))
 
 
 def find_content(root):
@@ -218,18 +225,19 @@ def find_content(root):
     wrapped in separate ``<div>``\s).
     """
     owned: dict = defaultdict(int)
-    inline, shortest = INLINE_TAGS, MIN_PARAGRAPH_CHARS
+    # The hot loop of the extractor: names bound locally, _han_weight inlined.
+    inline, shorter, owner_of = INLINE_TAGS, MIN_PARAGRAPH_CHARS - 1, _text_owner
     for el in root.iter(*TEXT_TAGS):
         text = el.text
-        if text and len(text) >= shortest and not text.isspace():
-            owner = _text_owner(el) if el.tag in inline else el
+        if text is not None and len(text) > shorter and not text.isspace():
+            owner = owner_of(el) if el.tag in inline else el
             if owner is not None:
-                owned[owner] += len(text.encode("utf-8")) - len(text)  # _han_weight, inlined: hot loop
+                owned[owner] += len(text.encode()) - len(text)
         tail = el.tail
-        if tail and len(tail) >= shortest and not tail.isspace():
-            owner = _text_owner(el.getparent())
+        if tail is not None and len(tail) > shorter and not tail.isspace():
+            owner = owner_of(el.getparent())
             if owner is not None:
-                owned[owner] += len(tail.encode("utf-8")) - len(tail)
+                owned[owner] += len(tail.encode()) - len(tail)
     direct: dict = defaultdict(int)
     for block, weight in owned.items():
         direct[block] += weight
@@ -264,13 +272,7 @@ def content_blocks(container) -> list[Block]:
     text = _TAG.sub("", _BLOCK_TAG.sub("\n", markup))
     if "&" in text:
         text = html.unescape(text)
-    blocks = []
-    for line in text.split("\n"):
-        heading = line.startswith("\ufdd0")
-        line = line.strip(_STRIP)
-        if line:
-            blocks.append(Block(line, heading))
-    return blocks
+    return [Block(stripped, line[:1] == "\ufdd0") for line in text.split("\n") if (stripped := line.strip(_STRIP))]
 
 
 def _text(el) -> str:
