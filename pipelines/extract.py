@@ -59,7 +59,9 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
 _link_texts = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
-_string = etree.XPath("string()")
+def _string(el) -> str:
+    """All text under ``el`` (XPath ``string()``), serialised in C without an XPath context."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 @dataclass(frozen=True)

@@ -49,10 +49,32 @@ def _converter(convert: str) -> opencc.OpenCC | None:
     return None if convert == "none" else opencc.OpenCC(convert)
 
 
+# The Basic Multilingual Plane's Han blocks: CJK Extension A, Unified Ideographs, Compatibility.
+_BMP_HAN_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+@lru_cache(maxsize=None)
+def _traditional_marks(convert: str) -> re.Pattern:
+    """Characters that ``convert`` changes on their own, found with one OpenCC call over every BMP
+    Han character; all supplementary-plane Han characters count too (a class of ranges stays fast)."""
+    chars = [chr(c) for lo, hi in _BMP_HAN_BLOCKS for c in range(lo, hi + 1)]
+    converted = _converter(convert).convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # cannot tell: treat every Han character as a mark
+        return re.compile(f"[{HAN}\U00020000-\U0002FA1F]")
+    changed = "".join(c for c, after in zip(chars, converted) if c != after)
+    return re.compile(f"[{re.escape(changed)}\U00020000-\U0002FA1F]")
+
+
 def convert_script(text: str, convert: str = "t2s") -> str:
-    """Convert Traditional to Simplified Chinese with OpenCC (``none`` leaves text as is)."""
+    """Convert Traditional to Simplified Chinese with OpenCC (``none`` leaves text as is).
+
+    Text with no character that the conversion changes on its own is Simplified already and is
+    left as it is: OpenCC's phrase tables would otherwise rewrite some Simplified words
+    (``打坏`` → ``打坯``, ``瞭解`` → ``了解``)."""
     converter = _converter(convert)
-    return converter.convert(text) if converter else text
+    if converter is None or not _traditional_marks(convert).search(text):
+        return text
+    return converter.convert(text)
 
 
 def remove_pinyin(text: str) -> str:

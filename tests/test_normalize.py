@@ -1,0 +1,43 @@
+"""Script conversion: Traditional pages go through OpenCC; Simplified pages are left as written."""
+import opencc
+import pytest
+
+from pipelines import clean_page
+from pipelines.normalize import convert_script
+
+SIMPLIFIED = "他把杯子打坏了，我们要瞭解情况，这件事反覆想了很久。"
+TRADITIONAL = "他把杯子打壞了，我們要瞭解情況，這件事反覆想了很久，沈浸在回憶裡。"
+
+
+def test_simplified_text_is_not_rewritten_by_opencc_phrase_tables():
+    assert opencc.OpenCC("t2s").convert(SIMPLIFIED) != SIMPLIFIED  # what a blind t2s would do
+    assert convert_script(SIMPLIFIED, "t2s") == SIMPLIFIED
+
+
+@pytest.mark.parametrize("convert", ["t2s", "tw2sp", "hk2s"])
+def test_traditional_text_is_converted_exactly_as_opencc_does(convert):
+    expected = opencc.OpenCC(convert).convert(TRADITIONAL)
+    assert convert_script(TRADITIONAL, convert) == expected
+    assert "沉浸在回忆里" in expected
+
+
+def test_one_traditional_character_converts_the_whole_text():
+    text = "打坏了杯子。" + "這"
+    assert convert_script(text, "t2s") == opencc.OpenCC("t2s").convert(text) == "打坯了杯子。这"
+
+
+def test_supplementary_plane_characters_go_through_opencc():
+    text = "𠮶个人"  # U+20BB6
+    assert convert_script(text, "t2s") == opencc.OpenCC("t2s").convert(text)
+
+
+def test_none_leaves_traditional_text_alone():
+    assert convert_script(TRADITIONAL, "none") == TRADITIONAL
+
+
+def test_a_simplified_page_keeps_its_words():
+    paragraphs = "".join(f"<p>第{n}段：他把杯子打坏了，妈妈没有责备他，只是让他自己把碎片扫干净，这件事他记了很久。</p>"
+                         for n in "一二三")
+    html = f"<html><head><meta charset='utf-8'><title>打碎的杯子</title></head><body><h1>打碎的杯子</h1>{paragraphs}</body></html>"
+    [record] = clean_page(html.encode("utf-8"), "http://x.cn/a/1.html").records
+    assert record["text"].count("打坏了") == 3 and "打坯" not in record["text"]
