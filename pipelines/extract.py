@@ -104,7 +104,7 @@ def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
     return root
 
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
 
 
 @dataclass
