@@ -9,6 +9,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 _HREF = re.compile(rb"""<a\s(?:[^>"']|"[^"]*"|'[^']*')*?(?<=[\s"'])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
                    re.I)
 _BASE = re.compile(rb"""<base\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+# Character references a browser decodes in an href: &amp; and numeric ones. Named references such as
+# "&copy" are left alone; in a query string ("?a=1&copy=2") they are parameter names, not characters.
+_CHAR_REF = re.compile(r"&(?:amp;|#(\d{1,7});?|#[xX]([0-9a-fA-F]{1,6});?)")
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 SKIP_EXTENSIONS = frozenset(
     ".jpg .jpeg .png .gif .webp .bmp .ico .svg .css .js .json .xml .pdf .zip .rar .7z .gz .doc .docx "
@@ -22,16 +25,28 @@ def _decode(raw: bytes, encoding: str) -> str:
         return raw.decode("utf-8", "replace").strip()
 
 
+def _char(m: re.Match) -> str:
+    if m.group(1) is None and m.group(2) is None:
+        return "&"
+    code = int(m.group(1), 10) if m.group(1) is not None else int(m.group(2), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def unescape_href(href: str) -> str:
+    """An href as the browser reads it: ``&amp;`` and numeric character references decoded."""
+    return _CHAR_REF.sub(_char, href) if "&" in href else href
+
+
 def extract_links(body: bytes, page_url: str, encoding: str = "utf-8") -> list[str]:
     """Absolute http(s) URLs of the ``<a href>`` links in a page, fragment removed, in page order,
     without static assets."""
     base = _BASE.search(body)
-    base_url = urljoin(page_url, _decode(base.group(1), encoding)) if base else page_url
+    base_url = urljoin(page_url, unescape_href(_decode(base.group(1), encoding))) if base else page_url
     seen: set[str] = set()
     links = []
     hrefs = dict.fromkeys(m.group(1) or m.group(2) or m.group(3) or b"" for m in _HREF.finditer(body))
     for raw in hrefs:
-        href = _decode(raw, encoding).replace("&amp;", "&")
+        href = unescape_href(_decode(raw, encoding))
         if not href or href.lower().startswith(SKIP_SCHEMES):
             continue
         parts = urlsplit(urljoin(base_url, href))

@@ -111,3 +111,11 @@ def test_host_allowed_with_an_ip_and_several_domains():
     assert not host_allowed("http://localhost:41234/x.html", domains)
     assert not host_allowed("http://1127.0.0.1/x.html", domains)
     assert not host_allowed("not a url", domains)
+
+
+def test_numeric_character_references_in_hrefs_are_decoded_and_named_ones_left_alone():
+    html = ('<a href="/plus/list.php?tid=5&#38;PageNo=3">3</a><a href="/plus/list.php?tid=5&#x26;PageNo=4">4</a>'
+            '<a href="/search.php?q=1&copy=2&amp;reg=3">s</a>')
+    assert links(html) == ["http://www.zuowen.test/plus/list.php?tid=5&PageNo=3",
+                           "http://www.zuowen.test/plus/list.php?tid=5&PageNo=4",
+                           "http://www.zuowen.test/search.php?q=1&copy=2&reg=3"]
