@@ -1,15 +1,16 @@
 """Downloader middlewares: Scrapy's retry with exponential backoff between attempts, and Scrapy's
-redirects with loops and endless chains reported as failures rather than dropped silently."""
+redirects (HTTP and meta refresh) with loops and endless chains reported as failures rather than
+dropped silently."""
 from __future__ import annotations
 
 import asyncio
 from urllib.parse import urljoin
 
 from scrapy import Request
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.response import response_status_message
+from scrapy.utils.response import get_meta_refresh, response_status_message
 
 
 class RedirectFailed(IgnoreRequest):
@@ -56,20 +57,39 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return await self._wait(self._retry(request, exception))
 
 
-class LoopAwareRedirectMiddleware(RedirectMiddleware):
-    """Scrapy's redirect middleware, raising :class:`RedirectFailed` for a loop or too many redirects.
+class _FailingLoops:
+    """Turns a redirect loop or an endless chain into :class:`RedirectFailed`.
 
     Without this a loop (a → b → a) ends in the duplicate filter, which drops the request without
     an errback, and too many redirects end in a plain IgnoreRequest, which looks like robots.txt.
     """
+
+    def _target(self, request, response) -> str:
+        raise NotImplementedError
 
     def process_response(self, request, response):
         chain = [*request.meta.get("redirect_urls", []), request.url]
         try:
             result = super().process_response(request, response)
         except IgnoreRequest as exc:
-            target = urljoin(request.url, response.headers.get("Location", b"").decode("latin-1"))
-            raise RedirectFailed(f"more than {self.max_redirect_times} redirects", [*chain, target]) from exc
+            raise RedirectFailed(f"more than {self.max_redirect_times} redirects",
+                                 [*chain, self._target(request, response)]) from exc
         if isinstance(result, Request) and result.url in chain:
             raise RedirectFailed("redirect loop", [*chain, result.url])
         return result
+
+
+class LoopAwareRedirectMiddleware(_FailingLoops, RedirectMiddleware):
+    """Scrapy's HTTP redirect middleware, raising :class:`RedirectFailed` for a loop or too many
+    redirects."""
+
+    def _target(self, request, response) -> str:
+        return urljoin(request.url, response.headers.get("Location", b"").decode("latin-1"))
+
+
+class LoopAwareMetaRefreshMiddleware(_FailingLoops, MetaRefreshMiddleware):
+    """Scrapy's ``<meta http-equiv="refresh">`` middleware, raising :class:`RedirectFailed` for a
+    loop or too many refreshes."""
+
+    def _target(self, request, response) -> str:
+        return get_meta_refresh(response, ignore_tags=self._ignore_tags)[1] or request.url

@@ -37,6 +37,8 @@ DOWNLOADER_MIDDLEWARES = {
     "essay_crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "essay_crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "essay_crawler.middlewares.LoopAwareMetaRefreshMiddleware": 580,
 }
 
 # Cleaning runs in worker processes (0 = in the crawl process).

@@ -114,6 +114,7 @@ FAILING = {
     "/f/huge-unsized.html": ("too_large", None),
     "/f/loop-a.html": ("redirect_loop", None),
     "/f/chain-0.html": ("redirect_loop", None),
+    "/f/refresh-a.html": ("redirect_loop", None),
 }
 LINKED_REDIRECT = "/f/old-lantern.html"  # a working redirect to ESSAYS["moved"]
 
@@ -137,6 +138,12 @@ def render_essay(essay: Essay, base_url: str, charset: str = "utf-8", *, meta: b
         f'<div class="footer">{SITE_NAME} 版权所有</div></body></html>',
     ))
     return html.encode(charset)
+
+
+def refresh_page(target: str) -> bytes:
+    """A page that sends the browser on to ``target`` at once with ``<meta http-equiv="refresh">``."""
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url={target}">'
+            f"<title>{SITE_NAME}</title></head><body>正在跳转……</body></html>").encode()
 
 
 def render_index(paths: list[str]) -> bytes:
@@ -176,6 +183,8 @@ def fault_routes(base_url: str) -> dict[str, Route]:
         "/f/huge-unsized.html": Route.unsized(huge),
         "/f/loop-a.html": Route.redirect("/f/loop-b.html"),
         "/f/loop-b.html": Route.redirect("/f/loop-a.html"),
+        "/f/refresh-a.html": Route.page(refresh_page("/f/refresh-b.html")),
+        "/f/refresh-b.html": Route.page(refresh_page("/f/refresh-a.html")),
     }
     for n in range(REDIRECT_MAX_TIMES + 2):
         routes[f"/f/chain-{n}.html"] = Route.redirect(f"/f/chain-{n + 1}.html")

@@ -112,6 +112,9 @@ def test_oversized_pages_and_redirect_failures_are_not_retried(fault_crawl):
     assert messages["/f/loop-a.html"] == (f"redirect loop: {base}/f/loop-a.html -> {base}/f/loop-b.html -> "
                                           f"{base}/f/loop-a.html")
     assert messages["/f/chain-0.html"].startswith(f"more than 5 redirects: {base}/f/chain-0.html -> ")
+    assert [requests[p] for p in ("/f/refresh-a.html", "/f/refresh-b.html")] == [1, 1]
+    assert messages["/f/refresh-a.html"] == (f"redirect loop: {base}/f/refresh-a.html -> {base}/f/refresh-b.html -> "
+                                             f"{base}/f/refresh-a.html")
     assert str(MAX_SIZE) in messages["/f/huge.html"]
 
 
