@@ -165,14 +165,11 @@ def find_hidden_junk(container, junk_classes: set[str]) -> list:
         attrib = el.attrib
         if not attrib:
             continue
-        style = attrib.get("style")
-        if style is not None and hidden_style(style):
-            junk.append(el)
-            continue
-        classes = attrib.get("class")
-        if classes is not None and not junk_classes.isdisjoint(classes.split()):
-            junk.append(el)
-        elif "hidden" in attrib or el.tag == "font" and (attrib.get("color") or "").strip().lower() in WHITE:
+        style, classes = attrib.get("style"), attrib.get("class")
+        if (style is not None and hidden_style(style)
+                or classes is not None and not junk_classes.isdisjoint(classes.split())
+                or "hidden" in attrib
+                or el.tag == "font" and (attrib.get("color") or "").strip().lower() in WHITE):
             junk.append(el)
     return junk
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import opencc
 
@@ -57,7 +57,7 @@ _CJK_SPACES = re.compile(f" (?<=[{CJK}] ) *(?=[{CJK}])")
 _LONG_SPACES = re.compile("  +")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(convert: str) -> opencc.OpenCC | None:
     if convert not in CONVERSIONS:
         raise ValueError(f"unknown conversion {convert!r}; choose one of {', '.join(CONVERSIONS)}")
@@ -68,7 +68,7 @@ def _converter(convert: str) -> opencc.OpenCC | None:
 _BMP_HAN_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _traditional_marks(convert: str) -> re.Pattern:
     """Characters that ``convert`` changes on their own, found with one OpenCC call over every BMP
     Han character; all supplementary-plane Han characters count too (a class of ranges stays fast)."""
