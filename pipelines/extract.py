@@ -59,6 +59,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
 _link_texts = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
 def _string(el) -> str:
     """All text under ``el`` (XPath ``string()``), serialised in C without an XPath context."""
     return etree.tostring(el, method="text", encoding=str, with_tail=False)
@@ -316,7 +318,7 @@ def _in_tree(el, root) -> bool:
 def _headline_elements(root, headlines: list, title: str | None) -> list:
     """The element showing the headline: a matching ``<h1>`` of ``headlines`` still in the tree,
     else a leaf whose text is the title."""
-    h1s = [h for h in headlines if (not title or title in " ".join(_string(h).split())) and _in_tree(h, root)]
+    h1s = [h for h in headlines if (not title or title in _text(h)) and _in_tree(h, root)]
     return h1s or (_find_leaf_with_text(root, t=title) if title else [])
 
 

@@ -25,9 +25,9 @@ _CHAR_MAP = {chr(k): v if isinstance(v, str) else chr(v) if v is not None else "
 _SPACE_LIKE = tuple(c for c, v in _CHAR_MAP.items() if v == " ")  # the common ones: str.replace is fastest
 
 
-def char_class(chars) -> str:
-    """A regex character class for ``chars`` written as ranges of consecutive code points, which
-    the regex engine tests faster than a long list of single characters."""
+def char_class(chars, also: str = "") -> str:
+    """A regex character class for ``chars`` (and the class items ``also``), written as ranges of
+    consecutive code points, which the regex engine tests faster than a long list of characters."""
     points, parts = sorted(set(map(ord, chars))), []
     start = 0
     for i, point in enumerate(points):
@@ -35,7 +35,7 @@ def char_class(chars) -> str:
             first, last = re.escape(chr(points[start])), re.escape(chr(point))
             parts.append(first if start == i else f"{first}-{last}")
             start = i + 1
-    return "[" + "".join(parts) + "]"
+    return "[" + "".join(parts) + also + "]"
 
 
 _TO_FOLD = re.compile(char_class(c for c in _CHAR_MAP if c not in _SPACE_LIKE))
@@ -64,8 +64,10 @@ def _converter(convert: str) -> opencc.OpenCC | None:
     return None if convert == "none" else opencc.OpenCC(convert)
 
 
-# The Basic Multilingual Plane's Han blocks: CJK Extension A, Unified Ideographs, Compatibility.
+# The Basic Multilingual Plane's Han blocks: CJK Extension A, Unified Ideographs, Compatibility;
+# and the supplementary planes' (Extensions B–F, Compatibility Supplement) as one class range.
 _BMP_HAN_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_SUPPLEMENTARY_HAN = "\U00020000-\U0002FA1F"
 
 
 @cache
@@ -75,9 +77,9 @@ def _traditional_marks(convert: str) -> re.Pattern:
     chars = [chr(c) for lo, hi in _BMP_HAN_BLOCKS for c in range(lo, hi + 1)]
     converted = _converter(convert).convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # cannot tell: treat every Han character as a mark
-        return re.compile(f"[{HAN}\U00020000-\U0002FA1F]")
-    changed = [c for c, after in zip(chars, converted) if c != after]
-    return re.compile(char_class(changed)[:-1] + "\U00020000-\U0002FA1F]")
+        return re.compile(f"[{HAN}{_SUPPLEMENTARY_HAN}]")
+    changed = (c for c, after in zip(chars, converted) if c != after)
+    return re.compile(char_class(changed, also=_SUPPLEMENTARY_HAN))
 
 
 def convert_script(text: str, convert: str = "t2s") -> str:
