@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import tomllib
@@ -23,15 +23,59 @@ class PatternSet:
     @classmethod
     def compile(cls, sources) -> PatternSet:
         sources = tuple(sources)
-        anchored = [p[1:] for p in sources if p.startswith("^")]
-        floating = [p for p in sources if not p.startswith("^")]
-        return cls(sources, _either(anchored), _either(floating))
+        return cls(sources, _either(_anchored(sources)), _either(_floating(sources)))
 
     def hit(self, text: str) -> bool:
         return bool((self.anchored and self.anchored.match(text)) or (self.floating and self.floating.search(text)))
 
     def plus(self, extra) -> PatternSet:
         return PatternSet.compile(self.sources + tuple(extra)) if extra else self
+
+
+def _anchored(sources) -> list[str]:
+    return [p[1:] for p in sources if p.startswith("^")]
+
+
+def _floating(sources) -> list[str]:
+    return [p for p in sources if not p.startswith("^")]
+
+
+# A pattern that could match a paragraph on its own but not where it stands among the others:
+# string anchors, lookbehind (it would see the newline before), \B.
+_NOT_SCANNABLE = re.compile(r"\\[AZB]|\(\?<[=!]")
+
+
+@dataclass(frozen=True)
+class LineScan:
+    """All patterns of a :class:`BoilerplatePatterns`, searched over every paragraph at once (one
+    search over the newline-joined text finds the few paragraphs worth an exact check)."""
+
+    anchored: re.Pattern | None
+    floating: re.Pattern | None
+
+    @classmethod
+    def compile(cls, sources) -> LineScan | None:
+        sources = tuple(sources)
+        if any(map(_NOT_SCANNABLE.search, sources)):
+            return None
+        anchored, floating = _anchored(sources), _floating(sources)
+        return cls(re.compile("\n(?:" + "|".join(anchored) + ")", re.M) if anchored else None,
+                   re.compile("|".join(floating), re.M) if floating else None)
+
+    def candidates(self, texts: list[str]) -> set[int] | None:
+        """Indices of the paragraphs where some pattern may match (None: paragraphs hold newlines)."""
+        joined = "\n" + "\n".join(texts)
+        if joined.count("\n") != len(texts):
+            return None
+        found = set()
+        for pattern in (self.anchored, self.floating):
+            pos = 0
+            while pattern is not None and (m := pattern.search(joined, pos)):
+                found.add(joined.count("\n", 0, m.start() + 1) - 1)
+                pos = joined.find("\n", m.start() + 1)
+                if pos < 0:
+                    break
+        return found
 
 
 @dataclass(frozen=True)
@@ -59,6 +103,10 @@ class BoilerplatePatterns:
             intro_max_chars=self.intro_max_chars,
             line_max_chars=self.line_max_chars,
         )
+
+    @cached_property
+    def scan(self) -> LineScan | None:
+        return LineScan.compile(self.section_end.sources + self.intro.sources + self.line.sources)
 
     def is_intro(self, text: str) -> bool:
         return len(text) <= self.intro_max_chars and self.intro.hit(text)
@@ -101,20 +149,16 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
     )
 
 
-def cut_at_section_end(blocks: list[Block], patterns: BoilerplatePatterns) -> tuple[list[Block], bool]:
-    """Blocks before the first 猜你喜欢/相关推荐/上一篇… marker, and whether a marker was found."""
-    for i, block in enumerate(blocks):
-        if patterns.section_end.hit(block.text):
-            return blocks[:i], True
-    return blocks, False
-
-
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:
-    """Drop intros, boilerplate lines, the page tail and a trailing prev/next title line."""
+    """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on, intros, boilerplate
+    lines, and a trailing prev/next title line."""
     patterns = patterns or default_patterns()
-    blocks, _ = cut_at_section_end(blocks, patterns)
-    kept = [b for b in blocks
-            if b.text and not patterns.is_boilerplate_line(b.text) and not patterns.is_intro(b.text)]
+    texts = [b.text for b in blocks]
+    candidates = patterns.scan.candidates(texts) if patterns.scan else None
+    checked = range(len(texts)) if candidates is None else sorted(candidates)
+    end = next((i for i in checked if patterns.section_end.hit(texts[i])), len(blocks))
+    dropped = {i for i in checked if i < end and (patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i]))}
+    kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()
     return kept

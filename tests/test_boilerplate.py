@@ -1,0 +1,61 @@
+"""Boilerplate stripping: what is dropped, and that the all-paragraphs scan drops exactly what a
+paragraph-by-paragraph check drops."""
+from pipelines.boilerplate import default_patterns, strip_boilerplate
+from pipelines.document import Block
+
+PARAGRAPHS = [
+    "以下是小编整理的春天的作文，欢迎阅读。",
+    "春天来了，小草从土里探出头来。",
+    "更多春天作文请关注本站。",
+    "Copyright 2024 春天作文网",
+    "桃花开了，一片粉红。",
+    "编辑：小李",
+    "猜你喜欢",
+    "夏天的作文",
+]
+
+
+def blocks(texts):
+    return [Block(t) for t in texts]
+
+
+def texts(blocks_):
+    return [b.text for b in blocks_]
+
+
+def paragraph_by_paragraph(paragraphs, patterns):
+    """The rule strip_boilerplate implements, checked one paragraph at a time."""
+    kept = []
+    for text in paragraphs:
+        if patterns.section_end.hit(text):
+            break
+        if not patterns.is_boilerplate_line(text) and not patterns.is_intro(text):
+            kept.append(text)
+    return kept
+
+
+def test_intro_lines_and_tail_dropped():
+    assert texts(strip_boilerplate(blocks(PARAGRAPHS))) == ["春天来了，小草从土里探出头来。", "桃花开了，一片粉红。"]
+
+
+def test_scan_agrees_with_paragraph_checks_including_first_and_last_paragraph():
+    patterns = default_patterns()
+    assert patterns.scan is not None
+    for paragraphs in (PARAGRAPHS, PARAGRAPHS[2:4], PARAGRAPHS[5:], ["编辑：小李"], [], PARAGRAPHS[1:2] * 3):
+        assert texts(strip_boilerplate(blocks(paragraphs))) == paragraph_by_paragraph(paragraphs, patterns)
+
+
+def test_long_paragraph_with_a_line_pattern_is_kept():
+    long = "春天的作文" * 20 + "版权所有"
+    assert texts(strip_boilerplate(blocks([long]))) == [long]
+
+
+def test_profile_pattern_with_string_anchor_checks_each_paragraph():
+    patterns = default_patterns().extended({"line": [r"\A本站口号\Z"]})
+    assert patterns.scan is None
+    assert texts(strip_boilerplate(blocks(["本站口号", "正文一段，写春天。"]), patterns)) == ["正文一段，写春天。"]
+
+
+def test_paragraph_holding_a_newline_checks_each_paragraph():
+    kept = strip_boilerplate(blocks(["正文第一段，写春天。\n更多春天作文请关注本站", "更多春天作文请关注本站"]))
+    assert texts(kept) == ["正文第一段，写春天。\n更多春天作文请关注本站"]
