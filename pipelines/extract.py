@@ -236,7 +236,9 @@ def find_content(root):
                 owned[owner] += len(text.encode()) - len(text)
         tail = el.tail
         if tail is not None and len(tail) > shorter and not tail.isspace():
-            owner = owner_of(el.getparent())
+            owner = el.getparent()
+            if owner is not None and owner.tag in inline:
+                owner = owner_of(owner)
             if owner is not None:
                 owned[owner] += len(tail.encode()) - len(tail)
     direct: dict = defaultdict(int)
