@@ -50,10 +50,10 @@ _INFO_HINT = re.compile(r"栏目|分类|来源|作者|浏览|阅读|点击|发�
 _DATE_ONLY = re.compile(r"^[\d\s:：/.年月日-]+$")
 _JUNK_TAG = "essay-crawler-junk"
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
-_HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![A-Za-z0-9:])[^>]*>", re.I | re.A)
-_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![A-Za-z0-9:])[^>]*>",
-                        re.I | re.A)
-_STRIP = " \t\r\f\v\ufdd0"
+# Over lxml's serialisation, which writes tag names in lower case.
+_HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![a-z0-9:])[^>]*>", re.A)
+_BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![a-z0-9:])[^>]*>", re.A)
+_STRIP = " \t\r\f\v\xa0\u3000\ufdd0"  # with the indentation (NBSP, U+3000) paragraphs start with
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
@@ -271,7 +271,9 @@ def content_blocks(container) -> list[Block]:
     inline tags do not. Heading elements (``<h1>``…``<h6>``) give blocks marked as headings."""
     markup = etree.tostring(container, encoding=str, method="html", with_tail=False)
     # Serialised HTML escapes "<" and ">" outside tags, so the three passes see the same tags.
-    markup = _HEADING_START.sub("\n\ufdd0", markup.replace("\r", " ").replace("\n", " "))
+    markup = markup.replace("\r", " ").replace("\n", " ")
+    if "<h" in markup:
+        markup = _HEADING_START.sub("\n\ufdd0", markup)
     text = _TAG.sub("", _BLOCK_TAG.sub("\n", markup))
     if "&" in text:
         text = html.unescape(text)

@@ -22,7 +22,6 @@ _INVISIBLE = {c: None for c in (*range(0x200B, 0x2010), 0x2060, 0xFEFF, 0x00AD,
 _NBSP = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x0009: " "}
 _CHAR_MAP = {chr(k): v if isinstance(v, str) else chr(v) if v is not None else ""
              for k, v in {**_FULLWIDTH_ALNUM, **_INVISIBLE, **_NBSP}.items()}
-_SPACE_LIKE = tuple(c for c, v in _CHAR_MAP.items() if v == " ")  # the common ones: str.replace is fastest
 
 
 def char_class(chars, also: str = "") -> str:
@@ -38,7 +37,7 @@ def char_class(chars, also: str = "") -> str:
     return "[" + "".join(parts) + also + "]"
 
 
-_TO_FOLD = re.compile(char_class(c for c in _CHAR_MAP if c not in _SPACE_LIKE))
+_TO_FOLD = re.compile(char_class(_CHAR_MAP))
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
 _ASCII_PUNCT = re.compile(r"[,!?:;]")
@@ -101,8 +100,6 @@ def remove_pinyin(text: str) -> str:
 
 def fold_characters(text: str) -> str:
     """Full-width letters/digits to ASCII, drop zero-width/control chars, odd spaces to plain spaces."""
-    for space in _SPACE_LIKE:
-        text = text.replace(space, " ")
     return _TO_FOLD.sub(lambda m: _CHAR_MAP[m.group(0)], text)
 
 
