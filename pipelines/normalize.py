@@ -158,6 +158,8 @@ def collapse_whitespace(text: str) -> str:
     """Drop whitespace between CJK characters, collapse the rest to one space, strip each line."""
     if _has_any(text, _OTHER_SPACES):
         text = _SPACE_RUN.sub(_space_run, text)
+    elif " " not in text:  # most Chinese pages, once paragraphs are stripped
+        return text
     else:
         text = _LONG_SPACES.sub(" ", _CJK_SPACES.sub("", text))
     return text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
