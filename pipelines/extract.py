@@ -53,7 +53,7 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 # Over lxml's serialisation, which writes tag names in lower case.
 _HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![a-z0-9:])[^>]*>", re.A)
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![a-z0-9:])[^>]*>", re.A)
-_STRIP = " \t\r\f\v\xa0\u3000\ufdd0"  # with the indentation (NBSP, U+3000) paragraphs start with
+_STRIP = " \t\r\f\v\ufdd0"
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")

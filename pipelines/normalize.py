@@ -38,6 +38,7 @@ def char_class(chars, also: str = "") -> str:
 
 
 _TO_FOLD = re.compile(char_class(_CHAR_MAP))
+_SPACE_LIKE = "".join(c for c, v in _CHAR_MAP.items() if v == " ")
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
 _ASCII_PUNCT = re.compile(r"[,!?:;]")
@@ -177,7 +178,9 @@ def normalize_text(text: str, convert: str = "t2s") -> str:
 
 def normalize_paragraphs(paragraphs: list[str], convert: str = "t2s") -> list[str]:
     """Normalise many paragraphs in one OpenCC call; empty results are kept as ``""``."""
-    joined = "\n".join(paragraphs)
+    # Indentation (NBSP, U+3000…) would become spaces that are stripped anyway; stripping it
+    # first leaves most pages with no character to fold and no space to collapse.
+    joined = "\n".join([p.strip(_SPACE_LIKE) for p in paragraphs])
     if joined.count("\n") != len(paragraphs) - 1:  # a paragraph holds a newline of its own
-        joined = "\n".join(p.replace("\n", " ") for p in paragraphs)
+        joined = "\n".join(p.replace("\n", " ").strip(_SPACE_LIKE) for p in paragraphs)
     return normalize_text(joined, convert).split("\n")

@@ -3,7 +3,7 @@ import opencc
 import pytest
 
 from pipelines import clean_page
-from pipelines.normalize import convert_script
+from pipelines.normalize import convert_script, fold_characters, normalize_paragraphs
 
 SIMPLIFIED = "他把杯子打坏了，我们要瞭解情况，这件事反覆想了很久。"
 TRADITIONAL = "他把杯子打壞了，我們要瞭解情況，這件事反覆想了很久，沈浸在回憶裡。"
@@ -41,3 +41,12 @@ def test_a_simplified_page_keeps_its_words():
     html = f"<html><head><meta charset='utf-8'><title>打碎的杯子</title></head><body><h1>打碎的杯子</h1>{paragraphs}</body></html>"
     [record] = clean_page(html.encode("utf-8"), "http://x.cn/a/1.html").records
     assert record["text"].count("打坏了") == 3 and "打坯" not in record["text"]
+
+
+def test_indentation_and_odd_spaces_are_removed_or_folded():
+    paragraphs = ["\u3000\u3000春天来了。", "\xa0\xa0 Hello\u2003world\xa0", "\u3000", "桃花\u3000开了，ＡＢ１２\u200b。"]
+    assert normalize_paragraphs(paragraphs) == ["春天来了。", "Hello world", "", "桃花开了，AB12。"]
+
+
+def test_fold_characters_alone_folds_every_space_like_character():
+    assert fold_characters("\xa0a\u3000b\u2002c\u2009d\te\u00adf") == " a b c d ef"
