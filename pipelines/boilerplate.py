@@ -157,7 +157,8 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     candidates = patterns.scan.candidates(texts) if patterns.scan else None
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     end = next((i for i in checked if patterns.section_end.hit(texts[i])), len(blocks))
-    dropped = {i for i in checked if i < end and (patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i]))}
+    dropped = {i for i in checked
+               if i < end and (patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i]))}
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()

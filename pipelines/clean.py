@@ -5,10 +5,10 @@ import codecs
 from dataclasses import dataclass
 
 from .boilerplate import BoilerplatePatterns, default_patterns, strip_boilerplate
-from .decode import decode_page
+from .decode import decode_page, reads_as_utf8
 from .document import Block, PageDocument, Split
 from .errors import PageError
-from .extract import Selectors, extract_html
+from .extract import XML_DECLARATION, Selectors, extract_html, extract_tree, parse_utf8_html
 from .normalize import normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
@@ -29,17 +29,37 @@ class CleanResult:
     encoding: str | None = None
 
 
-def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None,
-                  utf8: bytes | None = None) -> PageDocument:
-    """Decoded page text → document, from HTML or from a plain-text dump (``utf8``: ``text`` as
-    UTF-8 bytes, if at hand)."""
+def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None) -> PageDocument:
+    """Decoded page text → document, from HTML or from a plain-text dump."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     if "\x00" in text[:8192]:
         raise PageError("not_a_page", "binary data")
     if kind == "text" or (kind == "auto" and looks_like_text_dump(text)):
         return parse_text_dump(text)
-    return extract_html(text, url, selectors, utf8)
+    return extract_html(text, url, selectors)
+
+
+def read_utf8_html(data: bytes, url: str, kind: str = "auto", selectors: Selectors | None = None,
+                   declared: tuple = ()) -> PageDocument | None:
+    """Page bytes → document for the commonest page, UTF-8 HTML, with the bytes handed to the parser
+    undecoded (it checks them). None when that is not settled without decoding the page: another
+    encoding comes first, a text dump, NUL bytes, an XML declaration, bytes that are not UTF-8."""
+    if kind == "text" or not reads_as_utf8(data, *declared) or b"\x00" in data[:32768]:
+        return None
+    try:  # at least the 2,000 characters looked at; a GBK page mostly fails here, before parsing
+        head = codecs.utf_8_decode(data[:8192], "strict", False)[0]
+    except UnicodeDecodeError:
+        return None
+    if kind == "auto" and looks_like_text_dump(head) or XML_DECLARATION.match(head):
+        return None
+    try:
+        root = parse_utf8_html(data)
+    except PageError as exc:
+        if exc.reason == "bad_encoding":
+            return None
+        raise
+    return extract_tree(root, url, selectors)
 
 
 def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
@@ -66,13 +86,19 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
 def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = None, convert: str = "t2s",
                declared_encoding: str | None = None, kind: str = "auto") -> CleanResult:
     """Decode → extract (or parse a text dump) → normalise → strip boilerplate → split → records."""
-    encoding = utf8 = None
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    selectors = profile.selectors if profile else None
+    encoding = doc = None
     if isinstance(data, bytes):
-        raw = data
-        data, encoding = decode_page(raw, profile.encoding if profile else None, declared_encoding)
-        if encoding == "utf-8" and not raw.startswith(codecs.BOM_UTF8):
-            utf8 = raw
-    doc = read_document(data, url, kind, profile.selectors if profile else None, utf8)
+        declared = (profile.encoding if profile else None, declared_encoding)
+        doc = read_utf8_html(data, url, kind, selectors, declared)
+        if doc is None:
+            data, encoding = decode_page(data, *declared)
+        else:
+            encoding = "utf-8"
+    if doc is None:
+        doc = read_document(data, url, kind, selectors)
     doc = normalize_document(doc, convert)
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
     split = split_document(doc, patterns)

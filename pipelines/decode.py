@@ -38,6 +38,14 @@ def declared_encodings(data: bytes, *declared: str | None) -> list[str]:
     return list(dict.fromkeys(c for c in map(_codec_name, names) if c))
 
 
+def reads_as_utf8(data: bytes, *declared: str | None) -> bool:
+    """Whether :func:`decode_page` reads ``data`` as UTF-8 whenever its bytes are valid UTF-8: no
+    byte-order mark, and UTF-8 is the first encoding tried."""
+    if EncodingDetector.strip_byte_order_mark(data)[1]:
+        return False
+    return [*declared_encodings(data, *declared), "utf-8"][0] == "utf-8"
+
+
 def decode_page(data: bytes, *declared: str | None) -> tuple[str, str]:
     """Decode page bytes; ``declared`` are encodings from a profile override or HTTP header.
 

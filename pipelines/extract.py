@@ -54,7 +54,7 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![a-z0-9:])[^>]*>", re.A)
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![a-z0-9:])[^>]*>", re.A)
 _STRIP = " \t\r\f\v\ufdd0"
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
 _link_texts = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
@@ -87,18 +87,33 @@ def _first(root, selector: str):
     return found[0] if found else None
 
 
-def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
-    """Parse decoded HTML into an lxml tree (``not_a_page`` when there is no document).
-
-    ``utf8``, when given, is ``markup`` encoded as UTF-8 (the page's own bytes), which spares
-    encoding it again.
-    """
-    if _XML_DECL.match(markup):
-        markup, utf8 = _XML_DECL.sub("", markup, count=1), None
+def parse_html(markup: str) -> etree._Element:
+    """Parse decoded HTML into an lxml tree (``not_a_page`` when there is no document)."""
+    if declaration := XML_DECLARATION.match(markup):
+        markup = markup[declaration.end():]
     if "<" not in markup:
         raise PageError("not_a_page", "no HTML markup")
+    return _parse(markup.encode("utf-8"))
+
+
+def parse_utf8_html(data: bytes) -> etree._Element:
+    """Parse HTML bytes taken to be UTF-8 without decoding them first: the parser decodes them, and
+    ``PageError('bad_encoding')`` says it found bytes that are not UTF-8."""
+    problem = None
     try:
-        root = etree.fromstring(utf8 or markup.encode("utf-8"), parser=_PARSER)
+        root = _parse(data)
+    except PageError as exc:
+        problem = exc
+    if _PARSER.error_log.filter_types(_NOT_UTF8):
+        raise PageError("bad_encoding", "bytes are not UTF-8")
+    if problem:
+        raise problem
+    return root
+
+
+def _parse(utf8: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(utf8, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise PageError("not_a_page", str(exc)) from exc
     if root is None:
@@ -106,6 +121,7 @@ def parse_html(markup: str, utf8: bytes | None = None) -> etree._Element:
     return root
 
 
+_NOT_UTF8 = [etree.ErrorTypes.ERR_INVALID_ENCODING]
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
 
 
@@ -373,12 +389,14 @@ def find_breadcrumb_category(elements, title: str | None) -> str | None:
     return None
 
 
-def extract_html(markup: str, url: str | None = None, selectors: Selectors | None = None,
-                 utf8: bytes | None = None) -> PageDocument:
-    """Decoded HTML → page document; raises ``PageError('no_content')`` when no article text is found.
-    ``utf8``: ``markup`` as UTF-8 bytes, if at hand."""
+def extract_html(markup: str, url: str | None = None, selectors: Selectors | None = None) -> PageDocument:
+    """Decoded HTML → page document (see :func:`extract_tree`)."""
+    return extract_tree(parse_html(markup), url, selectors)
+
+
+def extract_tree(root, url: str | None = None, selectors: Selectors | None = None) -> PageDocument:
+    """Parsed HTML → page document; raises ``PageError('no_content')`` when no article text is found."""
     selectors = selectors or Selectors()
-    root = parse_html(markup, utf8)
     page = read_page_info(root, url)
     meta = page.meta
     junk_classes = page.hidden_classes.union(JUNK_CLASSES)

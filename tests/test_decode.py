@@ -30,3 +30,50 @@ def test_mislabelled_utf8_falls_through_to_utf8():
 def test_header_encoding_comes_before_the_meta_declaration():
     data = page("big5", "简体中文的页面内容").encode("gbk")
     assert decode_page(data, "gbk")[1] == "gb18030"
+
+
+# UTF-8 pages go to the HTML parser undecoded; these pages must come out exactly as when the page
+# is decoded first (clean_page given text, not bytes, takes that path).
+ESSAY = "".join(f"<p>{line}</p>" for line in (
+    "清晨的校园格外安静，操场边的梧桐树在微风里轻轻摇晃，几只麻雀在树枝间跳来跳去。",
+    "我背着书包走进教室，发现同桌早已坐在座位上，正认真地读着一本厚厚的童话书。",
+    "上课铃响了，老师走上讲台，微笑着说今天我们要一起写一篇关于秋天的作文。",
+))
+LONG_HEAD = "<style>" + ".nav a{color:#333;margin:0 4px}\n" * 400 + "</style>"  # over 8 KB of ASCII
+
+
+def essay_page(charset: str | None, head: str = "", body: str = ESSAY) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    return f"<html><head>{meta}{head}<title>秋天的校园</title></head><body><h1>秋天的校园</h1>{body}</body></html>"
+
+
+def same_as_decoded_first(data: bytes, encoding: str):
+    from pipelines import clean_page
+
+    result = clean_page(data, "http://example.cn/a.html")
+    decoded = clean_page(data.decode(encoding), "http://example.cn/a.html")
+    assert result.records == decoded.records and result.records
+    return result
+
+
+def test_utf8_page_read_undecoded_gives_the_same_records():
+    for charset in ("utf-8", None):
+        assert same_as_decoded_first(essay_page(charset).encode(), "utf-8").encoding == "utf-8"
+
+
+def test_undeclared_gbk_with_an_ascii_head_longer_than_the_utf8_check_is_still_gbk():
+    data = essay_page(None, LONG_HEAD).encode("gbk")
+    assert data[:8192].isascii()
+    assert same_as_decoded_first(data, "gb18030").encoding == "gb18030"
+
+
+def test_gbk_page_labelled_utf8_with_an_ascii_head_falls_back_to_gbk():
+    data = essay_page("utf-8", LONG_HEAD).encode("gbk")
+    assert same_as_decoded_first(data, "gb18030").encoding == "gb18030"
+
+
+def test_utf8_page_with_a_byte_order_mark_or_xml_declaration_is_decoded_first():
+    bom = b"\xef\xbb\xbf" + essay_page(None).encode()
+    assert same_as_decoded_first(bom, "utf-8-sig").encoding == "utf-8"
+    xml = ('<?xml version="1.0" encoding="utf-8"?>' + essay_page(None)).encode()
+    assert same_as_decoded_first(xml, "utf-8").encoding == "utf-8"

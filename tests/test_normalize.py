@@ -44,7 +44,8 @@ def test_a_simplified_page_keeps_its_words():
 
 
 def test_indentation_and_odd_spaces_are_removed_or_folded():
-    paragraphs = ["\u3000\u3000春天来了。", "\xa0\xa0 Hello\u2003world\xa0", "\u3000", "桃花\u3000开了，ＡＢ１２\u200b。"]
+    paragraphs = ["\u3000\u3000春天来了。", "\xa0\xa0 Hello\u2003world\xa0", "\u3000",
+                  "桃花\u3000开了，ＡＢ１２\u200b。"]
     assert normalize_paragraphs(paragraphs) == ["春天来了。", "Hello world", "", "桃花开了，AB12。"]
 
 
