@@ -57,7 +57,6 @@ _STRIP = " \t\r\f\v\ufdd0"
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 
 _find_leaf_with_text = etree.XPath("//body//*[not(*)][normalize-space() = $t]")
-_link_texts = etree.XPath("descendant::a/descendant::text()", smart_strings=False)
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))
 
 
@@ -222,8 +221,9 @@ def _han_weight(text: str) -> int:
 
 
 def _link_weight(el) -> int:
-    """≈ 2 × characters of link text under ``el`` (link labels on these sites are Chinese)."""
-    return 2 * sum(map(len, _link_texts(el)))
+    """≈ 2 × characters of link text under ``el`` (link labels on these sites are Chinese); a link
+    with no child elements has all its text in ``.text``."""
+    return 2 * sum(len(a.text or "") if not len(a) else len(_string(a)) for a in el.iterdescendants("a"))
 
 
 def _text_weight(el) -> int:
