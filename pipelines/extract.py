@@ -265,15 +265,23 @@ def find_content(root):
             direct[parent] += weight
     if not direct:
         return None
-    links = {el: _link_weight(el) for el in sorted(direct, key=direct.__getitem__, reverse=True)[:3]}
-    best = max(links, key=lambda el: direct[el] - 2 * links[el])
-    return _grow_to_parent(best, links[best])
+    best, best_score, best_links = None, 0, 0
+    for el in sorted(direct, key=direct.__getitem__, reverse=True)[:3]:
+        if best is not None and direct[el] <= best_score:
+            break  # links only lower a score: this and the rest cannot win
+        links = _link_weight(el)
+        if best is None or direct[el] - 2 * links > best_score:
+            best, best_score, best_links = el, direct[el] - 2 * links, links
+    return _grow_to_parent(best, best_links)
 
 
 def _grow_to_parent(best, links: int):
     text = _text_weight(best)
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
-        p_text, p_links = _text_weight(parent), _link_weight(parent)
+        p_text = _text_weight(parent)
+        if p_text - text < EXPAND_MIN_SHARE * (text - links):
+            break  # adds too little text even if none of it were links
+        p_links = _link_weight(parent)
         added_links = p_links - links
         added_text = p_text - text - added_links
         if added_text < EXPAND_MIN_SHARE * (text - links) or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links):
