@@ -233,8 +233,9 @@ def _text_weight(el) -> int:
     return len(utf8) - len(utf8.translate(None, _UTF8_CONTINUATION))
 
 
-def find_content(root):
-    r"""The element holding the article text, found by Han-text density and link density.
+def find_content(root) -> tuple | None:
+    r"""The element holding the article text, found by Han-text density and link density, and
+    the weight of its link text (:func:`_link_weight`).
 
     Each paragraph-sized text outside links is credited to its block element and to that block's
     parent. The best candidate is the element with most such text (less twice its link text); it
@@ -275,7 +276,7 @@ def find_content(root):
     return _grow_to_parent(best, best_links)
 
 
-def _grow_to_parent(best, links: int):
+def _grow_to_parent(best, links: int) -> tuple:
     text = _text_weight(best)
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
         p_text = _text_weight(parent)
@@ -287,7 +288,7 @@ def _grow_to_parent(best, links: int):
         if added_text < EXPAND_MIN_SHARE * (text - links) or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links):
             break
         best, text, links = parent, p_text, p_links
-    return best
+    return best, links
 
 
 def content_blocks(container) -> list[Block]:
@@ -411,7 +412,10 @@ def extract_tree(root, url: str | None = None, selectors: Selectors | None = Non
     title = find_title(root, page, selectors.title)
     nav_crumb = find_breadcrumb_category(page.navs, title)  # <nav> is dropped with the chrome
     remove_chrome(root, selectors.remove)
-    container = _first(root, selectors.content) if selectors.content else find_content(root)
+    if selectors.content:
+        container, links = _first(root, selectors.content), None
+    else:
+        container, links = find_content(root) or (None, None)
     if container is None:
         raise PageError("no_content", f"content selector {selectors.content!r} matched nothing"
                         if selectors.content else "no text blocks")
@@ -424,7 +428,7 @@ def extract_tree(root, url: str | None = None, selectors: Selectors | None = Non
         m = CATEGORY.search(info)
         category = m.group(1) if m else nav_crumb or find_breadcrumb_category(root.iter(*_CRUMB_TAGS), title)
     blocks = drop_header_blocks(content_blocks(container), title)
-    _check_is_article(blocks, container)
+    _check_is_article(blocks, container, links)
     return PageDocument(title=title, published=published, category=category, canonical_url=page.canonical,
                         site_name=meta.get("og:site_name") or None, blocks=blocks)
 
@@ -440,10 +444,13 @@ def drop_header_blocks(blocks: list[Block], title: str | None) -> list[Block]:
     return blocks[start:]
 
 
-def _check_is_article(blocks: list[Block], container) -> None:
+def _check_is_article(blocks: list[Block], container, links_at_most: int | None = None) -> None:
+    """``links_at_most``: the container's link weight before junk was dropped, if known (dropping
+    only removes text, so when that passes the check the link text is not weighed again)."""
     text_weight = _han_weight("\n".join(b.text for b in blocks))
     if text_weight < 2 * MIN_CONTENT_HAN:
         raise PageError("no_content", "too little Chinese text for an article")
-    link_weight = _link_weight(container)
-    if link_weight > MAX_LINK_SHARE * text_weight:
+    if links_at_most is not None and links_at_most <= MAX_LINK_SHARE * text_weight:
+        return
+    if _link_weight(container) > MAX_LINK_SHARE * text_weight:
         raise PageError("no_content", "content is mostly links (a list page)")

@@ -67,3 +67,26 @@ def test_markup_inside_scripts_does_not_end_them():
                 "<SCRIPT>document.write('</div></div><p>另一段写进页面的脚本文字，也不算正文。</p>');</SCRIPT>"
                 f'{ESSAY}</div>')
     assert [r["text"] for r in clean_page(html, "http://x.cn/a/5.html").records] == ["\n".join(PARAGRAPHS)]
+
+
+TEXT = PARAGRAPHS[0] + PARAGRAPHS[1][:20]     # 65 characters of essay text
+LINKS = "".join(f'<a href="/z/{n}.html">{PARAGRAPHS[2][:20]}</a>' for n in range(5))  # 100 of link text
+
+
+def test_content_that_is_mostly_link_text_is_no_content():
+    import pytest
+
+    from pipelines import PageError
+
+    with pytest.raises(PageError, match="mostly links") as info:
+        clean_page(page("<title>链接</title>", f'<div class="box"><p>{TEXT}{LINKS}</p></div>'), "http://x.cn/l.html")
+    assert info.value.reason == "no_content"
+
+
+def test_link_text_is_weighed_again_after_hidden_junk_inside_links_is_dropped():
+    """Before junk is dropped the links outweigh the text; without the junk they do not."""
+    hidden = '<span style="display:none">' + "隐藏的防复制文字" * 3 + "</span>"
+    links = "".join(f'<a href="/z/{n}.html">{PARAGRAPHS[2][:8]}{hidden}</a>' for n in range(5))
+    [record] = clean_page(page("<title>链接</title>", f'<div class="box"><p>{TEXT}{links}</p></div>'),
+                          "http://x.cn/j.html").records
+    assert record["text"] == TEXT + PARAGRAPHS[2][:8] * 5
