@@ -75,16 +75,13 @@ def run_lxml(spec: pagegen.PageSpec):
 METHODS = {"clean": run_clean, "trafilatura": run_trafilatura, "lxml": run_lxml}
 
 
-def time_method(fn, specs, repeat: int) -> float:
-    """Best-of-``repeat`` wall time of ``fn`` over all specs. Results are dropped as they come,
-    as a real run writes them out, so no method pays for keeping the others' results alive."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for s in specs:
-            fn(s)
-        best = min(best, time.perf_counter() - start)
-    return best
+def time_pass(fn, specs) -> float:
+    """Wall time of one pass of ``fn`` over all specs. Results are dropped as they come, as a real
+    run writes them out, so no method pays for keeping the others' results alive."""
+    start = time.perf_counter()
+    for s in specs:
+        fn(s)
+    return time.perf_counter() - start
 
 
 def sanity_counts(specs, results) -> Counter:
@@ -150,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=1000, help="pages to generate (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes per method; best is kept")
+    parser.add_argument("--repeat", type=int, default=3, help="timed passes per method, interleaved; best is kept")
     parser.add_argument("--warmup", type=int, default=20, help="untimed pages per method first")
     parser.add_argument("--no-cli", action="store_true", help="skip the essay-crawler clean subprocess")
     parser.add_argument("--skip", action="append", default=[], choices=list(METHODS), help="skip a method")
@@ -170,22 +167,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pages: {len(specs)}  {mb:.1f} MB  avg {mb * 1e3 / len(specs):.0f} KB  generated in {gen_s:.1f}s  "
           f"core {core}  encodings {dict(enc)}")
 
-    rates: dict[str, float] = {}
-    clean_results = None
-    for name, fn in METHODS.items():
-        if name in args.skip:
-            continue
+    methods = {name: fn for name, fn in METHODS.items() if name not in args.skip}
+    for fn in methods.values():
         for s in specs[:args.warmup]:
             fn(s)
-        cpu0 = proc.cpu_times()
-        secs = time_method(fn, specs, args.repeat)
-        cpu1 = proc.cpu_times()
+    # Passes interleaved (clean, trafilatura, lxml, clean, …) and each method's best kept, so that a
+    # slow spell of the machine does not fall on one method's passes only.
+    best = dict.fromkeys(methods, float("inf"))
+    cpu = dict.fromkeys(methods, 0.0)
+    for _ in range(args.repeat):
+        for name, fn in methods.items():
+            cpu0 = proc.cpu_times()
+            best[name] = min(best[name], time_pass(fn, specs))
+            cpu1 = proc.cpu_times()
+            cpu[name] += (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / args.repeat
+    rates: dict[str, float] = {}
+    for name, secs in best.items():
         rates[name] = len(specs) / secs
-        cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / args.repeat
         print(f"  {name:<12} {secs:8.2f} s  {rates[name]:9.1f} pages/s  {mb / secs:7.2f} MB/s  "
-              f"cpu {cpu:.2f} s  rss {proc.memory_info().rss / 2**20:.0f} MiB", flush=True)
-        if name == "clean":
-            clean_results = [fn(s) for s in specs]  # untimed, for the sanity check
+              f"cpu {cpu[name]:.2f} s", flush=True)
+    print(f"  (rss after all passes {proc.memory_info().rss / 2**20:.0f} MiB)")
+    clean_results = [run_clean(s) for s in specs] if "clean" in methods else None  # untimed, for the sanity check
 
     if not args.no_cli:
         workdir = Path(tempfile.mkdtemp(prefix="clean_bench_"))
