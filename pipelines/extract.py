@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,7 +104,7 @@ def parse_utf8_html(data: bytes) -> etree._Element:
         root = _parse(data)
     except PageError as exc:
         problem = exc
-    if _PARSER.error_log.filter_types(_NOT_UTF8):
+    if _parser().error_log.filter_types(_NOT_UTF8):
         raise PageError("bad_encoding", "bytes are not UTF-8")
     if problem:
         raise problem
@@ -112,7 +113,7 @@ def parse_utf8_html(data: bytes) -> etree._Element:
 
 def _parse(utf8: bytes) -> etree._Element:
     try:
-        root = etree.fromstring(utf8, parser=_PARSER)
+        root = etree.fromstring(utf8, parser=_parser())
     except (etree.ParserError, ValueError) as exc:
         raise PageError("not_a_page", str(exc)) from exc
     if root is None:
@@ -120,8 +121,17 @@ def _parse(utf8: bytes) -> etree._Element:
     return root
 
 
+def _parser() -> etree.HTMLParser:
+    """This thread's parser: an lxml parser, and the error log read after a parse, serve one thread."""
+    parser = getattr(_THREAD, "parser", None)
+    if parser is None:
+        parser = _THREAD.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                                   collect_ids=False)
+    return parser
+
+
+_THREAD = threading.local()
 _NOT_UTF8 = [etree.ErrorTypes.ERR_INVALID_ENCODING]
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
 
 
 @dataclass

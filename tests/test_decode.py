@@ -77,3 +77,20 @@ def test_utf8_page_with_a_byte_order_mark_or_xml_declaration_is_decoded_first():
     assert same_as_decoded_first(bom, "utf-8-sig").encoding == "utf-8"
     xml = ('<?xml version="1.0" encoding="utf-8"?>' + essay_page(None)).encode()
     assert same_as_decoded_first(xml, "utf-8").encoding == "utf-8"
+
+
+def test_pages_cleaned_in_threads_are_each_decoded_by_their_own_bytes():
+    """Cleaning from several threads at once (each thread parses with a parser of its own, which lets
+    lxml parse in parallel): GBK pages labelled UTF-8 still come out as GBK, UTF-8 pages as UTF-8."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipelines import clean_page
+
+    utf8 = essay_page("utf-8", LONG_HEAD).encode()
+    mislabelled = essay_page("utf-8", LONG_HEAD).encode("gbk")
+    expected = clean_page(utf8, "http://example.cn/a.html").records
+    pages = [utf8, mislabelled] * 200
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda data: clean_page(data, "http://example.cn/a.html"), pages))
+    assert [r.encoding for r in results] == ["utf-8", "gb18030"] * 200
+    assert all(r.records == expected for r in results)
