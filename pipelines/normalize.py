@@ -71,15 +71,30 @@ _SUPPLEMENTARY_HAN = "\U00020000-\U0002FA1F"
 
 
 @cache
-def _traditional_marks(convert: str) -> re.Pattern:
-    """Characters that ``convert`` changes on their own, found with one OpenCC call over every BMP
-    Han character; all supplementary-plane Han characters count too (a class of ranges stays fast)."""
+def _traditional_chars(convert: str) -> tuple[str, ...]:
+    """BMP Han characters that ``convert`` changes on their own, found with one OpenCC call over
+    every one of them (all of them when OpenCC's answer cannot be lined up with the input)."""
     chars = [chr(c) for lo, hi in _BMP_HAN_BLOCKS for c in range(lo, hi + 1)]
     converted = _converter(convert).convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # cannot tell: treat every Han character as a mark
-        return re.compile(f"[{HAN}{_SUPPLEMENTARY_HAN}]")
-    changed = (c for c, after in zip(chars, converted) if c != after)
-    return re.compile(char_class(changed, also=_SUPPLEMENTARY_HAN))
+    if len(converted) != len(chars):
+        return tuple(chars)
+    return tuple(c for c, after in zip(chars, converted) if c != after)
+
+
+@cache
+def _traditional_marks(convert: str) -> re.Pattern:
+    """A character :func:`convert_script` converts for: one of :func:`_traditional_chars`, or any
+    supplementary-plane Han character (a class of ranges stays fast)."""
+    return re.compile(char_class(_traditional_chars(convert), also=_SUPPLEMENTARY_HAN))
+
+
+@cache
+def _to_convert_or_fold(convert: str) -> re.Pattern:
+    """A character that :func:`convert_script` or :func:`fold_characters` would change: most pages
+    have neither, and one search then spares both."""
+    if _converter(convert) is None:
+        return _TO_FOLD
+    return re.compile(char_class((*_traditional_chars(convert), *_CHAR_MAP), also=_SUPPLEMENTARY_HAN))
 
 
 def convert_script(text: str, convert: str = "t2s") -> str:
@@ -168,9 +183,12 @@ def collapse_whitespace(text: str) -> str:
 
 def normalize_text(text: str, convert: str = "t2s") -> str:
     """All normalisation steps, in order; newlines separate paragraphs and are kept."""
-    text = convert_script(text, convert)
+    changing = _to_convert_or_fold(convert).search(text) is not None
+    if changing:
+        text = convert_script(text, convert)
     text = remove_pinyin(text)
-    text = fold_characters(text)
+    if changing:
+        text = fold_characters(text)
     text = collapse_whitespace(text)
     text = remove_anticopy_marks(text)
     return cjk_punctuation(text)

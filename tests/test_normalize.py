@@ -51,3 +51,13 @@ def test_indentation_and_odd_spaces_are_removed_or_folded():
 
 def test_fold_characters_alone_folds_every_space_like_character():
     assert fold_characters("\xa0a\u3000b\u2002c\u2009d\te\u00adf") == " a b c d ef"
+
+
+@pytest.mark.parametrize("convert", ["t2s", "tw2sp", "hk2s", "none"])
+def test_each_step_runs_when_only_its_own_characters_are_present(convert):
+    """One search decides whether conversion and folding run at all; each must still run alone."""
+    convert_only = "他們在這裡" if convert != "none" else "他们在这里"
+    expected = opencc.OpenCC(convert).convert(convert_only) if convert != "none" else convert_only
+    assert normalize_paragraphs([convert_only], convert) == [expected]
+    assert normalize_paragraphs(["今年１２岁\u200b"], convert) == ["今年12岁"]
+    assert normalize_paragraphs(["𠮶个人"], convert) == [convert_script("𠮶个人", convert)]
