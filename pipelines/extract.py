@@ -295,7 +295,8 @@ def _grow_to_parent(best, links: int) -> tuple:
         p_links = _link_weight(parent)
         added_links = p_links - links
         added_text = p_text - text - added_links
-        if added_text < EXPAND_MIN_SHARE * (text - links) or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links):
+        if (added_text < EXPAND_MIN_SHARE * (text - links)
+                or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links)):
             break
         best, text, links = parent, p_text, p_links
     return best, links
