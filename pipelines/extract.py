@@ -231,9 +231,13 @@ def _han_weight(text: str) -> int:
 
 
 def _link_weight(el) -> int:
-    """≈ 2 × characters of link text under ``el`` (link labels on these sites are Chinese); a link
-    with no child elements has all its text in ``.text``."""
-    return 2 * sum(len(a.text or "") if not len(a) else len(_string(a)) for a in el.iterdescendants("a"))
+    """≈ 2 × characters of link text under ``el`` (link labels on these sites are Chinese)."""
+    return sum(map(_anchor_weight, el.iterdescendants("a")))
+
+
+def _anchor_weight(a) -> int:
+    """≈ 2 × characters of the text of link ``a`` (with no child elements, all of it is ``.text``)."""
+    return 2 * (len(a.text or "") if not len(a) else len(_string(a)))
 
 
 def _text_weight(el) -> int:
@@ -289,10 +293,10 @@ def find_content(root) -> tuple | None:
 def _grow_to_parent(best, links: int) -> tuple:
     text = _text_weight(best)
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
-        p_text = _text_weight(parent)
+        p_text = text + _text_weight_beside(parent, best)
         if p_text - text < EXPAND_MIN_SHARE * (text - links):
             break  # adds too little text even if none of it were links
-        p_links = _link_weight(parent)
+        p_links = links + _link_weight_beside(parent, best)
         added_links = p_links - links
         added_text = p_text - text - added_links
         if (added_text < EXPAND_MIN_SHARE * (text - links)
@@ -300,6 +304,28 @@ def _grow_to_parent(best, links: int) -> tuple:
             break
         best, text, links = parent, p_text, p_links
     return best, links
+
+
+def _text_weight_beside(parent, child) -> int:
+    """:func:`_text_weight` of ``parent`` less that of ``child``, without weighing ``child`` again."""
+    weight = _han_weight(parent.text or "")
+    for el in parent:
+        if el is not child:
+            weight += _text_weight(el)
+        if el.tail:
+            weight += _han_weight(el.tail)
+    return weight
+
+
+def _link_weight_beside(parent, child) -> int:
+    """:func:`_link_weight` of ``parent`` less that of ``child``'s descendants."""
+    weight = 0
+    for el in parent:
+        if el.tag == "a":
+            weight += _anchor_weight(el)
+        if el is not child:
+            weight += _link_weight(el)
+    return weight
 
 
 def content_blocks(container) -> list[Block]:

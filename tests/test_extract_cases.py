@@ -90,3 +90,26 @@ def test_link_text_is_weighed_again_after_hidden_junk_inside_links_is_dropped():
     [record] = clean_page(page("<title>链接</title>", f'<div class="box"><p>{TEXT}{links}</p></div>'),
                           "http://x.cn/j.html").records
     assert record["text"] == TEXT + PARAGRAPHS[2][:8] * 5
+
+
+def test_weights_of_a_parent_beside_a_child_add_up_to_the_parent_weights():
+    """Growing the content block weighs a parent as its child plus the rest; on every element of the
+    fixture pages that must equal weighing the parent whole."""
+    from pathlib import Path
+
+    from pipelines import extract as X
+    from pipelines.decode import decode_page
+
+    pages = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
+    assert len(pages) >= 10
+    checked = 0
+    for path in pages:
+        root = X.parse_html(decode_page(path.read_bytes())[0])
+        for child in root.iter():
+            parent = child.getparent()
+            if parent is None:
+                continue
+            assert X._text_weight(child) + X._text_weight_beside(parent, child) == X._text_weight(parent)
+            assert X._link_weight(child) + X._link_weight_beside(parent, child) == X._link_weight(parent)
+            checked += 1
+    assert checked > 500
