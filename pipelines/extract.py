@@ -287,15 +287,22 @@ def find_content(root) -> tuple | None:
         links = _link_weight(el)
         if best is None or direct[el] - 2 * links > best_score:
             best, best_score, best_links = el, direct[el] - 2 * links, links
-    return _grow_to_parent(best, best_links)
+    return _grow_to_parent(best, best_links, direct[best])
 
 
-def _grow_to_parent(best, links: int) -> tuple:
-    text = _text_weight(best)
+def _grow_to_parent(best, links: int, text_at_least: int) -> tuple:
+    """``text_at_least``: a lower bound of ``best``'s text weight (its paragraphs' weight), which
+    settles the common case, a parent adding little, before ``best`` is weighed whole."""
+    text = None
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
-        p_text = text + _text_weight_beside(parent, best)
-        if p_text - text < EXPAND_MIN_SHARE * (text - links):
+        beside = _text_weight_beside(parent, best)
+        if beside < EXPAND_MIN_SHARE * (text_at_least - links):
             break  # adds too little text even if none of it were links
+        if text is None:
+            text = _text_weight(best)
+            if beside < EXPAND_MIN_SHARE * (text - links):
+                break
+        p_text = text + beside
         p_links = links + _link_weight_beside(parent, best)
         added_links = p_links - links
         added_text = p_text - text - added_links
@@ -303,6 +310,7 @@ def _grow_to_parent(best, links: int) -> tuple:
                 or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links)):
             break
         best, text, links = parent, p_text, p_links
+        text_at_least = text
     return best, links
 
 

@@ -113,3 +113,17 @@ def test_weights_of_a_parent_beside_a_child_add_up_to_the_parent_weights():
             assert X._link_weight(child) + X._link_weight_beside(parent, child) == X._link_weight(parent)
             checked += 1
     assert checked > 500
+
+
+def test_content_grows_from_the_longest_piece_to_the_element_holding_all_pieces():
+    """Each piece in a <div> of its own: the longest piece is found first, and the content grows to
+    their common parent, which adds the other pieces' text."""
+    pieces = [PARAGRAPHS * 3, PARAGRAPHS[:2], PARAGRAPHS[2:]]
+    body = "".join(f'<div class="piece"><p>篇{n}</p>' + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
+                   for n, paragraphs in zip("一二三", pieces, strict=True))
+    html = page("<title>秋天的校园三篇_作文网</title>",
+                '<div class="side"><ul>' + "<li><a href='/x'>链接文字很多很多</a></li>" * 20 + "</ul></div>"
+                f'<div class="art"><h1>秋天的校园三篇</h1><div class="pieces">{body}</div></div>')
+    records = clean_page(html, "http://x.cn/a/3.html").records
+    assert [(r["piece_title"], r["text"].split("\n")) for r in records] == [
+        (f"篇{n}", paragraphs) for n, paragraphs in zip("一二三", pieces, strict=True)]
