@@ -51,8 +51,8 @@ _INFO_HINT = re.compile(r"栏目|分类|来源|作者|浏览|阅读|点击|发�
 _DATE_ONLY = re.compile(r"^[\d\s:：/.年月日-]+$")
 _JUNK_TAG = "essay-crawler-junk"
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
-# Over lxml's serialisation, which writes tag names in lower case.
-_HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![a-z0-9:])[^>]*>", re.A)
+# Over lxml's serialisation, which writes tag names in lower case (an empty heading as <h2/>).
+_HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![a-z0-9:])[^>]*(?<!/)>", re.A)
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![a-z0-9:])[^>]*>", re.A)
 _STRIP = " \t\r\f\v\ufdd0"
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
@@ -339,9 +339,14 @@ def _link_weight_beside(parent, child) -> int:
 def content_blocks(container) -> list[Block]:
     """Paragraphs of a content element: ``<p>``, ``<div>``, ``<br>``, ``<li>``… start a new block;
     inline tags do not. Heading elements (``<h1>``…``<h6>``) give blocks marked as headings."""
-    markup = etree.tostring(container, encoding=str, method="html", with_tail=False)
-    # Serialised HTML escapes "<" and ">" outside tags, so the three passes see the same tags.
-    markup = markup.replace("\r", " ").replace("\n", " ")
+    # XML serialisation is lxml's fastest; it writes a carriage return as &#13; (a space here, as
+    # line breaks are) and a character XML cannot hold (C0 controls) as &#xFFFD; (NUL here, which
+    # normalisation drops as it drops those controls).
+    markup = etree.tostring(container, encoding=str, method="xml", with_tail=False)
+    # Serialised markup escapes "<" and ">" outside tags, so the three passes see the same tags.
+    markup = markup.replace("\n", " ")
+    if "&#" in markup:
+        markup = markup.replace("&#13;", " ").replace("&#xFFFD;", "\x00")
     if "<h" in markup:
         markup = _HEADING_START.sub("\n\ufdd0", markup)
     text = _TAG.sub("", _BLOCK_TAG.sub("\n", markup))

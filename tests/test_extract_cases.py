@@ -127,3 +127,19 @@ def test_content_grows_from_the_longest_piece_to_the_element_holding_all_pieces(
     records = clean_page(html, "http://x.cn/a/3.html").records
     assert [(r["piece_title"], r["text"].split("\n")) for r in records] == [
         (f"篇{n}", paragraphs) for n, paragraphs in zip("一二三", pieces, strict=True)]
+
+
+def test_paragraph_blocks_from_tricky_markup():
+    from lxml import etree
+
+    from pipelines.document import Block
+    from pipelines.extract import content_blocks, parse_html
+
+    root = parse_html("<html><body><div id='c'><h2></h2><p>第一段&#13;文字\x0b结束 &amp; &lt;标签&gt;</p>"
+                      "<h3 class='t/x'>篇一</h3><p></p><p>第二段<br>第三段<span>续</span></p>"
+                      "<img alt='a>b'><p title='x'>第四段&nbsp;</p></div></body></html>")
+    container = root.find(".//div")
+    assert etree.tostring(container, method="xml", encoding=str).count("&#") == 2  # the \r and the \x0b
+    assert content_blocks(container) == [
+        Block("第一段 文字\x00结束 & <标签>"), Block("篇一", heading=True), Block("第二段"), Block("第三段续"),
+        Block("第四段\xa0")]
