@@ -94,3 +94,29 @@ def test_pages_cleaned_in_threads_are_each_decoded_by_their_own_bytes():
         results = list(pool.map(lambda data: clean_page(data, "http://example.cn/a.html"), pages))
     assert [r.encoding for r in results] == ["utf-8", "gb18030"] * 200
     assert all(r.records == expected for r in results)
+
+
+def test_bytes_the_parser_takes_as_utf8_are_exactly_those_python_decodes():
+    """Invalid sequences (overlong, surrogate, beyond U+10FFFF, stray continuation, truncated) in the
+    body of a page labelled UTF-8, after a head too long for the first check: read undecoded or
+    decoded first, the page comes out the same."""
+    import pytest
+
+    from pipelines import PageError, clean_page
+
+    good = essay_page("utf-8", LONG_HEAD).encode()
+    at = good.index("上课铃响了".encode())
+    assert at > 8192
+    for bad in (b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80", b"\xff", b"\xe4\xb8", b"\xf5\x80\x80\x80"):
+        data = good[:at] + bad + good[at:]
+        try:
+            text, encoding = decode_page(data)
+        except PageError as exc:
+            with pytest.raises(PageError) as info:
+                clean_page(data, "http://example.cn/a.html")
+            assert info.value.reason == exc.reason
+            continue
+        assert encoding != "utf-8"
+        result = clean_page(data, "http://example.cn/a.html")
+        assert result.encoding == encoding
+        assert result.records == clean_page(text, "http://example.cn/a.html").records
