@@ -497,7 +497,7 @@ def drop_header_blocks(blocks: list[Block], title: str | None) -> list[Block]:
 def _check_is_article(blocks: list[Block], container, links_at_most: int | None = None) -> None:
     """``links_at_most``: the container's link weight before junk was dropped, if known (dropping
     only removes text, so when that passes the check the link text is not weighed again)."""
-    text_weight = _han_weight("\n".join(b.text for b in blocks))
+    text_weight = _han_weight("\n".join([b.text for b in blocks]))
     if text_weight < 2 * MIN_CONTENT_HAN:
         raise PageError("no_content", "too little Chinese text for an article")
     if links_at_most is not None and links_at_most <= MAX_LINK_SHARE * text_weight:
