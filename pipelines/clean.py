@@ -45,6 +45,8 @@ def read_utf8_html(data: bytes, url: str, kind: str = "auto", selectors: Selecto
     """Page bytes → document for the commonest page, UTF-8 HTML, with the bytes handed to the parser
     undecoded (it checks them). None when that is not settled without decoding the page: another
     encoding comes first, a text dump, NUL bytes, an XML declaration, bytes that are not UTF-8."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
     if kind == "text" or not reads_as_utf8(data, *declared) or b"\x00" in data[:32768]:
         return None
     try:  # at least the 2,000 characters looked at; a GBK page mostly fails here, before parsing
@@ -86,8 +88,6 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
 def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = None, convert: str = "t2s",
                declared_encoding: str | None = None, kind: str = "auto") -> CleanResult:
     """Decode → extract (or parse a text dump) → normalise → strip boilerplate → split → records."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}")
     selectors = profile.selectors if profile else None
     encoding = doc = None
     if isinstance(data, bytes):

@@ -418,3 +418,10 @@ def test_fixture_files_match_their_source():
     for name, (text, encoding) in make_pages.PAGES.items():
         assert (PAGES / name).read_bytes() == text.encode(encoding), name
     assert {c.file for c in CASES} == set(make_pages.PAGES)
+
+
+@pytest.mark.parametrize("data", [b"<html><body><p>x</p></body></html>", "<html><body><p>x</p></body></html>"],
+                         ids=["bytes", "text"])
+def test_unknown_kind_is_a_value_error(data):
+    with pytest.raises(ValueError, match="kind must be one of"):
+        clean_page(data, "http://x.cn/a.html", kind="xml")
