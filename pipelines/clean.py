@@ -29,10 +29,14 @@ class CleanResult:
     encoding: str | None = None
 
 
-def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None) -> PageDocument:
-    """Decoded page text → document, from HTML or from a plain-text dump."""
+def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
+
+
+def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None) -> PageDocument:
+    """Decoded page text → document, from HTML or from a plain-text dump."""
+    _check_kind(kind)
     if "\x00" in text[:8192]:
         raise PageError("not_a_page", "binary data")
     if kind == "text" or (kind == "auto" and looks_like_text_dump(text)):
@@ -45,8 +49,7 @@ def read_utf8_html(data: bytes, url: str, kind: str = "auto", selectors: Selecto
     """Page bytes → document for the commonest page, UTF-8 HTML, with the bytes handed to the parser
     undecoded (it checks them). None when that is not settled without decoding the page: another
     encoding comes first, a text dump, NUL bytes, an XML declaration, bytes that are not UTF-8."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}")
+    _check_kind(kind)
     if kind == "text" or not reads_as_utf8(data, *declared) or b"\x00" in data[:32768]:
         return None
     try:  # at least the 2,000 characters looked at; a GBK page mostly fails here, before parsing
