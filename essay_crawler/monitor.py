@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: Error reasons that come from cleaning a fetched page (the page was fetched; not a request failure).
-PAGE_ERROR_REASONS = frozenset({"bad_encoding", "not_a_page", "no_content"})
+PAGE_ERROR_REASONS = frozenset({"bad_encoding", "not_a_page", "no_content", "internal_error"})
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,17 @@ def check_layout(counts: dict, limits: Thresholds) -> str | None:
     return None
 
 
+def check_worker_deaths(counts: dict, limits: Thresholds) -> str | None:
+    """A cleaning worker died (killed, e.g. by the OOM killer): the run went on, but someone should know."""
+    deaths = counts.get("worker_deaths", 0)
+    if deaths:
+        return f"{deaths} cleaning worker(s) died during the run (killed, e.g. out of memory); replaced"
+    return None
+
+
 CHECKS = {"no_pieces": check_no_pieces, "error_rate": check_error_rate,
-          "mismatch_rate": check_mismatch_rate, "layout_changed": check_layout}
+          "mismatch_rate": check_mismatch_rate, "layout_changed": check_layout,
+          "worker_died": check_worker_deaths}
 
 
 def run_alerts(counts: dict, limits: Thresholds) -> list[dict]:

@@ -5,9 +5,11 @@ Only Scrapy loads this module; the cleaning stages themselves never import Scrap
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import platform
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 import scrapy
@@ -22,6 +24,8 @@ from essay_crawler.state import content_hash, url_shape
 from pipelines.jsonl import JsonlAppender
 from pipelines.worker import clean_fetched_page, init_cleaner
 
+logger = logging.getLogger(__name__)
+
 
 class CleanPipeline:
     """Turns fetched pages into piece records in ``CLEAN_WORKERS`` worker processes.
@@ -30,6 +34,10 @@ class CleanPipeline:
     it is simply not an article (a list or other page) and is dropped. Pages that should be articles
     (profile pattern, or the URL shape of articles in the state) are counted for the layout check:
     ``essay/layout/checked`` and, when no content was found, ``essay/layout/no_content``.
+
+    A worker that dies (killed, e.g. by the OOM killer) breaks the pool: it is replaced (counted in
+    ``essay/worker_deaths``, which raises the ``worker_died`` alert) and each page it held is cleaned
+    once more; a page that breaks the new pool too is an ``internal_error``.
     """
 
     def __init__(self, crawler):
@@ -45,11 +53,26 @@ class CleanPipeline:
 
     def open_spider(self):
         self.article_shapes = crawl_run(self.crawler).known_shapes()
-        profile = getattr(self.crawler.spider, "profile", None)
-        init_cleaner(profile, self.convert)
+        init_cleaner(self.profile, self.convert)
         if self.workers > 0:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                                            initializer=init_cleaner, initargs=(profile, self.convert))
+            self.pool = self.new_pool()
+
+    @property
+    def profile(self):
+        return getattr(self.crawler.spider, "profile", None)
+
+    def new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=init_cleaner, initargs=(self.profile, self.convert))
+
+    def replace_broken_pool(self, broken: ProcessPoolExecutor) -> None:
+        """Start a new pool in place of ``broken`` (once, however many pages it failed)."""
+        if broken is not self.pool:
+            return
+        self.crawler.stats.inc_value("essay/worker_deaths")
+        logger.error("a cleaning worker died (killed, e.g. out of memory); starting a new one")
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.pool = self.new_pool()
 
     def close_spider(self):
         if self.pool:
@@ -62,8 +85,16 @@ class CleanPipeline:
     async def _clean(self, item: PageItem) -> dict:
         if self.pool is None:
             return clean_fetched_page(item.body, item.url, item.declared_encoding)
-        future = self.pool.submit(clean_fetched_page, item.body, item.url, item.declared_encoding)
-        return await asyncio.wrap_future(future)
+        for _ in range(2):
+            pool = self.pool
+            try:
+                future = pool.submit(clean_fetched_page, item.body, item.url, item.declared_encoding)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                self.replace_broken_pool(pool)
+            except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be sent back
+                return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
+        return {"error": ("internal_error", "the cleaning worker died twice while cleaning this page")}
 
     async def process_item(self, item):
         if not isinstance(item, PageItem):
@@ -237,6 +268,7 @@ ATTEMPT_STATS = {
     "requests_failed": "essay/requests_failed",
     "layout_checked": "essay/layout/checked",
     "layout_no_content": "essay/layout/no_content",
+    "worker_deaths": "essay/worker_deaths",
 }
 
 
@@ -273,6 +305,7 @@ def run_counts(counters: dict, files: dict) -> dict:
         "requests_failed": counters.get("requests_failed", 0),
         "layout_checked": counters.get("layout_checked", 0),
         "layout_no_content": counters.get("layout_no_content", 0),
+        "worker_deaths": counters.get("worker_deaths", 0),
         "errors": files["errors"],
         "elapsed_seconds": round(counters.get("elapsed_seconds", 0.0), 2),
     }

@@ -30,12 +30,20 @@ def exit_when_gone(sentinel: int) -> None:
 
 
 def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> dict:
-    """Clean one page in a worker; returns plain data (records or an error) for the crawl process."""
-    from pipelines.clean import clean_page  # here, so a crawl process with workers never loads it
+    """Clean one page in a worker; returns plain data (records or an error) for the crawl process.
+
+    A bug in cleaning (any exception but :class:`PageError`) is an ``internal_error`` for this page
+    only: the crawl goes on.
+    """
+    from pipelines.clean import (
+        clean_page,  # here, so a crawl process with workers never loads it
+    )
 
     try:
         result = clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", "t2s"),
                             declared_encoding=declared_encoding)
     except PageError as exc:
         return {"error": (exc.reason, exc.message)}
+    except Exception as exc:  # noqa: BLE001 - reported as the page's error, never lost
+        return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
     return {"records": result.records, "claimed": result.claimed, "mismatch": result.mismatch}
