@@ -12,17 +12,25 @@ during it is finished by the next start.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
+import shutil
+import sqlite3
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
-from pipelines.jsonl import fsync_dir, truncate_partial_line, write_json_atomic
+from pipelines.jsonl import (
+    fsync_dir,
+    truncate_partial_line,
+    write_bytes_atomic,
+    write_json_atomic,
+)
 
 PARTIAL = ".partial"
 
@@ -94,13 +102,12 @@ def free_run_id(site_dir: Path, run_id: str) -> str:
     return candidate
 
 
-def page_groups(lines: list[bytes]) -> list[tuple[int, int]]:
-    """``(first, end)`` line index ranges of consecutive lines with the same ``url``."""
+def page_groups(records: list[dict]) -> list[tuple[int, int]]:
+    """``(first, end)`` index ranges of consecutive records with the same ``url``."""
     groups: list[tuple[int, int]] = []
-    urls = [json.loads(line)["url"] for line in lines]
     start = 0
-    for i in range(1, len(urls) + 1):
-        if i == len(urls) or urls[i] != urls[start]:
+    for i in range(1, len(records) + 1):
+        if i == len(records) or records[i]["url"] != records[start]["url"]:
             groups.append((start, i))
             start = i
     return groups
@@ -111,40 +118,78 @@ def is_whole_page(records: list[dict]) -> bool:
     return [r["piece_no"] for r in records] == list(range(1, records[0]["piece_total"] + 1))
 
 
-def recover_pieces(path: Path) -> list[list[dict]]:
-    """Make a partial pieces file end on a whole article; returns its articles (lists of records).
+#: Fields a recovered line must have, by file: what recovery and the counts read.
+PIECE_FIELDS = {"url": str, "piece_no": int, "piece_total": int}
+ERROR_FIELDS = {"url": str, "reason": str}
 
-    A line without its newline (a write cut by a kill) is removed, then the last article if not all
-    of its pieces are there (pieces of one article are written one after another, so only the last
-    one can be short).
+
+def parse_line(line: bytes, fields: dict[str, type]) -> dict | str:
+    """The record on ``line``, or why it is damaged (not UTF-8, not JSON, a required field missing)."""
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    except json.JSONDecodeError:
+        return "blank" if not line.strip() else "not JSON"
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    for name, kind in fields.items():
+        if not isinstance(record.get(name), kind) or isinstance(record.get(name), bool):
+            return f"no {name}"
+    return record
+
+
+def recover_lines(path: Path, fields: dict[str, type]) -> tuple[list[bytes], list[dict], list[str]]:
+    """Cut a partial tail, then read ``path``: its good lines, their records, and one message per
+    damaged line (``FILE:LINE: why``); damaged lines are not returned."""
+    truncate_partial_line(path)
+    lines, records, damaged = [], [], []
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, 1):
+            record = parse_line(line, fields)
+            if isinstance(record, str):
+                damaged.append(f"{path}:{number}: {record}")
+            else:
+                lines.append(line)
+                records.append(record)
+    return lines, records, damaged
+
+
+def rewrite_lines(path: Path, lines: list[bytes]) -> None:
+    """Replace ``path`` by ``lines`` (atomically; only when recovery dropped some)."""
+    write_bytes_atomic(path, b"".join(lines))
+
+
+def recover_pieces(path: Path) -> tuple[list[list[dict]], list[str]]:
+    """Make a partial pieces file hold only whole, undamaged articles; returns its articles (lists
+    of records) and the damaged lines skipped.
+
+    A line without its newline (a write cut by a kill) is removed, so is a damaged line (not UTF-8,
+    not JSON, blank, no ``url``…), then every article not all of whose pieces are there (normally
+    only the last: pieces of one article are written together).
     """
     if not path.exists():
-        return []
-    truncate_partial_line(path)
-    data = path.read_bytes()
-    lines = data.splitlines(keepends=True)
-    groups = page_groups(lines)
-    pages = [[json.loads(line) for line in lines[a:b]] for a, b in groups]
-    if pages and not is_whole_page(pages[-1]):
-        keep = sum(len(line) for line in lines[:groups[-1][0]])
-        with open(path, "rb+") as fh:
-            fh.truncate(keep)
-            os.fsync(fh.fileno())
-        pages.pop()
-    return pages
+        return [], []
+    lines, records, damaged = recover_lines(path, PIECE_FIELDS)
+    pages, kept = [], []
+    for a, b in page_groups(records):
+        if is_whole_page(records[a:b]):
+            pages.append(records[a:b])
+            kept.extend(lines[a:b])
+    if damaged or len(kept) != len(lines):
+        rewrite_lines(path, kept)
+    return pages, damaged
 
 
-def recover_error_keys(path: Path) -> set[tuple[str, str]]:
-    """``(url, reason)`` of the errors already in a partial errors file (its partial tail cut)."""
+def recover_error_keys(path: Path) -> tuple[set[tuple[str, str]], list[str]]:
+    """``(url, reason)`` of the errors already in a partial errors file (its partial tail and
+    damaged lines removed), and the damaged lines skipped."""
     if not path.exists():
-        return set()
-    truncate_partial_line(path)
-    keys = set()
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            keys.add((record["url"], record["reason"]))
-    return keys
+        return set(), []
+    lines, records, damaged = recover_lines(path, ERROR_FIELDS)
+    if damaged:
+        rewrite_lines(path, lines)
+    return {(r["url"], r["reason"]) for r in records}, damaged
 
 
 def point_latest(site_dir: Path, run_id: str) -> None:
@@ -180,6 +225,51 @@ def distinct_urls(path: Path) -> int:
         return len({json.loads(line)["url"] for line in fh})
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """A write refused for lack of space: ENOSPC/EDQUOT, or SQLite's "database or disk is full"."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
+class SpaceReserve:
+    """Disk space held by a run (a file of :attr:`SIZE` bytes), given back when the disk is full so the
+    run can still record that it stopped (its ``run.json`` and state)."""
+
+    SIZE = 256 * 1024
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "wb") as fh:
+                fh.write(bytes(self.SIZE))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError:
+            path.unlink(missing_ok=True)
+            raise
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def file_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def append_at(src: Path, dst: Path, offset: int) -> None:
+    """Make ``dst`` its first ``offset`` bytes followed by ``src``, fsynced: doing it again after a
+    kill gives the same file, never the lines twice."""
+    if file_size(dst) < offset:
+        raise RuntimeError(f"{dst} is shorter than when the commit began ({offset} bytes): not appending")
+    with open(src, "rb") as fin, open(dst, "ab") as fout:
+        fout.truncate(offset)
+        shutil.copyfileobj(fin, fout)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
 class StateLock:
     """An exclusive lock beside the state file: two runs never share one state at once."""
 
@@ -213,6 +303,8 @@ class CrawlRun:
         self.lock = StateLock(state_path) if state_path else None
         self.state = CrawlState(state_path) if state_path else None
         self.recovered_articles = 0
+        self.forgotten_articles = 0
+        self.damaged_lines: list[str] = []
         self.error_keys: set[tuple[str, str]] = set()
         self.row = self._open_row()
         self.run_id, self.started = self.row.run_id, self.row.started
@@ -220,6 +312,8 @@ class CrawlRun:
         if self.state is None:
             self._discard_partial_files()
         self._recover()
+        folder = self.files.partial_dir.parent if self.files.partial_dir else self.files.partial_pieces.parent
+        self.reserve = SpaceReserve(folder / f".{self.key}.reserve")
 
     # opening ----------------------------------------------------------------------------------
 
@@ -247,12 +341,17 @@ class CrawlRun:
             path.unlink(missing_ok=True)
 
     def _recover(self) -> None:
-        """Continue partial files: cut partial tails and mark their articles known."""
-        pages = recover_pieces(self.files.partial_pieces)
-        self.error_keys = recover_error_keys(self.files.partial_errors)
+        """Continue partial files: cut partial tails, damaged lines and unfinished articles, then make
+        the state agree with the file (the file is the truth for what this run wrote): its articles
+        are marked written, and articles the state has from this run but the file lost are forgotten
+        (fetched again)."""
+        pages, damaged = recover_pieces(self.files.partial_pieces)
+        self.error_keys, damaged_errors = recover_error_keys(self.files.partial_errors)
+        self.damaged_lines = damaged + damaged_errors
         self.recovered_articles = len(pages)
         if self.state is None:
             return
+        self.forgotten_articles = self.state.forget_unwritten(self.row.id, {records[0]["url"] for records in pages})
         for records in pages:
             self.state.mark_written(records[0]["url"], records[0]["url"], content_hash(records), len(records),
                                     self.row.id, records[0].get("crawled_at") or utc_now())
@@ -295,13 +394,22 @@ class CrawlRun:
 
     def leave_resumable(self, manifest: dict, counters: dict) -> Path:
         """An interrupted run: keep the partial files, write ``run.json`` beside them (not final)."""
+        self.reserve.release()
         if self.state:
             self.state.save_current(self.row.id, counters)
         write_json_atomic(self.files.partial_manifest, manifest)
         return self.files.partial_manifest
 
     def commit(self, manifest: dict) -> Path:
-        """Record the commit in the state, then rename files into place and write ``run.json``."""
+        """Record the commit in the state, then rename files into place and write ``run.json``.
+
+        With ``-o`` and a state, the run's lines are appended to ``OUT.jsonl`` (and errors to
+        ``OUT.errors.jsonl``) at the sizes recorded with the commit (``appended_at``), so records of
+        earlier runs are never replaced and a commit finished after a kill appends exactly once.
+        """
+        self.reserve.release()
+        if self.state and self.pieces_path:
+            manifest["appended_at"] = {"pieces": file_size(self.files.pieces), "errors": file_size(self.files.errors)}
         if self.state:
             self.state.set_committing(self.row.id, manifest)
         self._apply_commit(self.files, manifest)
@@ -327,10 +435,17 @@ class CrawlRun:
             if files.final_dir.exists():
                 point_latest(files.final_dir.parent, files.final_dir.name)
             return
-        for partial, final in ((files.partial_errors, files.errors), (files.partial_pieces, files.pieces)):
-            if partial.exists():
+        offsets = manifest.get("appended_at")
+        for name, partial, final in (("errors", files.partial_errors, files.errors),
+                                     ("pieces", files.partial_pieces, files.pieces)):
+            if not partial.exists():
+                continue
+            if offsets is None:
                 os.replace(partial, final)
-                fsync_dir(final.parent)
+            else:
+                append_at(partial, final, offsets[name])
+                partial.unlink()
+            fsync_dir(final.parent)
         write_json_atomic(files.manifest, manifest)
         files.partial_manifest.unlink(missing_ok=True)
 

@@ -124,7 +124,7 @@ class CrawlState:
         return RunRow(run.id, run.run_id, run.started, run.status, run.attempts + 1)
 
     def _json(self, run: int, column: str) -> dict:
-        row = self.db.execute(f"SELECT {column} FROM runs WHERE id = ?", (run,)).fetchone()  # noqa: S608
+        row = self.db.execute(f"SELECT {column} FROM runs WHERE id = ?", (run,)).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 
     def counters(self, run: int) -> dict:
@@ -181,6 +181,16 @@ class CrawlState:
                 {"url": canonical, "hash": digest, "pieces": pieces, "run": run, "when": when})
             for url in {canonical, fetched}:
                 self.db.execute("INSERT OR REPLACE INTO urls (url, canonical) VALUES (?, ?)", (url, canonical))
+
+    def forget_unwritten(self, run: int, written: set[str]) -> int:
+        """Forget the articles recorded as written by ``run`` whose canonical URL is not in ``written``
+        (its file lost them, e.g. a truncated tail); returns how many."""
+        rows = self.db.execute("SELECT url FROM articles WHERE run = ?", (run,)).fetchall()
+        gone = [(url,) for (url,) in rows if url not in written]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM articles WHERE url = ?", gone)
+        return len(gone)
 
     def written_by(self, run: int) -> dict[str, int]:
         """``{"new": n, "changed": n}``: articles this run wrote first, and wrote again with new content."""

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import multiprocessing
 import platform
+import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -15,11 +16,12 @@ from datetime import datetime
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from essay_crawler import __version__
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.monitor import PAGE_ERROR_REASONS, Thresholds, run_alerts
-from essay_crawler.runs import CrawlRun, crawl_run, utc_now
+from essay_crawler.runs import CrawlRun, crawl_run, is_disk_full, utc_now
 from essay_crawler.state import content_hash, url_shape
 from pipelines.jsonl import JsonlAppender
 from pipelines.worker import clean_fetched_page, init_cleaner
@@ -156,6 +158,8 @@ class RunWriterPipeline:
         self.run: CrawlRun | None = None
         self.pieces: JsonlAppender | None = None
         self.errors: JsonlAppender | None = None
+        self.stopped: str | None = None  # why nothing more is written (disk full)
+        self.closing = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -168,25 +172,50 @@ class RunWriterPipeline:
         self.errors = JsonlAppender(self.run.files.partial_errors)
         self.crawler.stats.set_value("essay/manifest", str(self.run.files.manifest))
         self.crawler.stats.set_value("essay/resumed_articles", self.run.recovered_articles)
+        self.crawler.stats.set_value("essay/damaged_lines", len(self.run.damaged_lines))
+        for line in self.run.damaged_lines:
+            logger.warning("damaged line skipped while resuming: %s", line)
+        if self.run.forgotten_articles:
+            logger.warning("%d article(s) recorded in the state are not in %s: they will be fetched again",
+                           self.run.forgotten_articles, self.run.files.partial_pieces)
 
     def write_error(self, item: ErrorItem) -> None:
         """Write an error once per (url, reason) in a run, across resumed attempts."""
         key = (item.url, item.reason)
         if key in self.run.error_keys:
             return
-        self.run.error_keys.add(key)
         self.errors.write(item.as_record(utc_now()))
+        self.run.error_keys.add(key)
         stats = self.crawler.stats
         stats.inc_value(f"essay/errors/{item.reason}")
         if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
             stats.inc_value("essay/requests_failed")
 
     def process_item(self, item):
-        if isinstance(item, ErrorItem):
-            self.write_error(item)
-        elif isinstance(item, PageItem):
-            self.write_page(item)
+        if self.stopped:
+            raise DropItem(f"not written ({self.stopped}): {item.url}", log_level="DEBUG")
+        try:
+            if isinstance(item, ErrorItem):
+                self.write_error(item)
+            elif isinstance(item, PageItem):
+                self.write_page(item)
+        except (OSError, sqlite3.Error) as exc:
+            if not is_disk_full(exc):
+                raise
+            self.stop_on_full_disk(exc)
+            raise DropItem(f"not written ({self.stopped}): {item.url}", log_level="DEBUG") from None
         return item
+
+    def stop_on_full_disk(self, exc: Exception) -> None:
+        """The first write the disk refuses stops the run (reason ``disk_full``), left resumable: the
+        write was rolled back, nothing more is written, and the run's reserved space is given back so
+        its ``run.json`` and state can still be saved."""
+        self.stopped = f"disk full: {exc}"
+        self.run.reserve.release()
+        self.crawler.stats.set_value("essay/disk_full", str(exc))
+        logger.error("disk full: %s (%s); the run stopped; free some space and run the same command again "
+                     "to resume it", self.run.files.partial_pieces.parent, exc)
+        self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
 
     def write_page(self, item: PageItem) -> None:
         stats = self.crawler.stats
@@ -204,8 +233,7 @@ class RunWriterPipeline:
         if item.mismatch:
             self.write_error(ErrorItem(item.url, "split_mismatch",
                                        f"found {len(item.records)} pieces, title claims {item.claimed}"))
-        for record in item.records:
-            self.pieces.write(record)
+        self.pieces.write_all(item.records)
         stats.inc_value("essay/articles")
         stats.inc_value("essay/pieces_written", len(item.records))
         if known is not None:
@@ -269,6 +297,7 @@ ATTEMPT_STATS = {
     "layout_checked": "essay/layout/checked",
     "layout_no_content": "essay/layout/no_content",
     "worker_deaths": "essay/worker_deaths",
+    "damaged_lines": "essay/damaged_lines",
 }
 
 
@@ -306,6 +335,7 @@ def run_counts(counters: dict, files: dict) -> dict:
         "layout_checked": counters.get("layout_checked", 0),
         "layout_no_content": counters.get("layout_no_content", 0),
         "worker_deaths": counters.get("worker_deaths", 0),
+        "damaged_lines": counters.get("damaged_lines", 0),
         "errors": files["errors"],
         "elapsed_seconds": round(counters.get("elapsed_seconds", 0.0), 2),
     }

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Self
 
 
 def dumps_record(record: dict) -> str:
@@ -31,7 +32,7 @@ class AtomicJsonlFile:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(self.path.name + ".partial")
-        self._fh: IO[str] = open(self.tmp, "w", encoding="utf-8")
+        self._fh: IO[str] = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed by commit/abort
         self.count = 0
 
     def write(self, record: dict) -> None:
@@ -53,7 +54,7 @@ class AtomicJsonlFile:
         self._fh.close()
         self.tmp.unlink(missing_ok=True)
 
-    def __enter__(self) -> AtomicJsonlFile:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -90,8 +91,10 @@ def truncate_partial_line(path: str | Path) -> int:
 
 
 class JsonlAppender:
-    """Append-only JSONL: each line goes out in one ``write(2)``, so a killed process leaves whole
-    lines; a partial tail left by a crash mid-write is cut when the file is reopened."""
+    """Append-only JSONL: the lines of one :meth:`write_all` go out in one ``write(2)``, so a killed
+    process leaves whole lines (a partial tail left by a crash mid-write is cut when the file is
+    reopened), and a write that fails (disk full) is rolled back: the file is cut to where it ended
+    before, then the error is raised."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -101,11 +104,20 @@ class JsonlAppender:
         self.count = 0
 
     def write(self, record: dict) -> None:
-        data = dumps_record(record).encode("utf-8")
-        written = os.write(self._fd, data)
-        while written < len(data):
-            written += os.write(self._fd, data[written:])
-        self.count += 1
+        self.write_all([record])
+
+    def write_all(self, records: list[dict]) -> None:
+        """Append ``records`` whole, or (on error) not at all."""
+        data = "".join(map(dumps_record, records)).encode("utf-8")
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+        except OSError:
+            os.ftruncate(self._fd, end)
+            raise
+        self.count += len(records)
 
     def sync(self) -> None:
         os.fsync(self._fd)

@@ -1,0 +1,178 @@
+"""A full disk: output on a real 2 MiB tmpfs. The first write the disk refuses stops the run cleanly
+(exit 3, one ``disk full`` line), no line is torn, and once space is back the same command resumes
+the run to the uninterrupted result. Recovery of a damaged partial file skips the damaged lines."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from crawl_runs import (
+    demo_site,
+    latest_run,
+    partial_pieces,
+    read_lines,
+    run_crawl,
+    site_dir,
+    without_crawled_at,
+)
+
+from essay_crawler.runs import CrawlRun
+from pipelines.jsonl import JsonlAppender
+
+DEMO_PIECES = 65
+ARGS = ("-s", "CONCURRENT_REQUESTS=2")
+
+
+@pytest.fixture(scope="module")
+def site():
+    with demo_site() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def reference(site, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    result = run_crawl(site, out, *ARGS)
+    assert result.returncode == 0, result.stderr
+    _, pieces, errors = latest_run(out)
+    assert len(pieces) == DEMO_PIECES
+    return pieces, errors, (site_dir(out) / "latest" / "pieces.jsonl").stat().st_size
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs mounted on a fresh folder (needs root, as in CI)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+                          check=False, capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
+
+
+def fill(disk: Path, leave: int) -> Path:
+    """A file taking all of ``disk``'s free space but ``leave`` bytes."""
+    filler = disk / "filler"
+    stat = os.statvfs(disk)
+    with open(filler, "wb") as fh:
+        fh.write(bytes(max(0, stat.f_bavail * stat.f_frsize - leave)))
+    return filler
+
+
+def assert_whole_lines(folder: Path) -> None:
+    """Every line of every JSONL file under ``folder`` is whole JSON, every article complete."""
+    for path in folder.rglob("*.jsonl*"):
+        records = read_lines(path)
+        if path.name.startswith("pieces"):
+            by_url: dict[str, list[int]] = {}
+            for r in records:
+                by_url.setdefault(r["url"], []).append(r["piece_no"])
+            for url, numbers in by_url.items():
+                assert numbers == list(range(1, len(numbers) + 1)), (path, url)
+
+
+def test_a_full_disk_stops_the_run_cleanly_and_it_resumes_once_space_is_back(site, reference, small_disk):
+    out = small_disk / "output"
+    filler = fill(small_disk, 256 * 1024 + 160 * 1024 + reference[2] // 2)
+    result = run_crawl(site, out, *ARGS)
+    assert result.returncode == 3, result.stderr
+    disk_lines = [line for line in result.stderr.splitlines() if "disk full" in line]
+    assert len(disk_lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    written = read_lines(partial_pieces(out))
+    assert 0 < len(written) < DEMO_PIECES
+    assert_whole_lines(out)
+    manifest = json.loads((partial_pieces(out).parent / "run.json").read_text("utf-8"))
+    assert (manifest["status"], manifest["exit_reason"]) == ("incomplete", "disk_full")
+
+    again = run_crawl(site, out, *ARGS)  # still full: stops again, still resumable
+    assert again.returncode == 3, again.stderr
+    assert_whole_lines(out)
+
+    filler.unlink()
+    result = run_crawl(site, out, *ARGS)
+    assert result.returncode == 0, result.stderr
+    manifest, pieces, errors = latest_run(out)
+    assert without_crawled_at(pieces) == without_crawled_at(reference[0])
+    assert sorted((e["url"], e["reason"]) for e in errors) == sorted((e["url"], e["reason"]) for e in reference[1])
+    assert manifest["attempts"] == 3
+
+
+def test_a_short_write_on_a_full_disk_is_rolled_back(small_disk):
+    """The write that does not fit leaves the file as it was: whole lines only."""
+    fill(small_disk, 6000)
+    appender = JsonlAppender(small_disk / "pieces.jsonl.partial")
+    record = {"url": "http://example.org/a.html", "text": "文" * 700}
+    written = 0
+    with pytest.raises(OSError) as exc:
+        for _ in range(100):
+            appender.write_all([record, record])
+            written += 2
+    assert exc.value.errno == errno.ENOSPC
+    appender.close()
+    data = (small_disk / "pieces.jsonl.partial").read_bytes()
+    assert data == line(record) * written
+
+
+def open_run(root: Path) -> CrawlRun:
+    return CrawlRun(site="example.org", start_urls=["http://example.org/"], profile=None,
+                    output_root=root, pieces_path=None, state_path=root / "state.sqlite")
+
+
+def piece(url: str, n: int, total: int) -> dict:
+    return {"id": uuid.uuid4().hex[:16], "url": url, "piece_no": n, "piece_total": total, "text": "文"}
+
+
+def line(record: dict) -> bytes:
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("damage", [b"\x00\x01garbage}\n", b"{\"url\": \"\xff\xfe\"}\n", b"\n",
+                                    b"{\"piece_no\": 1, \"piece_total\": 1, \"text\": \"x\"}\n", b"[1, 2]\n"],
+                         ids=["garbage", "bad-utf8", "blank", "no-url", "not-an-object"])
+def test_a_damaged_line_in_a_partial_file_is_skipped_and_reported(tmp_path, damage):
+    run = open_run(tmp_path)
+    run.files.partial_dir.mkdir(parents=True, exist_ok=True)
+    a, b = piece("http://example.org/a.html", 1, 1), piece("http://example.org/b.html", 1, 1)
+    run.files.partial_pieces.write_bytes(line(a) + damage + line(b))
+    run.files.partial_errors.write_bytes(damage + line({"url": "http://example.org/x", "reason": "timeout"}))
+    run.close()
+
+    again = open_run(tmp_path)
+    assert read_lines(again.files.partial_pieces) == [a, b]
+    assert again.known_urls() == {a["url"], b["url"]}
+    assert again.error_keys == {("http://example.org/x", "timeout")}
+    assert [msg.rsplit(":", 2)[1] for msg in again.damaged_lines] == ["2", "1"]
+    again.close()
+
+
+def test_state_is_corrected_from_a_file_that_lost_its_tail(tmp_path):
+    """An article recorded in the state whose lines the file lost is fetched again (item 5)."""
+    run = open_run(tmp_path)
+    run.files.partial_dir.mkdir(parents=True, exist_ok=True)
+    a = piece("http://example.org/a.html", 1, 1)
+    b1, b2 = piece("http://example.org/b.html", 1, 2), piece("http://example.org/b.html", 2, 2)
+    run.files.partial_pieces.write_bytes(line(a) + line(b1) + line(b2))
+    run.mark_written([a], a["url"], "h1", {})
+    run.mark_written([b1, b2], b1["url"], "h2", {})
+    run.close()
+    with open(run.files.partial_pieces, "rb+") as fh:  # the tail cut after the state recorded it
+        fh.truncate(len(line(a) + line(b1)) + 10)
+
+    again = open_run(tmp_path)
+    assert read_lines(again.files.partial_pieces) == [a]
+    assert again.known_urls() == {a["url"]}
+    assert again.forgotten_articles == 1
+    again.close()
