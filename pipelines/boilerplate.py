@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 
@@ -39,6 +39,8 @@ def _anchored(sources) -> list[str]:
 def _floating(sources) -> list[str]:
     return [p for p in sources if not p.startswith("^")]
 
+
+SENTENCE_MARK = re.compile("[。！？；]")
 
 # A pattern that could match a paragraph on its own but not where it stands among the others:
 # string anchors, lookbehind (it would see the newline before), \B.
@@ -89,19 +91,27 @@ class BoilerplatePatterns:
     title_hint: re.Pattern
     intro_max_chars: int
     line_max_chars: int
+    section_end_after_chars: int
+    byline: PatternSet
+    school_line: PatternSet
+    byline_max_chars: int
+    piece_end: PatternSet
+    truncation: re.Pattern
+    collection: re.Pattern
+    signature: re.Pattern
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
         if not extra:
             return self
-        return BoilerplatePatterns(
+        return replace(
+            self,
             section_end=self.section_end.plus(extra.get("section_end")),
             intro=self.intro.plus(extra.get("intro")),
             line=self.line.plus(extra.get("line")),
-            title_part=self.title_part,
-            title_hint=self.title_hint,
-            intro_max_chars=self.intro_max_chars,
-            line_max_chars=self.line_max_chars,
+            byline=self.byline.plus(extra.get("byline")),
+            school_line=self.school_line.plus(extra.get("school_line")),
+            piece_end=self.piece_end.plus(extra.get("piece_end")),
         )
 
     @cached_property
@@ -113,6 +123,12 @@ class BoilerplatePatterns:
 
     def is_boilerplate_line(self, text: str) -> bool:
         return len(text) <= self.line_max_chars and self.line.hit(text)
+
+    def is_byline(self, text: str, school: bool = True) -> bool:
+        """An author / teacher / editor line, or (``school``) one naming a school or grade; never a
+        line with sentence punctuation."""
+        return (len(text) <= self.byline_max_chars and not SENTENCE_MARK.search(text)
+                and (self.byline.hit(text) or school and self.school_line.hit(text)))
 
 
 def _either(patterns: list[str]) -> re.Pattern | None:
@@ -136,6 +152,14 @@ def default_patterns() -> BoilerplatePatterns:
         title_hint=re.compile(data["title_hint"]),
         intro_max_chars=data["intro_max_chars"],
         line_max_chars=data["line_max_chars"],
+        section_end_after_chars=data["section_end_after_chars"],
+        byline=PatternSet.compile(data["byline"]),
+        school_line=PatternSet.compile(data["school_line"]),
+        byline_max_chars=data["byline_max_chars"],
+        piece_end=PatternSet.compile(data["piece_end"]),
+        truncation=re.compile(data["truncation"]),
+        collection=re.compile(data["collection"]),
+        signature=re.compile(data["signature"]),
     )
 
 
@@ -149,6 +173,20 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
     )
 
 
+def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns) -> int:
+    """Index of the first section-end line with enough kept text above it (the page tail)."""
+    ends = [i for i in checked if patterns.section_end.hit(texts[i])]
+    if not ends:
+        return len(texts)
+    kept_chars = 0
+    for i, text in enumerate(texts[:ends[-1] + 1]):
+        if i in ends and kept_chars >= patterns.section_end_after_chars:
+            return i
+        if i not in dropped:
+            kept_chars += len(text)
+    return len(texts)
+
+
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:
     """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on, intros, boilerplate
     lines, and a trailing prev/next title line."""
@@ -156,9 +194,9 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     texts = [b.text for b in blocks]
     candidates = patterns.scan.candidates(texts) if patterns.scan else None
     checked = range(len(texts)) if candidates is None else sorted(candidates)
-    end = next((i for i in checked if patterns.section_end.hit(texts[i])), len(blocks))
-    dropped = {i for i in checked
-               if i < end and (patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i]))}
+    dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
+               or patterns.section_end.hit(texts[i])}
+    end = _content_end(texts, checked, dropped, patterns)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()

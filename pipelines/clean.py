@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .boilerplate import BoilerplatePatterns, default_patterns, strip_boilerplate
 from .decode import decode_page, reads_as_utf8
 from .document import Block, PageDocument, Split
 from .errors import PageError
 from .extract import XML_DECLARATION, Selectors, extract_html, extract_tree, parse_utf8_html
+from .layout import take_title, trim_pieces
 from .normalize import normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
-from .split import split_pieces
+from .split import is_heading, split_pieces, titled_headings
 from .textdump import looks_like_text_dump, parse_text_dump
 
 KINDS = ("auto", "html", "text")
+INTRO_LOOKAHEAD = 12  # an intro among the first blocks says the page is a collection
 
 
 @dataclass(slots=True)
@@ -73,14 +75,33 @@ def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
     title, category, *blocks = texts
     return PageDocument(title=title or None, published=doc.published, category=category or None,
                         canonical_url=doc.canonical_url, site_name=doc.site_name,
-                        blocks=[Block(t, b.heading) for t, b in zip(blocks, doc.blocks) if t])
+                        blocks=[Block(t, b.heading) for t, b in zip(blocks, doc.blocks) if t],
+                        title_in_blocks=doc.title_in_blocks)
+
+
+def locate_title(doc: PageDocument, patterns: BoilerplatePatterns | None = None) -> PageDocument:
+    """A text dump's title taken out of its first lines (other documents pass unchanged)."""
+    if not doc.title_in_blocks:
+        return doc
+    patterns = patterns or default_patterns()
+    piece_titles = frozenset(titled_headings(doc.blocks, patterns, collection=False))
+    title, blocks = take_title(doc.blocks, patterns, is_heading, piece_titles)
+    return replace(doc, title=title, blocks=blocks, title_in_blocks=False)
+
+
+def is_collection(doc: PageDocument, patterns: BoilerplatePatterns) -> bool:
+    """The page promises several pieces: its title says so, or an intro presents them."""
+    return bool(doc.title and patterns.collection.search(doc.title)) or any(
+        patterns.is_intro(b.text) for b in doc.blocks[:INTRO_LOOKAHEAD])
 
 
 def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = None) -> Split:
-    """Strip boilerplate, then split into pieces; a heading with no text under it is dropped and the
-    pieces are numbered 1..n as written."""
-    split = split_pieces(strip_boilerplate(doc.blocks, patterns), doc.title)
-    split.pieces = [p for p in split.pieces if p.paragraphs]
+    """Strip boilerplate, split into pieces, trim each piece's edges; a heading with no text under
+    it is dropped and the pieces are numbered 1..n as written."""
+    patterns = patterns or default_patterns()
+    split = split_pieces(strip_boilerplate(doc.blocks, patterns), doc.title, patterns,
+                         is_collection(doc, patterns))
+    split.pieces = [p for p in trim_pieces(split.pieces, doc.title, patterns) if p.paragraphs]
     for no, piece in enumerate(split.pieces, start=1):
         piece.no = no
     if not split.pieces:
@@ -102,7 +123,7 @@ def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = Non
             encoding = "utf-8"
     if doc is None:
         doc = read_document(data, url, kind, selectors)
-    doc = normalize_document(doc, convert)
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
+    doc = locate_title(normalize_document(doc, convert), patterns)
     split = split_document(doc, patterns)
     return CleanResult(build_records(doc, split, url), doc, split.claimed, split.mismatch, encoding)

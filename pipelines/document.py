@@ -22,6 +22,7 @@ class PageDocument:
     canonical_url: str | None = None
     site_name: str | None = None
     blocks: list[Block] = field(default_factory=list)
+    title_in_blocks: bool = False  # a text dump: the title is still one of the first blocks
 
 
 @dataclass(slots=True)
@@ -31,6 +32,7 @@ class Piece:
     no: int
     title: str | None
     paragraphs: list[str]
+    truncated: bool = False  # the site cut the text short (…阅读全文)
 
 
 @dataclass(slots=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .boilerplate import SENTENCE_MARK, BoilerplatePatterns
 from .document import Block, Piece, Split
+from .layout import is_chrome, is_prose, repeats_title
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -38,14 +40,24 @@ _AFTER = r"(?:\s*[:：.、—-]+\s*|\s*)(?P<sub>.*)$"
 # After a number, the subtitle must not start with a digit or numeral (else it is part of the number).
 _SUBTITLE = r"(?![\d零〇一二两三四五六七八九十百])" + _AFTER
 
+_NO_DIGIT = r"(?![\d零〇一二两三四五六七八九十百])"
+
 # Each style: a name and a pattern over a whole heading paragraph with groups `stem` (optional) and `n`.
+# Styles whose stem is kept apart group headings by stem too (one numbering per stem).
 HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bracket", re.compile(rf"^[【\[〖]\s*(?:篇|第|范文|例文)?(?P<n>{NUM})篇?\s*[】\]〗]\s*[:：.、]?\s*(?P<sub>.*)$")),
     ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_AFTER}")),
     ("pian", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
-    ("fanwen", re.compile(rf"^(?P<stem>(?:精选|优秀|参考|经典)?(?:范文|例文|模板))(?P<n>{NUM}){_SUBTITLE}")),
+    ("fanwen", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?(?:范文|范本|例文|模板|作文))(?P<n>{NUM})"
+                          rf"{_NO_DIGIT}(?:\s*[:：、.]\s*(?P<sub>[^，。！？]*))?$")),
+    ("claim", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)[【\[（(][^】\]）)]{{1,10}}[】\]）)](?P<n>{NUM})$")),
+    ("day", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)第(?P<n>{NUM})(?:天|则|首|章|节|课|回)$")),
     ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?)(?P<n>\d{1,2})$")),
+    # Bare numbers (一、 1、 1.) also number outlines inside a piece: see choose_numbering.
+    ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
 )
+_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day"})
+_LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +66,33 @@ class _Heading:
     style: str
     stem: str
     n: int
+    works: bool = False       # names a work (《title》)
+    opens_text: bool = False  # no line of prose above it
+
+
+def heading_match(text: str) -> _Heading | None:
+    """The numbered heading a paragraph is, if it is one (index 0)."""
+    if len(text) > MAX_HEADING_CHARS:
+        return None
+    for style, pattern in HEADING_STYLES:
+        m = pattern.match(text)
+        if m and (n := parse_ordinal(m.group("n"))):
+            stem = _LIST_PREFIX.sub("", m.groupdict().get("stem") or "") if style in _STEM_STYLES else ""
+            return _Heading(0, style, stem, n)
+    return None
+
+
+def is_heading(text: str) -> bool:
+    """Whether a paragraph is a numbered heading of any style."""
+    return heading_match(text) is not None
 
 
 def _heading_candidates(blocks: list[Block]) -> list[_Heading]:
-    found = []
+    found, prose_above = [], False
     for i, block in enumerate(blocks):
-        text = block.text
-        if len(text) > MAX_HEADING_CHARS:
-            continue
-        for style, pattern in HEADING_STYLES:
-            m = pattern.match(text)
-            if m and (n := parse_ordinal(m.group("n"))):
-                stem = m.groupdict().get("stem") or ""
-                found.append(_Heading(i, style, stem if style in ("stem", "pian") else "", n))
-                break
+        if h := heading_match(block.text):
+            found.append(_Heading(i, h.style, h.stem, h.n, "《" in block.text, not prose_above))
+        prose_above = prose_above or is_prose(block.text)
     return found
 
 
@@ -75,21 +100,30 @@ def _runs_in_order(headings: list[_Heading]) -> bool:
     return [h.n for h in headings] == list(range(1, len(headings) + 1))
 
 
-def choose_numbering(blocks: list[Block], claimed: int | None) -> list[_Heading]:
+def _accepted(group: list[_Heading], claimed: int | None, collection: bool) -> bool:
+    """A numbering runs 1..n. One heading alone counts when it opens the text; bare numbers (an
+    outline's 一、二、) count only on a page that promises several pieces."""
+    if not _runs_in_order(group):
+        return False
+    if group[0].style == "bare":
+        return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
+    return len(group) >= 2 or claimed == 1 or group[0].opens_text
+
+
+def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool = False) -> list[_Heading]:
     """The headings of the numbering the page uses, or [] when no style runs 1, 2, 3… cleanly.
 
     Candidates are grouped by style (and stem); a group is accepted only when its ordinals run
-    1..n in page order. Among accepted groups, one matching the title's claimed count wins, then
-    the longest.
+    1..n in page order. Among accepted groups, a stemmed style beats bare numbers; then one
+    matching the title's claimed count wins, then the longest.
     """
     groups: dict[tuple[str, str], list[_Heading]] = {}
     for h in _heading_candidates(blocks):
         groups.setdefault((h.style, h.stem), []).append(h)
-    accepted = [g for g in groups.values()
-                if _runs_in_order(g) and (len(g) >= 2 or claimed == 1)]
+    accepted = [g for g in groups.values() if _accepted(g, claimed, collection)]
     if not accepted:
         return []
-    return max(accepted, key=lambda g: (len(g) == claimed, len(g), -g[0].index))
+    return max(accepted, key=lambda g: (g[0].style != "bare", len(g) == claimed, len(g), -g[0].index))
 
 
 _CLAIMED = re.compile(rf"(?P<n>{NUM})篇")
@@ -103,14 +137,39 @@ def claimed_count(title: str | None) -> int | None:
     return parse_ordinal(matches[-1].group("n")) if matches else None
 
 
-def split_pieces(blocks: list[Block], title: str | None) -> Split:
+_TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
+
+
+def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collection: bool,
+                    title: str | None = None) -> list[int]:
+    """Indices of headings that carry no number: a title line over a byline (two or more on the
+    page); or, on a page promising several pieces, short title lines between runs of prose."""
+    texts = [b.text for b in blocks]
+    over_byline = [i for i, text in enumerate(texts[:-1])
+                   if len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
+                   and patterns.is_byline(texts[i + 1])]
+    if len(over_byline) >= 2:
+        return over_byline
+    if not collection:
+        return []
+    alone = [i for i, text in enumerate(texts[:-1])
+             if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns)
+             and not repeats_title(text, title) and is_prose(texts[i + 1]) and (i == 0 or is_prose(texts[i - 1]))]
+    return alone if len(alone) >= 2 or alone == [0] else []
+
+
+def split_pieces(blocks: list[Block], title: str | None, patterns: BoilerplatePatterns | None = None,
+                 collection: bool = False) -> Split:
     """Pieces in page order; paragraphs before the first heading (an intro) are not a piece."""
     claimed = claimed_count(title)
-    headings = choose_numbering(blocks, claimed)
-    if not headings:
+    collection = collection or (claimed or 0) > 1
+    bounds = [h.index for h in choose_numbering(blocks, claimed, collection)]
+    if not bounds and patterns is not None:
+        bounds = titled_headings(blocks, patterns, collection, title)
+    if not bounds:
         paragraphs = [b.text for b in blocks if b.text]
         return Split([Piece(1, None, paragraphs)] if paragraphs else [], claimed)
-    bounds = [h.index for h in headings] + [len(blocks)]
+    bounds.append(len(blocks))
     pieces = []
     for no, (start, end) in enumerate(zip(bounds, bounds[1:]), start=1):
         paragraphs = [b.text for b in blocks[start + 1:end] if b.text]

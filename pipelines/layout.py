@@ -1,0 +1,130 @@
+"""Line decisions around the essay: the title among a text dump's first lines, the header above a
+piece's text, and the bylines, credits and commentary around it.
+
+Each decision uses what a reader sees in a line: its length, its sentence punctuation, whether it
+repeats the title, and the boilerplate patterns (``data/boilerplate.toml``)."""
+from __future__ import annotations
+
+import re
+
+from .boilerplate import SENTENCE_MARK, BoilerplatePatterns
+from .document import Block, Piece
+
+TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
+TITLE_LOOKAHEAD = 12      # the title is looked for among this many first lines
+NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
+POEM_RUN = 3              # this many short lines in a row are verse, where a text starts
+
+_PROSE_MARK = re.compile("[，。！？；]")
+_BRACKET_SUFFIX = re.compile(r"[（(【\[][^）)】\]]{0,12}[）)】\]]$")
+_UNFINISHED = re.compile("[，、；：,:]$")
+_EDGE_PUNCT = re.compile(r"^[\s《【“\"]+|[\s》】”\"。！？!?.…]+$")
+# A first line that glues the title to the first sentence: ``【title】text`` or ``title作文N字…：text``.
+_GLUED_TITLE = (
+    re.compile(r"^【(?P<title>[^】]{2,30})】(?P<rest>.{8,})$"),
+    re.compile(r"^(?P<title>[^，。！？：]{2,30}(?:作文|\d+字)[^，。！？：]{0,8})：(?P<rest>[^：]{20,})$"),
+)
+
+
+def is_prose(text: str) -> bool:
+    """A line of running text: sentence punctuation and some length, or long."""
+    return len(text) > TITLE_MAX_CHARS or bool(_PROSE_MARK.search(text)) and (
+        len(text) >= 10 or bool(SENTENCE_MARK.search(text[-1:])))
+
+
+def is_title_like(text: str) -> bool:
+    """Short, at most one comma, no sentence inside it (a bracketed suffix aside), and not cut off
+    mid-clause."""
+    core = _BRACKET_SUFFIX.sub("", text)
+    return (len(text) <= TITLE_MAX_CHARS and text.count("，") <= 1 and not _UNFINISHED.search(text)
+            and not SENTENCE_MARK.search(core[:-1]))
+
+
+def is_chrome(text: str, patterns: BoilerplatePatterns, school: bool = True) -> bool:
+    """A line the boilerplate patterns drop, or a byline (``school``: also a school or grade line)."""
+    return (patterns.is_boilerplate_line(text) or patterns.is_intro(text)
+            or patterns.is_byline(text, school) or patterns.section_end.hit(text))
+
+
+def _core(text: str) -> str:
+    return _EDGE_PUNCT.sub("", text)
+
+
+def repeats_title(text: str, title: str | None) -> bool:
+    """The line shows the title again (whole, or the part of it a headline shows)."""
+    core = _core(text)
+    return bool(title) and len(text) <= TITLE_MAX_CHARS and len(core) >= 2 and core in _core(title or "")
+
+
+def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
+               piece_titles: frozenset[int] = frozenset()) -> tuple[str | None, list[Block]]:
+    """A text dump's title: its first line that is neither chrome nor text nor a piece heading
+    (``is_heading``, or an index in ``piece_titles``).
+
+    A first line gluing the title to the first sentence is cut in two."""
+    for i, block in enumerate(blocks[:TITLE_LOOKAHEAD]):
+        text = block.text
+        if is_heading(text) or i in piece_titles:
+            return None, blocks
+        if is_chrome(text, patterns, school=False):
+            continue
+        for glued in _GLUED_TITLE:
+            if (m := glued.match(text)) and is_prose(m.group("rest")):
+                return m.group("title"), blocks[:i] + [Block(m.group("rest"))] + blocks[i + 1:]
+        if is_title_like(text):
+            return text, blocks[:i] + blocks[i + 1:]
+        return None, blocks
+    return None, blocks
+
+
+def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` opens the text: prose, or the first of a run of short lines (verse)."""
+    if is_prose(lines[i]):
+        return True
+    run = lines[i:i + POEM_RUN]
+    return len(run) == POEM_RUN and not any(is_chrome(line, patterns) for line in run)
+
+
+def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplatePatterns) -> list[str]:
+    """Drop what stands above a piece's text: title repeats, bylines, a bare author name, and
+    isolated short lines before the first line of prose or verse. A title line shown twice in a
+    row is kept once (a poem whose first line is its title)."""
+    start = 0
+    while start < len(lines):
+        line = lines[start]
+        if repeats_title(line, title) or patterns.is_byline(line) or NAME_LINE.match(line) and start + 1 < len(lines):
+            start += 1
+            if start < len(lines) and lines[start] == line:
+                break  # shown twice: the second is the text's first line
+            continue
+        break
+    rest = lines[start:]
+    first = next((i for i in range(len(rest)) if _starts_text(rest, i, patterns)), 0)
+    return rest[first:]
+
+
+def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]:
+    """Drop commentary from its first marker line on, then trailing bylines and credits (not the
+    signature of a letter or proposal)."""
+    cut = next((i for i, line in enumerate(lines) if i and patterns.piece_end.hit(line)), len(lines))
+    lines = lines[:cut]
+    while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
+        lines.pop()
+    return lines
+
+
+def cut_site_truncation(lines: list[str], patterns: BoilerplatePatterns) -> tuple[list[str], bool]:
+    """Remove the site's own "read the rest" marker from the last line; whether there was one."""
+    if not lines or not (m := patterns.truncation.search(lines[-1])):
+        return lines, False
+    last = lines[-1][:m.start()].rstrip()
+    return (lines[:-1] + [last] if last else lines[:-1]), True
+
+
+def trim_pieces(pieces: list[Piece], title: str | None, patterns: BoilerplatePatterns) -> list[Piece]:
+    """Each piece's text without what stands above and below it."""
+    for piece in pieces:
+        lines, piece.truncated = cut_site_truncation(piece.paragraphs, patterns)
+        lines = trim_piece_end(trim_piece_start(lines, title, patterns), patterns)
+        piece.paragraphs = lines
+    return pieces
