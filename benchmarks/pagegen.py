@@ -14,12 +14,21 @@ Public API::
     generate_page_specs(n, seed=0) -> list[PageSpec]            # the same pages + expectations
     generate_site(n_articles, seed=0) -> dict[str, bytes]       # a linked site for crawling
     write_site(root, n_articles, seed=0) -> dict[str, dict]     # writes it, returns the manifest
+    generate_seed_like_specs(n, seed=0, encoding="utf-8")       # pages shaped like the seed page
+    PAGE_SETS[name](n, seed) -> list[PageSpec]                  # every benchmark page set by name
+
+Seed-like pages are written the way the seed page (``../shared/seeds/``) and real pages write
+Chinese: ASCII ``, ! ? : ; ( )`` between Han characters throughout, and long content (15–30k
+characters, ~200 paragraphs, in 3–7 pieces). Their paragraphs are the seed page's own, read when
+the pages are generated (nothing of it is stored here); without the seed, generated paragraphs
+written with ASCII punctuation stand in.
 """
 from __future__ import annotations
 
 import json
 import random
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache, partial
 from html import escape
 from pathlib import Path
 
@@ -729,7 +738,7 @@ def generate_page_specs(n: int, seed: int = 0) -> list[PageSpec]:
         article = make_article(rng, path, category, neighbours)
         canonical = f"https://{SITE_HOSTS[site_index]}/{path}" if rng.random() < 0.5 else None
         prev, nxt = (Link(f"/{category[0]}/{rng.randint(10000, 99999)}.html", t) for t in neighbours)
-        chrome = make_chrome(rng, site_index, lambda k: random_links(rng, k), prev, nxt, canonical)
+        chrome = make_chrome(rng, site_index, partial(random_links, rng), prev, nxt, canonical)
         encoding, how = rng.choice(ENCODINGS)
         specs.append(article_spec(rng, article, chrome, rng.choice(LAYOUTS), encoding, how == "declared"))
     return specs
@@ -794,6 +803,11 @@ def simple_page_html(site: str, name: str, nav: list[Link], charset: str | None)
             f'<div class="footer">{site} 版权所有</div></body></html>\n')
 
 
+def sample_links(rng: random.Random, links: list[Link], k: int) -> list[Link]:
+    """k distinct links of ``links`` (all of them when there are fewer)."""
+    return rng.sample(links, min(k, len(links)))
+
+
 def generate_site_specs(n_articles: int, seed: int = 0, base_url: str | None = None,
                         per_list_page: int = 20) -> dict[str, PageSpec]:
     """A linked site: index.html, ``{cat}/list_N.html`` (and ``{cat}/index.html``), ``{cat}/{id}.html``.
@@ -832,7 +846,7 @@ def generate_site_specs(n_articles: int, seed: int = 0, base_url: str | None = N
         nxt = Link(f"/{siblings[k + 1].path}", siblings[k + 1].title) if k + 1 < len(siblings) else None
         a.neighbour_line = " ".join(l.text for l in (prev, nxt) if l) if a.neighbour_line and (prev or nxt) else None
         canonical = f"{base_url.rstrip('/')}/{a.path}" if base_url else None
-        chrome = make_chrome(arng, site_index, lambda n: arng.sample(all_links, min(n, len(all_links))),
+        chrome = make_chrome(arng, site_index, partial(sample_links, arng, all_links),
                              prev, nxt, canonical)
         chrome.nav = nav
         specs[a.path] = article_spec(arng, a, chrome, layout, encoding, declared)
@@ -895,6 +909,92 @@ def write_pages(root: str | Path, specs: list[PageSpec], manifest: str | Path | 
     return files
 
 
+# --------------------------------------------------------------------------- seed-like pages
+
+SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_31e30dd63c086f7e.txt"
+# Full-width marks as pages with half-width punctuation write them (。、“”《》 stay full-width).
+TO_ASCII_PUNCT = str.maketrans("，！？：；（）", ",!?:;()")
+SEED_LIKE_CHARS = (15_000, 30_000)  # characters of content per page
+SEED_LIKE_PIECES = (3, 7)
+
+
+@cache
+def seed_blocks(path: Path = SEED_PAGE) -> tuple[tuple[str, ...], ...]:
+    """The seed page's pieces as runs of its raw paragraphs (punctuation as written): the lines
+    whose normalised form is a line of a cleaned piece. Empty when the seed cannot be read."""
+    from pipelines import clean_page
+    from pipelines.normalize import normalize_text
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ()
+    raw = [line.strip() for line in data.decode("utf-8").splitlines() if line.strip()]
+    blocks = []
+    for record in clean_page(data, path.as_uri()).records:
+        wanted = set(record["text"].split("\n"))
+        blocks.append(tuple(line for line in raw if normalize_text(line) in wanted))
+    return tuple(b for b in blocks if b)
+
+
+def generated_blocks(rng: random.Random, k: int = 12) -> list[tuple[str, ...]]:
+    """Stand-ins for the seed's pieces: generated work pieces written with ASCII punctuation."""
+    return [tuple(p.translate(TO_ASCII_PUNCT) for p in make_piece(rng, "work")) for _ in range(k)]
+
+
+def seed_like_piece(rng: random.Random, blocks, chars: int) -> list[str]:
+    """Paragraphs of whole blocks, drawn at random, until the piece has about ``chars`` characters."""
+    paragraphs: list[str] = []
+    while sum(map(len, paragraphs)) < chars:
+        paragraphs += rng.choice(blocks)
+    return paragraphs
+
+
+def make_seed_like_article(rng: random.Random, path: str, category: tuple, blocks) -> Article:
+    """An article like the seed page: 3–7 long pieces of seed paragraphs, ASCII punctuation throughout."""
+    slug, cat_name, register, topics = category
+    topic = rng.choice(topics)
+    n = rng.randint(*SEED_LIKE_PIECES)
+    chars = rng.randint(*SEED_LIKE_CHARS)
+    style = rng.choice(STYLES)
+    title, claimed = make_title(rng, topic, n)
+    iso, printed = random_date(rng)
+    intro = [rng.choice(EDITOR_LINES).format(topic=topic, n=n).translate(TO_ASCII_PUNCT)] if rng.random() < 0.6 else []
+    return Article(path=path, title=title, topic=topic, cat_slug=slug, category=cat_name, register=register,
+                   published=iso, time_text=printed, style=style,
+                   headings=make_headings(rng, style, topic, register, n),
+                   pieces=[seed_like_piece(rng, blocks, chars // n) for _ in range(n)], claimed=claimed,
+                   intro=intro)
+
+
+def generate_seed_like_specs(n: int, seed: int = 0, encoding: str = "utf-8",
+                             seed_page: Path = SEED_PAGE) -> list[PageSpec]:
+    """n seed-like article pages in ``encoding`` (GBK pages: half declare their charset)."""
+    blocks = seed_blocks(seed_page) or tuple(generated_blocks(random.Random(f"seedlike:{seed}")))
+    specs = []
+    for i in range(n):
+        rng = random.Random(f"seedlike:{seed}:{encoding}:{i}")
+        category = rng.choice(CATEGORIES)
+        site_index = rng.randrange(len(SITE_NAMES))
+        path = f"{category[0]}/{rng.randint(100000, 999999)}_{i}.html"
+        article = make_seed_like_article(rng, path, category, blocks)
+        canonical = f"https://{SITE_HOSTS[site_index]}/{path}" if rng.random() < 0.5 else None
+        prev, nxt = (Link(f"/{category[0]}/{rng.randint(10000, 99999)}.html", random_link_title(rng))
+                     for _ in range(2))
+        chrome = make_chrome(rng, site_index, partial(random_links, rng), prev, nxt, canonical)
+        declared = encoding == "utf-8" or rng.random() < 0.5
+        specs.append(article_spec(rng, article, chrome, rng.choice(LAYOUTS), encoding, declared))
+    return specs
+
+
+#: Every page set the benchmarks know, by name: n, seed → specs.
+PAGE_SETS = {
+    "generated": generate_page_specs,
+    "seed-utf8": partial(generate_seed_like_specs, encoding="utf-8"),
+    "seed-gbk": partial(generate_seed_like_specs, encoding="gbk"),
+}
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -903,8 +1003,9 @@ if __name__ == "__main__":
     parser.add_argument("-n", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--site", action="store_true", help="write a linked site instead of loose pages")
+    parser.add_argument("--set", choices=list(PAGE_SETS), default="generated", help="page set of loose pages")
     args = parser.parse_args()
     if args.site:
         write_site(args.root, args.n, args.seed, manifest=Path(args.root) / "manifest.json")
     else:
-        write_pages(args.root, generate_page_specs(args.n, args.seed), Path(args.root) / "manifest.json")
+        write_pages(args.root, PAGE_SETS[args.set](args.n, args.seed), Path(args.root) / "manifest.json")
