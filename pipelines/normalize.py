@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from operator import methodcaller
 
 import opencc
 
@@ -18,7 +19,7 @@ _PINYIN = re.compile(rf"[(（](?<=[{HAN}][(（])[{_PINYIN_LETTERS}]{{1,7}}[1-5]?
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for c in range(r[0], r[1] + 1)}
 _INVISIBLE = {c: None for c in (*range(0x200B, 0x2010), 0x2060, 0xFEFF, 0x00AD,
-                                *range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
+                                *range(0x09), *range(0x0B, 0x20), 0x7F)}
 _NBSP = {0x00A0: " ", 0x3000: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x0009: " "}
 _CHAR_MAP = {chr(k): v if isinstance(v, str) else chr(v) if v is not None else ""
              for k, v in {**_FULLWIDTH_ALNUM, **_INVISIBLE, **_NBSP}.items()}
@@ -38,23 +39,42 @@ def char_class(chars, also: str = "") -> str:
 
 
 _TO_FOLD = re.compile(char_class(_CHAR_MAP))
+_FOLD_RUNS = re.compile(f"({_TO_FOLD.pattern}+)")
+_FOLD_RUN = (methodcaller("translate", str.maketrans(_CHAR_MAP)),)
 _SPACE_LIKE = "".join(c for c, v in _CHAR_MAP.items() if v == " ")
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
-_ASCII_PUNCT = re.compile(r"[,!?:;]")
-_IS_CJK = re.compile(f"[{CJK}]")
-_PAREN_PAIR = re.compile(r"\(([^()]*)\)")
-_HAN_RE = re.compile(f"[{HAN}]")
-_CJK_BEFORE = re.compile(f"[{CJK}]$")
+# An ASCII mark with a CJK character on either side, which becomes full-width; and one with none,
+# which stays as it is (runs of them captured, for re.split).
+_CJK_ADJACENT_MARK = re.compile(f"[,!?:;](?:(?<=[{CJK}][,!?:;])|(?=[{CJK}]))")
+_KEPT_MARKS = re.compile(f"((?:[,!?:;](?<![{CJK}][,!?:;])(?![{CJK}]))+)")
+_MARK_REPLACERS = tuple(methodcaller("replace", ascii, cjk) for ascii, cjk in _ASCII_TO_CJK.items())
+# An ASCII pair "(…)" with no parenthesis inside that becomes "（…）": a CJK character right before
+# it, or a Han character inside. Possessive runs keep every attempt within one paren-free stretch.
+_CJK_PAREN_PAIR = re.compile(rf"(\((?:(?<=[{CJK}]\()[^()]*+|[^(){HAN}]*+[{HAN}][^()]*+)\))")
+_PAREN_REPLACERS = (methodcaller("replace", "(", "（"), methodcaller("replace", ")", "）"))
 
+# A "." between two Han characters; a run of "'" touching a Han character (found at its first "'").
 _STRAY_DOT = re.compile(rf"\.(?<=[{HAN}]\.)(?=[{HAN}])")
-_QUOTES = re.compile(r"'+")
+_HAN_QUOTES = re.compile(rf"'(?<!'')(?:(?<=[{HAN}]')'*|'*+(?=[{HAN}]))")
+# A whitespace run between two CJK characters (found at its first character), and any run.
+_CJK_SPACE_RUN = re.compile(rf"[ \t\r\f\v](?<=[{CJK}][ \t\r\f\v])[ \t\r\f\v]*+(?=[{CJK}])")
 _SPACE_RUN = re.compile(r"[ \t\r\f\v]+")  # other spaces are folded to " " first
 _OTHER_SPACES = "\t\r\f\v"
 # Plain-space runs: ones between two CJK characters (the run starts after a CJK character and
 # reaches one), and longer runs. Both start with a literal space, which the regex engine finds fast.
-_CJK_SPACES = re.compile(f" (?<=[{CJK}] ) *(?=[{CJK}])")
+_CJK_SPACES = re.compile(f" (?<=[{CJK}] ) *+(?=[{CJK}])")
 _LONG_SPACES = re.compile("  +")
+
+
+def _split_map(pattern: re.Pattern, text: str, functions: tuple, at: int) -> str:
+    """``text`` split by ``pattern`` (one capturing group around the whole match), with each of
+    ``functions`` mapped over the matches (``at=1``) or the stretches between them (``at=0``).
+    The functions are C-level (``methodcaller``), so no Python code runs per match."""
+    parts = pattern.split(text)
+    for function in functions:
+        parts[at::2] = map(function, parts[at::2])
+    return "".join(parts)
 
 
 @cache
@@ -115,65 +135,44 @@ def remove_pinyin(text: str) -> str:
 
 
 def fold_characters(text: str) -> str:
-    """Full-width letters/digits to ASCII, drop zero-width/control chars, odd spaces to plain spaces."""
-    return _TO_FOLD.sub(lambda m: _CHAR_MAP[m.group(0)], text)
+    """Full-width letters/digits to ASCII, drop zero-width/control chars, odd spaces to plain spaces
+    (only the runs of such characters are translated)."""
+    return _split_map(_FOLD_RUNS, text, _FOLD_RUN, at=1)
 
 
 def _has_any(text: str, chars: str) -> bool:
     return any(c in text for c in chars)
 
 
-def _paren_to_cjk(match: re.Match) -> str:
-    inner = match.group(1)
-    before = match.string[: match.start()]
-    if _HAN_RE.search(inner) or _CJK_BEFORE.search(before[-1:] if before else ""):
-        return f"（{inner}）"
-    return match.group(0)
-
-
-def _neighbours_match(pattern: re.Pattern, m: re.Match) -> tuple[bool, bool]:
-    """Whether the characters right before and right after a match match ``pattern``."""
-    s, start, end = m.string, m.start(), m.end()
-    return (start > 0 and pattern.match(s, start - 1) is not None,
-            end < len(s) and pattern.match(s, end) is not None)
-
-
-def _punct_to_cjk(m: re.Match) -> str:
-    return _ASCII_TO_CJK[m.group(0)] if any(_neighbours_match(_IS_CJK, m)) else m.group(0)
+def _cjk_punctuation_pass(text: str) -> str:
+    """One pass: parenthesis pairs first, then the marks, each judged by its neighbours as the
+    text stands at the start of its step. In Chinese text nearly every mark changes, so only the
+    marks that stay are found; the stretches between them are converted whole by ``str.replace``."""
+    if "(" in text:
+        text = _split_map(_CJK_PAREN_PAIR, text, _PAREN_REPLACERS, at=1)
+    if _has_any(text, _ASCII_TO_CJK) and _CJK_ADJACENT_MARK.search(text):
+        text = _split_map(_KEPT_MARKS, text, _MARK_REPLACERS, at=0)
+    return text
 
 
 def cjk_punctuation(text: str) -> str:
     """ASCII , ! ? : ; ( ) inside Chinese text → the full-width forms the page would use."""
-    for _ in range(2):  # a converted mark can make its neighbour CJK-adjacent
-        before = text
-        if "(" in text:
-            text = _PAREN_PAIR.sub(_paren_to_cjk, text)
-        if _has_any(text, _ASCII_TO_CJK):
-            text = _ASCII_PUNCT.sub(_punct_to_cjk, text)
-        if text == before:
-            break
-    return text
-
-
-def _quote_mark(m: re.Match) -> str:
-    return "" if any(_neighbours_match(_HAN_RE, m)) else m.group(0)
+    once = _cjk_punctuation_pass(text)
+    # A converted mark can make its neighbour CJK-adjacent: a second pass, and no more.
+    return once if once == text else _cjk_punctuation_pass(once)
 
 
 def remove_anticopy_marks(text: str) -> str:
     """Remove a ``.`` between two Han characters and a ``'`` touching one (injected anti-copy marks)."""
     if "." in text:
         text = _STRAY_DOT.sub("", text)
-    return _QUOTES.sub(_quote_mark, text) if "'" in text else text
-
-
-def _space_run(m: re.Match) -> str:
-    return "" if all(_neighbours_match(_IS_CJK, m)) else " "
+    return _HAN_QUOTES.sub("", text) if "'" in text else text
 
 
 def collapse_whitespace(text: str) -> str:
     """Drop whitespace between CJK characters, collapse the rest to one space, strip each line."""
     if _has_any(text, _OTHER_SPACES):
-        text = _SPACE_RUN.sub(_space_run, text)
+        text = _SPACE_RUN.sub(" ", _CJK_SPACE_RUN.sub("", text))
     elif " " not in text:  # most Chinese pages, once paragraphs are stripped
         return text
     else:
