@@ -61,8 +61,8 @@ class LineScan:
         if any(map(_NOT_SCANNABLE.search, sources)):
             return None
         anchored, floating = _anchored(sources), _floating(sources)
-        return cls(re.compile("\n(?:" + "|".join(anchored) + ")", re.M) if anchored else None,
-                   re.compile("|".join(floating), re.M) if floating else None)
+        return cls(re.compile("\n(?:" + "|".join(anchored) + ")", re.MULTILINE) if anchored else None,
+                   re.compile("|".join(floating), re.MULTILINE) if floating else None)
 
     def candidates(self, texts: list[str]) -> set[int] | None:
         """Indices of the paragraphs where some pattern may match (None: paragraphs hold newlines)."""

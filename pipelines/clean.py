@@ -8,7 +8,13 @@ from .boilerplate import BoilerplatePatterns, default_patterns, strip_boilerplat
 from .decode import decode_page, reads_as_utf8
 from .document import Block, PageDocument, Split
 from .errors import PageError
-from .extract import XML_DECLARATION, Selectors, extract_html, extract_tree, parse_utf8_html
+from .extract import (
+    XML_DECLARATION,
+    Selectors,
+    extract_html,
+    extract_tree,
+    parse_utf8_html,
+)
 from .layout import take_title, trim_pieces
 from .normalize import normalize_paragraphs
 from .profiles import SiteProfile

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from dataclasses import dataclass
 
 from .boilerplate import SENTENCE_MARK, BoilerplatePatterns
@@ -171,7 +172,7 @@ def split_pieces(blocks: list[Block], title: str | None, patterns: BoilerplatePa
         return Split([Piece(1, None, paragraphs)] if paragraphs else [], claimed)
     bounds.append(len(blocks))
     pieces = []
-    for no, (start, end) in enumerate(zip(bounds, bounds[1:]), start=1):
+    for no, (start, end) in enumerate(pairwise(bounds), start=1):
         paragraphs = [b.text for b in blocks[start + 1:end] if b.text]
         pieces.append(Piece(no, blocks[start].text, paragraphs))
     return Split(pieces, claimed)

@@ -10,7 +10,7 @@ HEADER_LINES = 10  # the date/栏目 line is looked for among the first non-blan
 FLAT_LINE_CHARS = 200  # a longer line of many short space-separated parts is a page flattened into one line
 FLAT_PART_CHARS = 60
 FLAT_MIN_PARTS = 8
-_MARKUP = re.compile(r"<(?:html|body|head|!doctype|p|div|br|table|td|span|a|meta|script)\b", re.I)
+_MARKUP = re.compile(r"<(?:html|body|head|!doctype|p|div|br|table|td|span|a|meta|script)\b", re.IGNORECASE)
 MARKUP_TAGS = 5  # this many tags in the first 2,000 characters make a page markup
 
 
