@@ -13,10 +13,12 @@ pair above the threshold (up to MinHash estimation error).
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
-import pickle
 import re
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +41,10 @@ SEED = 1
 #: (30 bands of 4 rows at the default threshold; a pair at J=0.6 is a candidate with p≈0.98).
 LSH_WEIGHTS = (0.2, 0.8)
 
-STATE_VERSION = 1
+#: Format of a saved state: a NumPy ``.npz`` (arrays only, loaded with ``allow_pickle=False``, so a
+#: state file can hold data but never code). Version 1 was a pickle and is refused.
+STATE_FORMAT = "essay-crawler dedup state"
+STATE_VERSION = 2
 _NOT_WORD = re.compile(r"[\W_]+")
 _POLY = np.uint64(0x100000001B3)
 
@@ -75,11 +80,52 @@ def _identity(value):
     return value
 
 
+class DedupStateError(ValueError):
+    """A dedup state file that is not one this version wrote (one line: the file and why)."""
+
+
+def _state_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a saved state; never unpickles (a planted pickle is refused, not run)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {name: npz[name] for name in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DedupStateError(f"{path}: not a dedup state (an old pickle, or another file: {exc}); "
+                              "delete it to start a new one") from None
+    except (AttributeError, TypeError):  # np.load gave one array, not an .npz
+        raise DedupStateError(f"{path}: not a dedup state (a single NumPy array)") from None
+
+
+def _check_state(path: Path, arrays: dict[str, np.ndarray], params: dict) -> None:
+    """Raise :class:`DedupStateError` unless ``arrays`` are a consistent state saved with ``params``."""
+    expected = {"meta", "exact_digests", "exact_ids", "indexed_ids", "signatures"}
+    if set(arrays) != expected:
+        raise DedupStateError(f"{path}: not a dedup state (arrays {sorted(arrays)})")
+    try:
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DedupStateError(f"{path}: not a dedup state (unreadable header)") from None
+    if not isinstance(meta, dict) or meta.get("format") != STATE_FORMAT:
+        raise DedupStateError(f"{path}: not a dedup state")
+    if meta.get("version") != STATE_VERSION:
+        raise DedupStateError(f"{path}: unsupported dedup state version {meta.get('version')}")
+    if meta.get("params") != params:
+        raise DedupStateError(f"{path}: saved with {meta.get('params')}, asked for {params}")
+    digests, ids, indexed, signatures = (arrays[k] for k in ("exact_digests", "exact_ids", "indexed_ids", "signatures"))
+    shapes_ok = (digests.dtype == np.uint8 and digests.ndim == 2 and digests.shape[1] == 20
+                 and ids.dtype.kind == "U" and ids.shape == (digests.shape[0],)
+                 and indexed.dtype.kind == "U" and indexed.ndim == 1
+                 and signatures.dtype == np.uint64 and signatures.shape == (indexed.shape[0], params["num_perm"]))
+    if not shapes_ok:
+        raise DedupStateError(f"{path}: damaged dedup state (array types or shapes do not match)")
+
+
 class Deduplicator:
     """Marks records as exact (``dup_of``) or near (``near_dup_of``) duplicates of earlier records.
 
-    The state (every text seen, and the near-duplicate index) persists across runs with
-    :meth:`open` / :meth:`save`; a state file is trusted input (it is a pickle).
+    The state (every text seen, and the signatures of the indexed records) persists across runs
+    with :meth:`open` / :meth:`save` as plain arrays (see :data:`STATE_FORMAT`), checked on load;
+    the LSH index is rebuilt from the signatures.
     """
 
     def __init__(self, *, threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE,
@@ -103,27 +149,40 @@ class Deduplicator:
     def open(cls, path: str | os.PathLike, **params) -> Deduplicator:
         """The state saved at ``path``, or a new one bound to ``path`` if there is none.
 
-        ``params`` (threshold, shingle, num_perm) must match those of a saved state.
+        ``params`` (threshold, shingle, num_perm) must match those of a saved state; a file that is
+        not a state this version wrote raises :class:`DedupStateError`.
         """
         dedup = cls(path=path, **params)
         if dedup.path.exists():
-            with open(dedup.path, "rb") as fh:
-                state = pickle.load(fh)
-            if state.get("version") != STATE_VERSION:
-                raise ValueError(f"{path}: unsupported dedup state version {state.get('version')}")
-            if state["params"] != dedup.params:
-                raise ValueError(f"{path}: saved with {state['params']}, asked for {dedup.params}")
-            dedup._exact, dedup._indexed, dedup._lsh = state["exact"], state["indexed"], state["lsh"]
+            arrays = _state_arrays(dedup.path)
+            _check_state(dedup.path, arrays, dedup.params)
+            dedup._load(arrays)
         return dedup
+
+    def _load(self, arrays: dict[str, np.ndarray]) -> None:
+        self._exact = dict(zip(map(bytes, arrays["exact_digests"]), arrays["exact_ids"].tolist(), strict=True))
+        for record_id, signature in zip(arrays["indexed_ids"].tolist(), arrays["signatures"], strict=True):
+            self._index(record_id, signature.copy())
+
+    def _index(self, record_id: str, signature: np.ndarray) -> None:
+        self._indexed[record_id] = (len(self._indexed), signature)
+        self._lsh.insert(record_id, LeanMinHash(seed=SEED, hashvalues=signature, scheme=self._template.scheme))
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
         """Write the state atomically (temporary file + rename) to ``path`` or the opened path."""
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("no path to save the dedup state to")
-        state = {"version": STATE_VERSION, "params": self.params, "exact": self._exact,
-                 "indexed": self._indexed, "lsh": self._lsh}
-        write_bytes_atomic(target, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        meta = {"format": STATE_FORMAT, "version": STATE_VERSION, "params": self.params}
+        indexed = sorted(self._indexed.items(), key=lambda item: item[1][0])
+        buffer = io.BytesIO()
+        np.savez(buffer,
+                 meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+                 exact_digests=np.array([list(d) for d in self._exact], dtype=np.uint8).reshape(-1, 20),
+                 exact_ids=np.array(list(self._exact.values()), dtype=str),
+                 indexed_ids=np.array([record_id for record_id, _ in indexed], dtype=str),
+                 signatures=np.array([sig for _, (_, sig) in indexed], dtype=np.uint64).reshape(-1, self.num_perm))
+        write_bytes_atomic(target, buffer.getvalue())
         return target
 
     def __len__(self) -> int:
@@ -159,7 +218,5 @@ class Deduplicator:
         signature = self.signature(form)
         near = self._nearest_earlier(record_id, signature)
         if near is None and record_id not in self._indexed:
-            self._indexed[record_id] = (len(self._indexed), signature)
-            self._lsh.insert(record_id, LeanMinHash(seed=SEED, hashvalues=signature,
-                                                    scheme=self._template.scheme))
+            self._index(record_id, signature)
         return {**record, "dup_of": None, "near_dup_of": near}
