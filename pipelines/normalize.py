@@ -47,7 +47,8 @@ _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
 # An ASCII mark with a CJK character on either side, which becomes full-width; and one with none,
 # which stays as it is (runs of them captured, for re.split).
 _CJK_ADJACENT_MARK = re.compile(f"[,!?:;](?:(?<=[{CJK}][,!?:;])|(?=[{CJK}]))")
-_KEPT_MARKS = re.compile(f"((?:[,!?:;](?<![{CJK}][,!?:;])(?![{CJK}]))+)")
+# (A pattern starting with the mark class lets the regex engine skip to the next mark quickly.)
+_KEPT_MARKS = re.compile(f"([,!?:;](?<![{CJK}][,!?:;])(?![{CJK}])(?:[,!?:;](?![{CJK}]))*+)")
 _MARK_REPLACERS = tuple(methodcaller("replace", ascii, cjk) for ascii, cjk in _ASCII_TO_CJK.items())
 # An ASCII pair "(…)" with no parenthesis inside that becomes "（…）": a CJK character right before
 # it, or a Han character inside. Possessive runs keep every attempt within one paren-free stretch.
