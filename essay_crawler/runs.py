@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import weakref
@@ -41,6 +42,20 @@ def utc_now() -> str:
 
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def site_folder(site: str) -> str:
+    """A safe folder name for a site (a host from untrusted input): letters, digits, ``.``, ``-`` and
+    ``_`` kept, anything else ``_``; never empty, never starting with ``.`` (so never ``..``)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", site)[:200] or "_"
+    return "_" + slug if slug.startswith(".") else slug
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path``, after checking that it resolves inside ``root``."""
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{path} is outside the output root {root}")
+    return path
 
 
 def run_key(start_urls: list[str], profile: str | None, target: str) -> str:
@@ -296,7 +311,7 @@ class CrawlRun:
     def __init__(self, *, site: str, start_urls: list[str], profile: str | None, output_root: Path,
                  pieces_path: Path | None, state_path: Path | None):
         self.site = site
-        self.site_dir = output_root / site
+        self.site_dir = inside(output_root, output_root / site_folder(site))
         target = str(pieces_path.resolve()) if pieces_path else str(self.site_dir.resolve())
         self.key = run_key(start_urls, profile, target)
         self.pieces_path = pieces_path
@@ -464,7 +479,7 @@ def default_state_path(output_root: Path, site: str, pieces_path: Path | None) -
     if pieces_path:
         stem = pieces_path.with_suffix("") if pieces_path.suffix == ".jsonl" else pieces_path
         return Path(f"{stem}.state.sqlite")
-    return output_root / site / "state.sqlite"
+    return inside(output_root, output_root / site_folder(site) / "state.sqlite")
 
 
 def open_run(settings, spider) -> CrawlRun:
