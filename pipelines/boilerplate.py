@@ -41,6 +41,16 @@ def _floating(sources) -> list[str]:
 
 
 SENTENCE_MARK = re.compile("[。！？；]")
+_PROSE_MARK = re.compile("[，。！？；]")
+PROSE_MIN_CHARS = 10   # a shorter line is prose only when it ends a sentence
+PROSE_LONG_CHARS = 50  # a longer line is prose whatever its punctuation
+VERSE_RUN = 3          # this many short lines in a row are verse
+
+
+def is_prose(text: str) -> bool:
+    """A line of running text: sentence punctuation and some length, or long."""
+    return len(text) > PROSE_LONG_CHARS or bool(_PROSE_MARK.search(text)) and (
+        len(text) >= PROSE_MIN_CHARS or bool(SENTENCE_MARK.search(text[-1:])))
 
 # A pattern that could match a paragraph on its own but not where it stands among the others:
 # string anchors, lookbehind (it would see the newline before), \B.
@@ -174,16 +184,16 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
 
 
 def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns) -> int:
-    """Index of the first section-end line with enough kept text above it (the page tail)."""
-    ends = [i for i in checked if patterns.section_end.hit(texts[i])]
-    if not ends:
-        return len(texts)
-    kept_chars = 0
-    for i, text in enumerate(texts[:ends[-1] + 1]):
-        if i in ends and kept_chars >= patterns.section_end_after_chars:
+    """Index of the first section-end line below enough kept text (where the page tail starts):
+    prose, or verse (the third and later of consecutive kept lines)."""
+    ends = {i for i in checked if patterns.section_end.hit(texts[i])}
+    text_chars, run = 0, 0
+    for i, text in enumerate(texts[:max(ends, default=-1) + 1]):
+        if i in ends and text_chars >= patterns.section_end_after_chars:
             return i
-        if i not in dropped:
-            kept_chars += len(text)
+        run = 0 if i in dropped else run + 1
+        if run and (is_prose(text) or run >= VERSE_RUN):
+            text_chars += len(text)
     return len(texts)
 
 

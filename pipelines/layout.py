@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import re
 
-from .boilerplate import SENTENCE_MARK, BoilerplatePatterns
+from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns, is_prose
 from .document import Block, Piece
 
 TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
 TITLE_LOOKAHEAD = 12      # the title is looked for among this many first lines
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
-POEM_RUN = 3              # this many short lines in a row are verse, where a text starts
 
-_PROSE_MARK = re.compile("[，。！？；]")
 _BRACKET_SUFFIX = re.compile(r"[（(【\[][^）)】\]]{0,12}[）)】\]]$")
 _UNFINISHED = re.compile("[，、；：,:]$")
 _EDGE_PUNCT = re.compile(r"^[\s《【“\"]+|[\s》】”\"。！？!?.…]+$")
@@ -26,18 +24,13 @@ _GLUED_TITLE = (
 )
 
 
-def is_prose(text: str) -> bool:
-    """A line of running text: sentence punctuation and some length, or long."""
-    return len(text) > TITLE_MAX_CHARS or bool(_PROSE_MARK.search(text)) and (
-        len(text) >= 10 or bool(SENTENCE_MARK.search(text[-1:])))
-
-
 def is_title_like(text: str) -> bool:
-    """Short, at most one comma, no sentence inside it (a bracketed suffix aside), and not cut off
-    mid-clause."""
+    """Short, at most one comma, no sentence inside it (a bracketed suffix aside; a final 。 only
+    without a comma), and not cut off mid-clause."""
     core = _BRACKET_SUFFIX.sub("", text)
-    return (len(text) <= TITLE_MAX_CHARS and text.count("，") <= 1 and not _UNFINISHED.search(text)
-            and not SENTENCE_MARK.search(core[:-1]))
+    commas = text.count("，")
+    return (len(text) <= TITLE_MAX_CHARS and commas <= 1 and not _UNFINISHED.search(text)
+            and not SENTENCE_MARK.search(core[:-1] if not commas else core))
 
 
 def is_chrome(text: str, patterns: BoilerplatePatterns, school: bool = True) -> bool:
@@ -81,8 +74,8 @@ def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> boo
     """Line ``i`` opens the text: prose, or the first of a run of short lines (verse)."""
     if is_prose(lines[i]):
         return True
-    run = lines[i:i + POEM_RUN]
-    return len(run) == POEM_RUN and not any(is_chrome(line, patterns) for line in run)
+    run = lines[i:i + VERSE_RUN]
+    return len(run) == VERSE_RUN and not any(is_chrome(line, patterns) for line in run)
 
 
 def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplatePatterns) -> list[str]:

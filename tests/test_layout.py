@@ -1,0 +1,123 @@
+"""Line decisions on text dumps of our own writing: title, header, chrome, bylines, headings.
+
+Each page is a template real essay sites use; the expected pieces are what a careful editor keeps."""
+from __future__ import annotations
+
+import pytest
+
+from pipelines import clean_page
+
+
+def pieces(text: str) -> list[tuple[str | None, list[str]]]:
+    return [(r["piece_title"], r["text"].split("\n")) for r in clean_page(text, "http://x.cn/a.html", kind="text").records]
+
+
+def title(text: str) -> str | None:
+    return clean_page(text, "http://x.cn/a.html", kind="text").records[0]["title"]
+
+
+ESSAY = ["清晨的阳光照进教室，同学们开始朗读课文，声音清脆又响亮，老师满意地点点头。",
+         "放学以后，我和妈妈去公园散步，看见湖面上有几只白鹅在慢慢地游。"]
+
+
+def test_metadata_block_breadcrumb_and_tail_are_dropped():
+    page = "\n".join([
+        "雨后的小路-四年级写景作文400字", "手机版", "当前位置：首页>作文>四年级作文",
+        "来源：示例作文网 2023-05-06 10:11:12", "字数：400字", "阅读（1234）",
+        "雨后的小路", *ESSAY, "作文话题：雨 小路 四年级", "上一篇作文：春天的早晨", "猜你喜欢", "夏天的夜晚"])
+    assert title(page) == "雨后的小路-四年级写景作文400字"
+    assert pieces(page) == [(None, ESSAY)]
+
+
+def test_bylines_before_and_credits_after_the_essay_are_dropped():
+    page = "\n".join(["我的外婆", "示例市实验小学三（2）班 李小明", *ESSAY,
+                      "（指导老师：王老师）", "（本栏责编：赵编辑）"])
+    assert pieces(page) == [(None, ESSAY)]
+
+
+def test_commentary_after_the_essay_is_cut():
+    page = "\n".join(["我的外婆", *ESSAY, "名师点评", "这篇作文写得真实感人，语言朴素。"])
+    assert pieces(page) == [(None, ESSAY)]
+
+
+def test_a_signature_closes_a_proposal_and_stays():
+    page = "\n".join(["爱护校园倡议书", "亲爱的同学们：", *ESSAY, "倡议人：五年级二班"])
+    assert pieces(page)[0][1][-1] == "倡议人：五年级二班"
+
+
+def test_a_tail_marker_above_the_essay_is_only_a_header_line():
+    page = "\n".join(["童诗：月亮船", "标签：", "童诗", "月亮船", "月亮船",
+                      "弯弯的月亮像小船", "载着星星去远航", "我坐在船头唱歌", "标签：童诗 月亮"])
+    assert pieces(page) == [(None, ["月亮船", "弯弯的月亮像小船", "载着星星去远航", "我坐在船头唱歌"])]
+
+
+def test_verse_without_punctuation_starts_after_the_byline():
+    page = "\n".join(["小河-童诗", "小河", "文/张小红", "小河弯弯向东流", "唱着歌儿不回头", "一路欢笑到海口"])
+    assert pieces(page) == [(None, ["小河弯弯向东流", "唱着歌儿不回头", "一路欢笑到海口"])]
+
+
+def test_a_first_line_of_prose_is_not_a_title():
+    page = "\n".join(ESSAY)
+    assert title(page) is None and pieces(page) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("first, want_title, want_first", [
+    ("【雨后的小路作文】" + ESSAY[0], "雨后的小路作文", ESSAY[0]),
+    ("雨后的小路作文300字-四年级：" + ESSAY[0] + "我们一起读书。", "雨后的小路作文300字-四年级",
+     ESSAY[0] + "我们一起读书。"),
+])
+def test_a_title_glued_to_the_first_sentence_is_cut_off(first, want_title, want_first):
+    page = "\n".join([first, ESSAY[1]])
+    assert title(page) == want_title and pieces(page) == [(None, [want_first, ESSAY[1]])]
+
+
+def test_titles_over_bylines_head_pieces():
+    page = "\n".join(["小河", "文/张小红（示例小学二年级）", ESSAY[0],
+                      "白鹅", "文/李小明（示例小学三年级）", ESSAY[1]])
+    assert title(page) is None
+    assert pieces(page) == [("小河", [ESSAY[0]]), ("白鹅", [ESSAY[1]])]
+
+
+def test_title_headings_on_a_collection_page():
+    page = "\n".join(["写秋天的日记大全", "以下是小编为大家整理的写秋天的日记，欢迎阅读。",
+                      "捡落叶", ESSAY[0], "看菊花", ESSAY[1]])
+    assert pieces(page) == [("捡落叶", [ESSAY[0]]), ("看菊花", [ESSAY[1]])]
+
+
+def test_subheadings_of_one_essay_are_not_pieces():
+    page = "\n".join(["我眼中的秋天", "落叶", ESSAY[0], "菊花", ESSAY[1]])
+    assert len(pieces(page)) == 1
+
+
+@pytest.mark.parametrize("headings", [
+    ["秋天的心得体会范本一", "秋天的心得体会范本二"],
+    ["秋天写景作文300字作文一：", "秋天写景作文300字作文二："],
+    ["观察蚕宝宝的第一天", "观察蚕宝宝的第二天"],
+    ["一、《静夜思》作者：李白", "二、《春晓》作者：孟浩然"],
+])
+def test_heading_styles(headings):
+    page = "\n".join(["秋天合集", headings[0], ESSAY[0], headings[1], ESSAY[1]])
+    assert pieces(page) == [(headings[0], [ESSAY[0]]), (headings[1], [ESSAY[1]])]
+
+
+def test_an_outline_inside_a_plan_is_not_a_numbering():
+    page = "\n".join(["班级读书活动方案", "一、活动目的", ESSAY[0], "二、活动安排", ESSAY[1]])
+    assert pieces(page) == [(None, ["一、活动目的", ESSAY[0], "二、活动安排", ESSAY[1]])]
+
+
+def test_one_heading_opening_the_text_is_a_heading():
+    page = "\n".join(["秋天的作文（精选8篇）", "以下是小编整理的秋天的作文，希望对大家有所帮助。",
+                      "秋天的作文（精选8篇）", "秋天的作文篇1", *ESSAY])
+    assert pieces(page) == [("秋天的作文篇1", ESSAY)]
+
+
+def test_a_page_flattened_into_one_line_is_split_into_its_lines():
+    verse = ["小河弯弯向东流，", "唱着歌儿不回头，", "一路欢笑到海口，", "大海张开手臂迎。"]
+    line = " ".join(["童诗两首大全", "1、小河", *verse * 3, "2、大海", *verse * 3])
+    got = pieces(line)
+    assert [h for h, _ in got] == ["1、小河", "2、大海"] and got[0][1] == verse * 3
+
+
+def test_leftover_tags_do_not_make_a_text_dump_markup():
+    page = "\n".join(['<nav id="x"></nav>', "导航栏 ×", "秋天", *ESSAY])
+    assert title(page) == "秋天" and pieces(page) == [(None, ESSAY)]

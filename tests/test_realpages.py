@@ -1,0 +1,53 @@
+"""Regression guard over the real-page development set (``../shared/realpages``): the scorer's
+figures must not fall below what the cleaner reaches today. Not a timed test."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REALPAGES = Path(__file__).resolve().parents[1].parent / "shared" / "realpages"
+
+# (figure, split) → the least accepted count; raise these when the cleaner improves.
+FLOORS = {
+    ("pages found", "train"): 53, ("pages found", "check"): 27,
+    ("pages fully exact (count+headings+starts+ends)", "train"): 45,
+    ("pages fully exact (count+headings+starts+ends)", "check"): 10,
+    ("pages with 0 leaks", "train"): 47, ("pages with 0 leaks", "check"): 14,
+    ("title exact (pages with a title)", "train"): 35, ("title exact (pages with a title)", "check"): 6,
+}
+# (figure, split) → the most accepted count.
+CEILINGS = {("Traditional chars left (pages with any / Traditional pages)", "all"): 0}
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory) -> dict:
+    if not (REALPAGES / "score.py").is_file():
+        pytest.skip(f"needs {REALPAGES} (the real-page set beside the checkout)")
+    out = tmp_path_factory.mktemp("realpages")
+    records, scores = out / "out.jsonl", out / "scores.json"
+    cleaned = subprocess.run([sys.executable, "-m", "essay_crawler", "clean", str(REALPAGES / "pages"),
+                              "-o", str(records)], capture_output=True, text=True)
+    assert cleaned.returncode in (0, 1), cleaned.stderr
+    subprocess.run([sys.executable, str(REALPAGES / "score.py"), str(records), "--json", str(scores)],
+                   check=True, capture_output=True)
+    return json.loads(scores.read_text("utf-8"))["summary"]
+
+
+def _count(figure: str) -> int:
+    return int(figure.split("/")[0].split()[0])
+
+
+@pytest.mark.parametrize("key", sorted(FLOORS), ids=lambda k: f"{k[1]}: {k[0]}")
+def test_figure_does_not_fall(summary, key):
+    figure, split = key
+    assert _count(summary[split][figure]) >= FLOORS[key], summary[split][figure]
+
+
+@pytest.mark.parametrize("key", sorted(CEILINGS), ids=lambda k: f"{k[1]}: {k[0]}")
+def test_figure_does_not_rise(summary, key):
+    figure, split = key
+    assert _count(summary[split][figure]) <= CEILINGS[key], summary[split][figure]
