@@ -119,8 +119,14 @@ def print_summary(summary: dict, console: Console | None = None) -> None:
                            "yes" if r["removed"] else "", r["line"]] for r in summary["recurring_lines"]]))
 
 
+#: Characters that could end or re-open markup inside the data ``<script>`` (``<!--<script>`` would
+#: swallow the rest of the page), as the JSON escapes ``JSON.parse`` reads back.
+_MARKUP_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def render_html(summary: dict) -> str:
-    """A self-contained HTML report: the summary as JSON and a script that draws it (no network)."""
+    """A self-contained HTML report: the summary as JSON and a script that draws it as text nodes (no
+    network). No crawled string can change the page's structure: the JSON holds no ``<``, ``>`` or ``&``."""
     template = resources.files("essay_crawler").joinpath("report_template.html").read_text(encoding="utf-8")
-    data = json.dumps(summary, ensure_ascii=False).replace("</", "<\\/")
+    data = json.dumps(summary, ensure_ascii=False).translate(_MARKUP_ESCAPES)
     return template.replace("/*SUMMARY_JSON*/null", data)
