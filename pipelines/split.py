@@ -101,17 +101,22 @@ def _runs_in_order(headings: list[_Heading]) -> bool:
     return [h.n for h in headings] == list(range(1, len(headings) + 1))
 
 
-def _accepted(group: list[_Heading], claimed: int | None, collection: bool) -> bool:
-    """A numbering runs 1..n. One heading alone counts when it opens the text; bare numbers (an
-    outline's 一、二、) count only on a page that promises several pieces."""
+def _accepted(group: list[_Heading], claimed: int | None, collection: bool, title: str | None) -> bool:
+    """A numbering runs 1..n. One heading alone counts when it opens the text, when the title
+    claims several pieces and this is a 篇-style first one, or when its stem is in the title; bare
+    numbers (an outline's 一、二、) count only on a page that promises several pieces."""
     if not _runs_in_order(group):
         return False
-    if group[0].style == "bare":
+    first = group[0]
+    if first.style == "bare":
         return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
-    return len(group) >= 2 or claimed == 1 or group[0].opens_text
+    return (len(group) >= 2 or claimed == 1 or first.opens_text
+            or (claimed or 0) > 1 and first.style != "stem"
+            or len(first.stem) >= 2 and first.stem in (title or ""))
 
 
-def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool = False) -> list[_Heading]:
+def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool = False,
+                     title: str | None = None) -> list[_Heading]:
     """The headings of the numbering the page uses, or [] when no style runs 1, 2, 3… cleanly.
 
     Candidates are grouped by style (and stem); a group is accepted only when its ordinals run
@@ -121,7 +126,7 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     groups: dict[tuple[str, str], list[_Heading]] = {}
     for h in _heading_candidates(blocks):
         groups.setdefault((h.style, h.stem), []).append(h)
-    accepted = [g for g in groups.values() if _accepted(g, claimed, collection)]
+    accepted = [g for g in groups.values() if _accepted(g, claimed, collection, title)]
     if not accepted:
         return []
     return max(accepted, key=lambda g: (g[0].style != "bare", len(g) == claimed, len(g), -g[0].index))
@@ -136,6 +141,23 @@ def claimed_count(title: str | None) -> int | None:
         return None
     matches = list(_CLAIMED.finditer(title))
     return parse_ordinal(matches[-1].group("n")) if matches else None
+
+
+# A numbered heading glued to the first sentence of its piece: ``stem篇1`` / ``stem1`` + text.
+_GLUED_HEADING = re.compile(rf"^(?P<head>[^\s:：，。！？]{{2,30}}?(?:篇{NUM}|\d{{1,2}}))(?P<rest>[\u4e00-\u9fff“「].{{20,}})$")
+
+
+def unglue_headings(blocks: list[Block]) -> list[Block]:
+    """Blocks with glued headings cut off their text (``blocks`` itself when there are none)."""
+    out, changed = [], False
+    for block in blocks:
+        m = _GLUED_HEADING.match(block.text) if len(block.text) > MAX_HEADING_CHARS else None
+        if m and is_heading(m.group("head")) and is_prose(m.group("rest")):
+            out += [Block(m.group("head"), True), Block(m.group("rest"))]
+            changed = True
+        else:
+            out.append(block)
+    return out if changed else blocks
 
 
 _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
@@ -164,7 +186,10 @@ def split_pieces(blocks: list[Block], title: str | None, patterns: BoilerplatePa
     """Pieces in page order; paragraphs before the first heading (an intro) are not a piece."""
     claimed = claimed_count(title)
     collection = collection or (claimed or 0) > 1
-    bounds = [h.index for h in choose_numbering(blocks, claimed, collection)]
+    bounds = [h.index for h in choose_numbering(blocks, claimed, collection, title)]
+    if not bounds and (unglued := unglue_headings(blocks)) is not blocks:
+        if glued := [h.index for h in choose_numbering(unglued, claimed, collection, title)]:
+            blocks, bounds = unglued, glued
     if not bounds and patterns is not None:
         bounds = titled_headings(blocks, patterns, collection, title)
     if not bounds:

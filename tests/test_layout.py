@@ -121,3 +121,14 @@ def test_a_page_flattened_into_one_line_is_split_into_its_lines():
 def test_leftover_tags_do_not_make_a_text_dump_markup():
     page = "\n".join(['<nav id="x"></nav>', "导航栏 ×", "秋天", *ESSAY])
     assert title(page) == "秋天" and pieces(page) == [(None, ESSAY)]
+
+
+def test_the_first_of_several_claimed_pieces_is_a_heading_below_an_intro():
+    page = "\n".join(["秋天的作文（精选5篇）", "秋天到了，很多同学都喜欢写秋天，这里有几篇写得很好的作文，一起来读一读吧。",
+                      "秋天的作文篇1", *ESSAY])
+    assert pieces(page) == [("秋天的作文篇1", ESSAY)]
+
+
+def test_headings_glued_to_their_first_sentence_are_cut_off():
+    page = "\n".join(["秋天的作文", "秋天的作文1" + ESSAY[0], "秋天的作文2" + ESSAY[1]])
+    assert pieces(page) == [("秋天的作文1", [ESSAY[0]]), ("秋天的作文2", [ESSAY[1]])]
