@@ -151,7 +151,7 @@ def unglue_headings(blocks: list[Block]) -> list[Block]:
     """Blocks with glued headings cut off their text (``blocks`` itself when there are none)."""
     out, changed = [], False
     for block in blocks:
-        m = _GLUED_HEADING.match(block.text) if len(block.text) > MAX_HEADING_CHARS else None
+        m = None if is_heading(block.text) else _GLUED_HEADING.match(block.text)
         if m and is_heading(m.group("head")) and is_prose(m.group("rest")):
             out += [Block(m.group("head"), True), Block(m.group("rest"))]
             changed = True
