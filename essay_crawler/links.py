@@ -5,17 +5,22 @@ import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 # The href attribute of an <a> tag: quoted attribute values before it are skipped whole (they may hold
-# ">" or "href="), and "data-href" and the like do not count.
-_HREF = re.compile(rb"""<a\s(?:[^>"']|"[^"]*"|'[^']*')*?(?<=[\s"'])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
-                   re.I)
-_BASE = re.compile(rb"""<base\s[^>]*?\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
+# ">" or "href="), and "data-href" and the like do not count. Matched only from an "<a " found by
+# _A_START and within MAX_TAG_BYTES of it, and an unquoted "<" ends the tag: every match attempt is
+# bounded, so a page of unclosed "<a x" tags costs linear time, not quadratic.
+_A_START = re.compile(rb"<a\s", re.IGNORECASE)
+_HREF = re.compile(rb"""<a\s(?:[^<>"']|"[^"]*"|'[^']*')*?(?<=[\s"'])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+                   re.IGNORECASE)
+_BASE = re.compile(rb"""<base\s[^<>]{0,2048}?\bhref\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+#: Bounds on link finding per page: bytes of one <a> tag looked at, and <a> tags looked at.
+MAX_TAG_BYTES = 2048
+MAX_ANCHORS = 20_000
 # Character references a browser decodes in an href: &amp; and numeric ones. Named references such as
 # "&copy" are left alone; in a query string ("?a=1&copy=2") they are parameter names, not characters.
 _CHAR_REF = re.compile(r"&(?:amp;|#(\d{1,7});?|#[xX]([0-9a-fA-F]{1,6});?)")
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 SKIP_EXTENSIONS = frozenset(
-    ".jpg .jpeg .png .gif .webp .bmp .ico .svg .css .js .json .xml .pdf .zip .rar .7z .gz .doc .docx "
-    ".xls .xlsx .ppt .pptx .txt .mp3 .mp4 .avi .flv .swf .exe .apk .dmg .iso .woff .woff2 .ttf".split())
+    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".ico", ".svg", ".css", ".js", ".json", ".xml", ".pdf", ".zip", ".rar", ".7z", ".gz", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".txt", ".mp3", ".mp4", ".avi", ".flv", ".swf", ".exe", ".apk", ".dmg", ".iso", ".woff", ".woff2", ".ttf"])
 
 
 def _decode(raw: bytes, encoding: str) -> str:
@@ -37,14 +42,26 @@ def unescape_href(href: str) -> str:
     return _CHAR_REF.sub(_char, href) if "&" in href else href
 
 
+def raw_hrefs(body: bytes) -> list[bytes]:
+    """The raw href values of the first :data:`MAX_ANCHORS` ``<a>`` tags, in page order."""
+    hrefs = []
+    for n, start in enumerate(_A_START.finditer(body)):
+        if n == MAX_ANCHORS:
+            break
+        m = _HREF.match(body, start.start(), start.start() + MAX_TAG_BYTES)
+        if m:
+            hrefs.append(m.group(1) or m.group(2) or m.group(3) or b"")
+    return hrefs
+
+
 def extract_links(body: bytes, page_url: str, encoding: str = "utf-8") -> list[str]:
     """Absolute http(s) URLs of the ``<a href>`` links in a page, fragment removed, in page order,
-    without static assets."""
+    without static assets (bounded work per page: see :func:`raw_hrefs`)."""
     base = _BASE.search(body)
     base_url = urljoin(page_url, unescape_href(_decode(base.group(1), encoding))) if base else page_url
     seen: set[str] = set()
     links = []
-    hrefs = dict.fromkeys(m.group(1) or m.group(2) or m.group(3) or b"" for m in _HREF.finditer(body))
+    hrefs = dict.fromkeys(raw_hrefs(body))
     for raw in hrefs:
         href = unescape_href(_decode(raw, encoding))
         if not href or href.lower().startswith(SKIP_SCHEMES):
