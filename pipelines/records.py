@@ -39,4 +39,6 @@ def build_records(doc: PageDocument, split: Split, url: str) -> list[dict]:
             "chars": len(text),
             "sha1": hashlib.sha1(text.encode("utf-8")).hexdigest(),
         })
+        if piece.truncated:
+            records[-1]["truncated"] = True
     return records

@@ -132,3 +132,15 @@ def test_the_first_of_several_claimed_pieces_is_a_heading_below_an_intro():
 def test_headings_glued_to_their_first_sentence_are_cut_off():
     page = "\n".join(["秋天的作文", "秋天的作文1" + ESSAY[0], "秋天的作文2" + ESSAY[1]])
     assert pieces(page) == [("秋天的作文1", [ESSAY[0]]), ("秋天的作文2", [ESSAY[1]])]
+
+
+@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>"])
+def test_a_piece_the_site_cut_short_is_marked_and_the_marker_dropped(marker):
+    page = "\n".join(["秋天", ESSAY[0], ESSAY[1] + marker])
+    record, = clean_page(page, "http://x.cn/a.html", kind="text").records
+    assert record["truncated"] is True and record["text"].split("\n") == ESSAY
+
+
+def test_a_whole_piece_is_not_marked_truncated():
+    record, = clean_page("\n".join(["秋天", *ESSAY]), "http://x.cn/a.html", kind="text").records
+    assert "truncated" not in record
