@@ -1,37 +1,93 @@
 """``essay-crawler clean``: saved pages and mirrors → piece JSONL, with no crawl."""
 from __future__ import annotations
 
+import argparse
+import multiprocessing
+import os
+import re
+import signal
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
-from pipelines.errors import PageError
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
+from pipelines.worker import clean_fetched_page, init_cleaner
 
-PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".txt")
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt")
+# Files a mirror holds that are never pages: not even opened to sniff them.
+ASSET_SUFFIXES = frozenset((".css", ".js", ".json", ".xml", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp",
+                            ".ico", ".svg", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".pdf", ".zip", ".gz",
+                            ".tgz", ".bz2", ".xz", ".rar", ".7z", ".mp3", ".mp4", ".swf", ".doc", ".docx",
+                            ".xls", ".xlsx", ".ppt", ".pptx"))
+# How an HTML page without an HTML suffix (``index``, ``list.php?id=1``) begins.
+HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<!--)",
+                        re.IGNORECASE)
+SNIFF_BYTES = 1024
+# Leading bytes of files that are certainly not pages, and what they are.
+BINARY_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+                     (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"), (b"%PDF-", "a PDF document"),
+                     (b"PK\x03\x04", "a zip archive"), (b"PK\x05\x06", "a zip archive"),
+                     (b"\x1f\x8b", "gzip data"), (b"\xfd7zXZ\x00", "xz data"),
+                     (b"7z\xbc\xaf\x27\x1c", "a 7z archive"), (b"Rar!\x1a\x07", "a RAR archive"))
+NOT_ARTICLE = "no_content"  # a list, index or other page of a mirror: skipped and counted, not an error
 PROGRESS_MIN_FILES = 5
+
+
+def positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def add_parser(sub):
     p = sub.add_parser("clean", help="clean saved pages (files or folders) into piece JSONL",
-                       description="Clean saved essay pages (.html/.htm/.txt files, or folders such as a "
-                                   "wget -m mirror, searched recursively) into one JSON line per piece.")
+                       description="Clean saved essay pages (.html/.htm/.shtml/.xhtml/.txt files, or folders "
+                                   "such as a wget -m mirror, searched recursively) into one JSON line per piece.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write here (atomically) instead of stdout")
     p.add_argument("--base-url", metavar="URL",
                    help="URL of each PATH folder; a file's url is this joined with its relative path")
     p.add_argument("--convert", choices=CONVERSIONS, default="t2s", help="OpenCC conversion (default t2s)")
     p.add_argument("--profile", metavar="NAME|FILE", help="site profile for selectors and encoding")
+    p.add_argument("--glob", action="append", metavar="PATTERN",
+                   help="in folders, clean the files matching PATTERN in any subfolder (repeatable; e.g. "
+                        "'list.php*'), instead of page suffixes and files that begin like HTML")
+    p.add_argument("-j", "--jobs", type=positive_int, default=default_jobs(), metavar="N",
+                   help="worker processes (default: every core, here %(default)s; 1 cleans in this process)")
     return p
 
 
-def page_files(path: Path) -> list[tuple[Path, Path]]:
-    """``(file, folder it is relative to)`` for a file or every page file under a folder."""
-    if path.is_dir():
-        files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in PAGE_SUFFIXES)
-        return [(f, path) for f in files]
-    return [(path, path.parent)]
+def looks_like_page(file: Path) -> bool:
+    """A mirror's file worth cleaning: a page suffix, or no asset suffix and a start like HTML."""
+    suffix = file.suffix.lower()
+    if suffix in PAGE_SUFFIXES:
+        return True
+    if suffix in ASSET_SUFFIXES:
+        return False
+    try:
+        with open(file, "rb") as fh:
+            return HTML_START.match(fh.read(SNIFF_BYTES)) is not None
+    except OSError:
+        return False
+
+
+def page_files(path: Path, globs: list[str] | None = None) -> list[tuple[Path, Path]]:
+    """``(file, folder it is relative to)`` for a file or the page files under a folder."""
+    if not path.is_dir():
+        return [(path, path.parent)]
+    if globs:
+        files = {f for pattern in globs for f in path.rglob(pattern) if f.is_file()}
+    else:
+        files = {f for f in path.rglob("*") if f.is_file() and looks_like_page(f)}
+    return [(f, path) for f in sorted(files)]
 
 
 def page_url(file: Path, folder: Path, base_url: str | None) -> str:
@@ -40,6 +96,48 @@ def page_url(file: Path, folder: Path, base_url: str | None) -> str:
         relative = file.resolve().relative_to(folder.resolve()).as_posix()
         return urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative))
     return file.resolve().as_uri()
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What a file is when its first bytes say it is no page (an image, an archive…)."""
+    for signature, kind in BINARY_SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    return None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What cleaning one file gave: records (and the title's claim), or an error (reason, message)."""
+
+    records: list[dict] = field(default_factory=list)
+    error: tuple[str, str] | None = None
+    claimed: int | None = None
+    mismatch: bool = False
+
+
+def clean_file(task: tuple[Path, str]) -> Outcome:
+    """Read and clean one file, with the profile and conversion :func:`init_cleaner` set."""
+    file, url = task
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return Outcome(error=("unreadable", exc.strerror or str(exc)))
+    kind = binary_kind(data)
+    if kind:
+        return Outcome(error=("not_a_page", kind))
+    result = clean_fetched_page(data, url, None)
+    if "error" in result:
+        return Outcome(error=result["error"])
+    return Outcome(result["records"], claimed=result["claimed"], mismatch=result["mismatch"])
+
+
+def init_worker(profile, convert: str) -> None:
+    """A worker process: Ctrl-C is the parent's to handle (it stops the pool); a result sent to a
+    parent that is gone (killed) ends the worker quietly, as SIGPIPE ends a Unix filter."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    init_cleaner(profile, convert)
 
 
 def _progress(total: int):
@@ -52,8 +150,9 @@ def _progress(total: int):
         TimeRemainingColumn,
     )
 
+    console = Console(stderr=True)  # no bar unless stderr is a terminal (else rich leaves a blank line)
     return Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), transient=True, disable=total <= PROGRESS_MIN_FILES)
+                    console=console, transient=True, disable=total <= PROGRESS_MIN_FILES or not console.is_terminal)
 
 
 def say(progress, line: str) -> None:
@@ -61,45 +160,66 @@ def say(progress, line: str) -> None:
     progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+def skipped_line(count: int) -> str:
+    return f"skipped {count} page{'s' if count != 1 else ''} that {'are' if count != 1 else 'is'} " \
+           f"not {'articles' if count != 1 else 'an article'}"
+
+
+def write_outcomes(files, outcomes, out: AtomicJsonlFile | None, progress) -> tuple[int, int]:
+    """Write each file's records in input order, with its stderr line; returns (failed, skipped)."""
+    task = progress.add_task("clean", total=len(files))
+    failed = skipped = 0
+    for (file, _), outcome in zip(files, outcomes):
+        progress.advance(task)
+        if outcome.error:
+            reason, message = outcome.error
+            if reason == NOT_ARTICLE:
+                skipped += 1
+            else:
+                failed += 1
+                say(progress, f"error: {file}: {reason}: {message}")
+            continue
+        if outcome.mismatch:
+            say(progress, f"warning: {file}: split_mismatch: found {len(outcome.records)} pieces, "
+                          f"title claims {outcome.claimed}")
+        for record in outcome.records:
+            if out:
+                out.write(record)
+            else:
+                sys.stdout.write(dumps_record(record))
+        if not out:
+            sys.stdout.flush()
+    return failed, skipped
+
+
 def run(args) -> int:
     from essay_crawler.profiles import resolve_profile
-    from pipelines import clean_page
 
     profile = resolve_profile(args.profile) if args.profile else None
-    files = [pair for p in args.paths for pair in page_files(Path(p))]
+    files = [pair for p in args.paths for pair in page_files(Path(p), args.glob)]
+    tasks = [(file, page_url(file, folder, args.base_url)) for file, folder in files]
+    jobs = min(args.jobs, len(tasks))
+    pool = None
+    if jobs > 1:  # forked before the progress bar starts its thread
+        pool = multiprocessing.get_context("fork").Pool(jobs, init_worker, (profile, args.convert))
+        outcomes = pool.imap(clean_file, tasks)
+    else:
+        init_cleaner(profile, args.convert)
+        outcomes = map(clean_file, tasks)
     out = AtomicJsonlFile(args.output) if args.output else None
-    failed = 0
     try:
         with _progress(len(files)) as progress:
-            task = progress.add_task("clean", total=len(files))
-            for file, folder in files:
-                url = page_url(file, folder, args.base_url)
-                try:
-                    result = clean_page(file.read_bytes(), url, profile=profile, convert=args.convert)
-                except OSError as exc:
-                    failed += 1
-                    say(progress, f"error: {file}: unreadable: {exc.strerror or exc}")
-                    continue
-                except PageError as exc:
-                    failed += 1
-                    say(progress, f"error: {file}: {exc.reason}: {exc.message}")
-                    continue
-                finally:
-                    progress.advance(task)
-                if result.mismatch:
-                    say(progress, f"warning: {file}: split_mismatch: found {len(result.records)} pieces, "
-                                  f"title claims {result.claimed}")
-                for record in result.records:
-                    if out:
-                        out.write(record)
-                    else:
-                        sys.stdout.write(dumps_record(record))
-                if not out:
-                    sys.stdout.flush()
+            failed, skipped = write_outcomes(files, outcomes, out, progress)
+            if skipped:
+                say(progress, skipped_line(skipped))
     except BaseException:
         if out:
             out.abort()
         raise
+    finally:
+        if pool:
+            pool.terminate()
+            pool.join()
     if out:
         out.commit()
     return 1 if failed else 0

@@ -1,0 +1,88 @@
+"""`essay-crawler clean -j N`: worker processes give the very bytes `-j 1` gives, on stdout, in the
+-o file and on stderr, in input order — pages in every encoding, pages that fail and pages skipped."""
+from __future__ import annotations
+
+import gzip
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PAGES, REPO, parse_jsonl, run_clean, validate_records
+
+SITEMAP = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>网站地图</title></head>
+<body><ul><li><a href="/">首页</a></li><li><a href="/a/">小学作文</a></li></ul></body></html>"""
+
+
+def generated_pages(folder: Path) -> None:
+    """Seed-like pages in UTF-8 and GBK (long pieces, ASCII punctuation) from benchmarks/pagegen.py."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from pagegen import PAGE_SETS, write_pages
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    for name in ("seed-utf8", "seed-gbk", "generated"):
+        write_pages(folder / name, PAGE_SETS[name](3, 7))
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> Path:
+    """Every fixture page (UTF-8, BOM, GBK declared and not, GB2312, Big5, a text dump, a split
+    mismatch), generated long pages, and files that fail or are skipped, interleaved by name."""
+    folder = tmp_path_factory.mktemp("mixed")
+    for page in PAGES.iterdir():
+        if page.suffix in (".html", ".txt"):
+            shutil.copyfile(page, folder / page.name)
+    generated_pages(folder / "gen")
+    (folder / "b_junk.html").write_bytes(bytes(range(256)) * 16)
+    (folder / "c_logo.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "d_page.htm").write_bytes(gzip.compress(b"<html></html>"))
+    (folder / "e_sitemap.html").write_text(SITEMAP, encoding="utf-8")
+    (folder / "f_empty.txt").write_bytes(b"")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def one_process(mixed: Path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("j1") / "out.jsonl"
+    return run_clean(mixed, "--base-url", "http://x.cn/", "-j", "1", "-o", out), out
+
+
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_workers_write_the_same_file_and_lines(mixed: Path, one_process, tmp_path: Path, jobs: str):
+    proc1, out1 = one_process
+    out = tmp_path / "out.jsonl"
+    proc = run_clean(mixed, "--base-url", "http://x.cn/", "-j", jobs, "-o", out)
+    assert (proc.returncode, proc.stderr) == (proc1.returncode, proc1.stderr)
+    assert out.read_bytes() == out1.read_bytes()
+    assert not out.with_name("out.jsonl.partial").exists()
+
+
+def test_one_process_run_is_what_it_should_be(mixed: Path, one_process):
+    proc, out = one_process
+    assert proc.returncode == 1
+    assert proc.stderr.decode("utf-8").splitlines() == [
+        f"error: {mixed / 'b_junk.html'}: bad_encoding: bytes are not UTF-8, GB18030 or Big5",
+        f"error: {mixed / 'c_logo.html'}: not_a_page: a PNG image",
+        f"error: {mixed / 'd_page.htm'}: not_a_page: gzip data",
+        f"warning: {mixed / 'p10_claim_mismatch.html'}: split_mismatch: found 3 pieces, title claims 5",
+        "skipped 2 pages that are not articles",
+    ]
+    records = parse_jsonl(out.read_bytes())
+    validate_records(records)
+    urls = list(dict.fromkeys(r["url"] for r in records))
+    assert len(urls) == 12 + 9  # the fixture pages and the generated ones, each once, in file order
+    assert urls[0].startswith("http://x.cn/dump01_text.txt") and "gen/generated/" in urls[1]
+
+
+def test_stdout_is_the_same_with_workers(mixed: Path, one_process):
+    _, out1 = one_process
+    proc = run_clean(mixed, "--base-url", "http://x.cn/", "-j", "2")
+    assert proc.stdout == out1.read_bytes()
+
+
+def test_jobs_must_be_positive(mixed: Path):
+    proc = run_clean(mixed, "-j", "0")
+    assert proc.returncode == 2
+    (line,) = proc.stderr.decode().splitlines()[-1:]
+    assert "argument -j/--jobs: must be at least 1, not 0" in line
