@@ -12,8 +12,11 @@ from .document import Block, Piece
 
 TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
 TITLE_LOOKAHEAD = 12      # the title is looked for among this many first lines
+TEASER_LOOKAHEAD = 6      # teasers are looked for among a piece's first lines
+_TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
+_SITE_SUFFIX = re.compile(r"\s*(?:_|\||｜| - | — )\s*[^，。！？_|｜]{2,12}$")
 _BRACKET_SUFFIX = re.compile(r"[（(【\[][^）)】\]]{0,12}[）)】\]]$")
 _UNFINISHED = re.compile("[，、；：,:]$")
 _EDGE_PUNCT = re.compile(r"^[\s《【“\"]+|[\s》】”\"。！？!?.…]+$")
@@ -25,9 +28,9 @@ _GLUED_TITLE = (
 
 
 def is_title_like(text: str) -> bool:
-    """Short, at most one comma, no sentence inside it (a bracketed suffix aside; a final 。 only
-    without a comma), and not cut off mid-clause."""
-    core = _BRACKET_SUFFIX.sub("", text)
+    """Short, at most one comma, no sentence inside it (a site-name or bracketed suffix aside; a
+    final 。 only without a comma), and not cut off mid-clause."""
+    core = _BRACKET_SUFFIX.sub("", _SITE_SUFFIX.sub("", text))
     commas = text.count("，")
     return (len(text) <= TITLE_MAX_CHARS and commas <= 1 and not _UNFINISHED.search(text)
             and not SENTENCE_MARK.search(core[:-1] if not commas else core))
@@ -78,10 +81,17 @@ def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> boo
     return len(run) == VERSE_RUN and not any(is_chrome(line, patterns) for line in run)
 
 
+def is_teaser(line: str, later: list[str]) -> bool:
+    """A summary cut off with an ellipsis whose words come again further down."""
+    m = _TEASER.search(line)
+    return bool(m) and any(m.group("tail") in other for other in later)
+
+
 def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplatePatterns) -> list[str]:
-    """Drop what stands above a piece's text: title repeats, bylines, a bare author name, and
-    isolated short lines before the first line of prose or verse. A title line shown twice in a
-    row is kept once (a poem whose first line is its title)."""
+    """Drop what stands above a piece's text: teasers, title repeats, bylines, a bare author name,
+    and isolated short lines before the first line of prose or verse. A title line shown twice in
+    a row is kept once (a poem whose first line is its title)."""
+    lines = [line for i, line in enumerate(lines) if i >= TEASER_LOOKAHEAD or not is_teaser(line, lines[i + 1:])]
     start = 0
     while start < len(lines):
         line = lines[start]

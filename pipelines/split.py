@@ -5,9 +5,9 @@ import re
 from itertools import pairwise
 from dataclasses import dataclass
 
-from .boilerplate import SENTENCE_MARK, BoilerplatePatterns
+from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns
 from .document import Block, Piece, Split
-from .layout import is_chrome, is_prose, repeats_title
+from .layout import NAME_LINE, is_chrome, is_prose, repeats_title
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -163,22 +163,48 @@ def unglue_headings(blocks: list[Block]) -> list[Block]:
 _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
 
 
+_WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
+
+
+def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title)."""
+    text, below = texts[i], texts[i + 1]
+    return (len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
+            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below))))
+
+
+def _text_follows(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Prose, or verse (short lines that are not chrome), starts below line ``i``."""
+    verse = texts[i + 1:i + 1 + VERSE_RUN]
+    return is_prose(texts[i + 1]) or len(verse) == VERSE_RUN and not any(
+        is_chrome(line, patterns) or _TITLE_ONLY.match(line) and _WORK_TITLE.match(line) for line in verse)
+
+
+def _text_above(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Prose stands right above line ``i``, or verse when line ``i`` names a 《work》 (a short
+    line between lines of verse is more verse)."""
+    verse = texts[max(i - VERSE_RUN, 0):i]
+    return is_prose(texts[i - 1]) or bool(_WORK_TITLE.match(texts[i])) and len(verse) == VERSE_RUN and not any(
+        is_chrome(line, patterns) for line in verse)
+
+
 def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collection: bool,
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline (two or more on the
-    page); or, on a page promising several pieces, short title lines between runs of prose."""
+    page); or, on a page promising several pieces, short title lines with text below them and
+    text (or nothing) above."""
     texts = [b.text for b in blocks]
-    over_byline = [i for i, text in enumerate(texts[:-1])
-                   if len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
-                   and patterns.is_byline(texts[i + 1])]
+    over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns)]
     if len(over_byline) >= 2:
         return over_byline
     if not collection:
         return []
     alone = [i for i, text in enumerate(texts[:-1])
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns)
-             and not repeats_title(text, title) and is_prose(texts[i + 1]) and (i == 0 or is_prose(texts[i - 1]))]
-    return alone if len(alone) >= 2 or alone == [0] else []
+             and not repeats_title(text, title) and _text_follows(texts, i, patterns)
+             and (i == 0 or _text_above(texts, i, patterns))]
+    lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))
+    return alone if len(alone) >= 2 or lone_opening else []
 
 
 def split_pieces(blocks: list[Block], title: str | None, patterns: BoilerplatePatterns | None = None,

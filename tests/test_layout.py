@@ -144,3 +144,37 @@ def test_a_piece_the_site_cut_short_is_marked_and_the_marker_dropped(marker):
 def test_a_whole_piece_is_not_marked_truncated():
     record, = clean_page("\n".join(["秋天", *ESSAY]), "http://x.cn/a.html", kind="text").records
     assert "truncated" not in record
+
+
+def test_a_teaser_above_the_text_is_dropped():
+    teaser = ESSAY[0][:20] + "……"
+    page = "\n".join(["秋天", teaser, teaser, *ESSAY])
+    assert pieces(page) == [(None, ESSAY)]
+
+
+def test_a_site_name_after_the_title_does_not_make_it_text():
+    page = "\n".join(["四年级作文：秋天来了。 - 示例作文网", "示例作文网", *ESSAY])
+    assert title(page) == "四年级作文：秋天来了。 - 示例作文网" and pieces(page) == [(None, ESSAY)]
+
+
+def test_a_long_school_grade_and_counter_line_is_a_byline():
+    page = "\n".join(["秋天来了", "示例市新城区第一实验小学 3年级 / 王小明 1024 0 0", *ESSAY])
+    assert pieces(page) == [(None, ESSAY)]
+
+
+VERSE = ["床前的月光白又白", "好像地上结了霜", "抬头看看天上的月", "低头想起我的家"]
+
+
+def test_work_titles_over_poets_head_the_poems_of_a_collection():
+    page = "\n".join(["思乡的古诗大全", "《月夜》", "【唐】李白", *VERSE, "《夜思》", "张小明", *VERSE[::-1]])
+    assert pieces(page) == [("《月夜》", VERSE), ("《夜思》", VERSE[::-1])]
+
+
+def test_work_titles_over_verse_head_the_poems_of_a_collection():
+    page = "\n".join(["儿童诗两首", "《月亮》", *VERSE, "《星星》", *VERSE[::-1]])
+    assert pieces(page) == [("《月亮》", VERSE), ("《星星》", VERSE[::-1])]
+
+
+def test_a_short_line_between_lines_of_verse_is_verse():
+    page = "\n".join(["儿童诗两首", *VERSE, "星星", *VERSE])
+    assert pieces(page) == [(None, [*VERSE, "星星", *VERSE])]
