@@ -109,6 +109,7 @@ class BoilerplatePatterns:
     truncation: re.Pattern
     collection: re.Pattern
     signature: re.Pattern
+    junk: re.Pattern
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
@@ -170,6 +171,7 @@ def default_patterns() -> BoilerplatePatterns:
         truncation=re.compile(data["truncation"]),
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
+        junk=re.compile("|".join(data["junk"])),
     )
 
 
@@ -195,6 +197,17 @@ def _content_end(texts: list[str], checked, dropped: set[int], patterns: Boilerp
         if run and (is_prose(text) or run >= VERSE_RUN):
             text_chars += len(text)
     return len(texts)
+
+
+def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
+    """Blocks with injected junk (watermarks, leftover tags, stray marks) cut out of their text;
+    a block left empty is dropped."""
+    texts = [b.text for b in blocks]
+    joined = "\n".join(texts)
+    if "\n" in "".join(texts) or not patterns.junk.search(joined):
+        return blocks
+    cleaned = patterns.junk.sub("", joined).split("\n")
+    return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks) if text.strip()]
 
 
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:

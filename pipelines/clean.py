@@ -4,7 +4,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, replace
 
-from .boilerplate import BoilerplatePatterns, default_patterns, strip_boilerplate
+from .boilerplate import BoilerplatePatterns, default_patterns, remove_junk, strip_boilerplate
 from .decode import decode_page, reads_as_utf8
 from .document import Block, PageDocument, Split
 from .errors import PageError
@@ -105,7 +105,7 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
     """Strip boilerplate, split into pieces, trim each piece's edges; a heading with no text under
     it is dropped and the pieces are numbered 1..n as written."""
     patterns = patterns or default_patterns()
-    split = split_pieces(strip_boilerplate(doc.blocks, patterns), doc.title, patterns,
+    split = split_pieces(strip_boilerplate(remove_junk(doc.blocks, patterns), patterns), doc.title, patterns,
                          is_collection(doc, patterns))
     split.pieces = [p for p in trim_pieces(split.pieces, doc.title, patterns) if p.paragraphs]
     for no, piece in enumerate(split.pieces, start=1):

@@ -178,3 +178,9 @@ def test_work_titles_over_verse_head_the_poems_of_a_collection():
 def test_a_short_line_between_lines_of_verse_is_verse():
     page = "\n".join(["儿童诗两首", *VERSE, "星星", *VERSE])
     assert pieces(page) == [(None, [*VERSE, "星星", *VERSE])]
+
+
+@pytest.mark.parametrize("junk", ["</p>", "/p>", "`", "（示例作文网 www.example.cn）", '<span class="x">'])
+def test_injected_junk_is_cut_out_of_the_line(junk):
+    page = "\n".join(["秋天", ESSAY[0][:10] + junk + ESSAY[0][10:], ESSAY[1], "x7Gk2Lq9Zp3w"])
+    assert pieces(page) == [(None, ESSAY)]
