@@ -21,9 +21,10 @@ DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "emb
 BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr",
                         "td", "th", "table", "tbody", "section", "article", "blockquote", "dd", "dt",
                         "dl", "center", "pre", "hr", "header", "main", "figure", "figcaption"})
-# Where article text lives; link text is left out of the weighing.
+# Where article text lives; link text is left out of the weighing, but the text after a link (its
+# tail) is its paragraph's.
 TEXT_TAGS = ("p", "div", "td", "th", "li", "span", "font", "strong", "b", "em", "i", "u", "br", "section", "article",
-             "center", "blockquote", "pre", "dd", "dt", "main", "body", "small", "big", "label", "cite", "q")
+             "center", "blockquote", "pre", "dd", "dt", "main", "body", "small", "big", "label", "cite", "q", "a")
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "u", "a", "small", "big", "sup",
                          "sub", "label", "abbr", "cite", "code", "mark", "s", "strike", "ins", "del",
@@ -39,6 +40,9 @@ EXPAND_MIN_SHARE = 0.3        # grow the content block to its parent when the pa
 EXPAND_MAX_LINK_SHARE = 0.25  # … and that added text is not mostly links
 
 _HIDDEN_CLASS_RULE = re.compile(r"\.([A-Za-z_][\w-]*)\s*\{[^}]*?(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+# Ad containers by class or id: ad, ads, ad-*, *-ad, adsbygoogle, advert*, sponsor*, gg, guanggao.
+_AD_CLASS = re.compile(r"^(?:ads?|ad[-_].*|.*[-_]ads?|adsbygoogle|advert.*|sponsor.*|gg|gg[-_].*|guanggao.*)$", re.I)
+_AD_HOST = re.compile(r"//(?:[^/]*\.)?(?:ads?|adserver|adx|doubleclick|googlesyndication|union|click)[.-]", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SITE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}| - )\s*")
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -183,20 +187,33 @@ def drop_keeping_tails(root, elements) -> None:
     etree.strip_elements(root, _JUNK_TAG, with_tail=False)
 
 
+def is_ad(el) -> bool:
+    """An ad inside the content: an ad-network or ad-class container, or a sponsored link or a
+    nofollow link to an ad server."""
+    attrib = el.attrib
+    if el.tag == "ins" or any(_AD_CLASS.match(c) for c in (attrib.get("class") or "").split()) or (
+            _AD_CLASS.match(attrib.get("id") or "")):
+        return True
+    rel = (attrib.get("rel") or "").lower()
+    return el.tag == "a" and ("sponsored" in rel or "nofollow" in rel and bool(_AD_HOST.search(attrib.get("href") or "")))
+
+
 def find_hidden_junk(container, junk_classes: set[str]) -> list:
-    """Anti-copy junk inside ``container``: elements hidden inline (``display:none``,
-    ``visibility:hidden``, ``hidden``), by a page-hidden or junk class, or painted white."""
+    """Anti-copy junk and ads inside ``container``: elements hidden inline (``display:none``,
+    ``visibility:hidden``, ``hidden``), by a page-hidden or junk class, painted white, or ads
+    (:func:`is_ad`)."""
     hidden_style = _HIDDEN_STYLE.search
     junk = []
     for el in container.iterdescendants():
         attrib = el.attrib
-        if not attrib:
+        if not attrib and el.tag != "ins":
             continue
         style, classes = attrib.get("style"), attrib.get("class")
         if (style is not None and hidden_style(style)
                 or classes is not None and not junk_classes.isdisjoint(classes.split())
                 or "hidden" in attrib
-                or el.tag == "font" and (attrib.get("color") or "").strip().lower() in WHITE):
+                or el.tag == "font" and (attrib.get("color") or "").strip().lower() in WHITE
+                or is_ad(el)):
             junk.append(el)
     return junk
 

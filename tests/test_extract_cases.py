@@ -1,4 +1,6 @@
 """Layout details of the automatic extractor, each on a small page of its own."""
+import pytest
+
 from pipelines import clean_page
 
 PARAGRAPHS = [f"这是第{n}段文字，写的是秋天的校园，落叶铺满了小路，同学们在操场上奔跑，笑声传得很远很远。" for n in "一二三四"]
@@ -143,3 +145,29 @@ def test_paragraph_blocks_from_tricky_markup():
     assert content_blocks(container) == [
         Block("第一段 文字\x00结束 & <标签>"), Block("篇一", heading=True), Block("第二段"), Block("第三段续"),
         Block("第四段\xa0")]
+
+
+AUTUMN = "是一个美丽的季节，田野里的稻子黄了，果园里的苹果红了，农民伯伯脸上露出了丰收的笑容"
+
+
+def test_text_after_a_link_in_a_paragraph_is_weighed():
+    paras = "".join(f'<p><a href="/tag/{i}">秋天</a>{AUTUMN}{i}。</p>' for i in range(6))
+    side = "".join(f"<li>这是侧栏里面的一条推荐文章的标题文字第{i}条内容</li>" for i in range(6))
+    html = page("<title>秋天</title>", f'<h1>秋天</h1><div class="side"><ul>{side}</ul></div><div>{paras}</div>')
+    record, = clean_page(html, "http://x.cn/1.html").records
+    assert record["text"].split("\n") == [f"秋天{AUTUMN}{i}。" for i in range(6)]
+
+
+@pytest.mark.parametrize("ad", [
+    '<div class="ad">点击领取免费学习资料大礼包</div>',
+    '<div class="gg-box">点击领取免费学习资料大礼包</div>',
+    '<ins class="adsbygoogle">点击领取免费学习资料大礼包</ins>',
+    '<p><a rel="sponsored" href="http://shop.example/">点击领取免费学习资料大礼包</a></p>',
+    '<p><a rel="nofollow" href="http://ads.example.net/c?1">点击领取免费学习资料大礼包</a></p>',
+    '<p>广告：点击领取免费学习资料大礼包</p>',
+])
+def test_ads_inside_the_content_never_reach_a_piece(ad):
+    paras = [f"秋天{AUTUMN}{i}。" for i in range(4)]
+    body = "".join(f"<p>{p}</p>" for p in paras[:2]) + ad + "".join(f"<p>{p}</p>" for p in paras[2:])
+    record, = clean_page(page("<title>秋天</title>", f"<h1>秋天</h1><div>{body}</div>"), "http://x.cn/1.html").records
+    assert record["text"].split("\n") == paras
