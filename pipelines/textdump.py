@@ -22,6 +22,19 @@ def looks_like_text_dump(text: str) -> bool:
     return len(_MARKUP.findall(head)) < MARKUP_TAGS
 
 
+KEYWORD_RUN_PARTS = 5  # this many short space-separated words and no punctuation: an SEO keyword line
+KEYWORD_CHARS = 8
+_PUNCTUATION = re.compile(r"[，。！？；：、,.!?;:]")
+
+
+def is_keyword_run(line: str) -> bool:
+    """A line of SEO keywords: several short words separated by spaces, no punctuation (the spaces
+    are gone once the text is normalised, so this is decided on the raw line)."""
+    parts = line.split()
+    return (len(parts) >= KEYWORD_RUN_PARTS and max(map(len, parts)) <= KEYWORD_CHARS
+            and not _PUNCTUATION.search(line))
+
+
 def unflatten(line: str) -> list[str]:
     """A page flattened into one line (its lines joined by single spaces) → its lines."""
     parts = line.split(" ")
@@ -32,9 +45,10 @@ def unflatten(line: str) -> list[str]:
 
 
 def parse_text_dump(text: str) -> PageDocument:
-    """Every non-blank line is a block; the title is chosen among them after normalisation. The
-    first short line with a date among the first lines gives the date and 栏目."""
-    lines = [part for raw in text.splitlines() if (line := raw.strip()) for part in unflatten(line)]
+    """Every non-blank line but SEO keyword runs is a block; the title is chosen among them after
+    normalisation. The first short line with a date among the first lines gives the date and 栏目."""
+    lines = [part for raw in text.splitlines() if (line := raw.strip()) for part in unflatten(line)
+             if not is_keyword_run(part)]
     info_at = next((i for i, line in enumerate(lines[:HEADER_LINES]) if DATE.search(line) and len(line) < 80), None)
     info = lines[info_at] if info_at is not None else ""
     category = CATEGORY.search(info)

@@ -184,3 +184,12 @@ def test_a_short_line_between_lines_of_verse_is_verse():
 def test_injected_junk_is_cut_out_of_the_line(junk):
     page = "\n".join(["秋天", ESSAY[0][:10] + junk + ESSAY[0][10:], ESSAY[1], "x7Gk2Lq9Zp3w"])
     assert pieces(page) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("chrome", [
+    "#小学生作文# #写景作文#", "咨询电话：13912345678", "加微信号：essay_2024 领取资料", "首页 上一页 1 2 3 下一页 尾页",
+    "作文 作文大全 优秀作文 满分作文 小学作文 初中作文",
+])
+def test_tag_promo_pager_and_keyword_lines_are_dropped(chrome):
+    page = "\n".join(["秋天", ESSAY[0], chrome, ESSAY[1], chrome])
+    assert pieces(page) == [(None, ESSAY)]
