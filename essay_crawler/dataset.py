@@ -6,6 +6,7 @@ through the card's ``configs`` header, with ``load_dataset("OUT")``.
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 from collections import Counter
 from importlib import resources
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from essay_crawler.postprocess import Source
-from pipelines.jsonl import AtomicJsonlFile
+from pipelines.jsonl import AtomicJsonlFile, replace_dir
 
 FORMATS = ("parquet", "jsonl")
 DEFAULT_ROWS_PER_SHARD = 50_000
@@ -152,8 +153,8 @@ def dataset_card(records: list[dict], sources: list[Source], stats: dict, fmt: s
         "## Loading", "",
         "```python",
         "from datasets import load_dataset",
-        f"ds = load_dataset({_yaml_str('parquet' if fmt == 'parquet' else 'json')}, "
-        f"data_files={_yaml_str(f'data/train-*.{fmt}')}, split='train')",
+        (f"ds = load_dataset({_yaml_str('parquet' if fmt == 'parquet' else 'json')}, "
+         f"data_files={_yaml_str(f'data/train-*.{fmt}')}, split='train')"),
         "```", "",
         "## Licence", "",
         "The texts were published by the source sites listed above and remain the work of their authors",
@@ -166,7 +167,23 @@ def dataset_card(records: list[dict], sources: list[Source], stats: dict, fmt: s
 
 def export(records: list[dict], sources: list[Source], stats: dict, out: Path, fmt: str,
            rows_per_shard: int = DEFAULT_ROWS_PER_SHARD) -> list[Path]:
-    """Write the data shards and the dataset card under ``out``; returns the shard paths."""
-    paths = write_data(records, out, fmt, rows_per_shard)
-    (out / "README.md").write_text(dataset_card(records, sources, stats, fmt), encoding="utf-8")
-    return paths
+    """Write the data shards and the dataset card under ``out``; returns the shard paths.
+
+    Atomic: the export is written beside (``.<name>.partial``), fsynced and swapped in for the old one,
+    so a kill leaves the previous export whole (a rerun writes it again). ``out`` must be a new or
+    empty folder, or an earlier export (only ``README.md`` and ``data/``): nothing else is replaced.
+    """
+    if out.exists() and not is_export_folder(out):
+        raise ValueError(f"{out}: not an earlier export (only README.md and data/ may be there); not replacing it")
+    work = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    paths = write_data(records, work, fmt, rows_per_shard)
+    (work / "README.md").write_text(dataset_card(records, sources, stats, fmt), encoding="utf-8")
+    replace_dir(work, out)
+    return [out / path.relative_to(work) for path in paths]
+
+
+def is_export_folder(path: Path) -> bool:
+    """An empty folder, or one holding only what :func:`export` writes."""
+    return path.is_dir() and all(entry.name in ("README.md", "data") for entry in path.iterdir())

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.dedup import Deduplicator
-from pipelines.jsonl import AtomicJsonlFile, iter_jsonl, write_json_atomic
+from pipelines.jsonl import AtomicJsonlFile, iter_jsonl, replace_dir, write_json_atomic
 from pipelines.learned_boilerplate import (
     DEFAULT_MIN_SHARE,
     DEFAULT_MIN_SITE_PAGES,
@@ -124,21 +125,43 @@ def postprocess(records: Sequence[dict], *, dedup: Deduplicator | None = None,
 
 def postprocess_run(run_dir: str | os.PathLike, *, dedup: Deduplicator | None = None,
                     drop_duplicates: bool = False, **options) -> dict:
-    """Post-process a run folder in place: rewrite pieces.jsonl, add ``postprocess`` stats to run.json.
+    """Post-process a run folder: its pieces rewritten, ``postprocess`` stats added to run.json.
 
-    Saves ``dedup`` if it has a path, so later runs are compared with this one.
+    Atomic: the new folder is written beside (``.<run-id>.postprocess``), fsynced, ``dedup`` saved (if
+    it has a path), then the folder swapped in, so a kill leaves the run as it was or processed whole.
+    Done once: a run whose run.json has ``postprocess`` is left alone. A post-process a kill cut short
+    (its folder still beside a run) is completed first, earlier runs before this one.
     """
     run_dir = Path(run_dir)
-    records = list(iter_jsonl(run_dir / PIECES))
-    processed, stats = postprocess(records, dedup=dedup, drop_duplicates=drop_duplicates, **options)
-    with AtomicJsonlFile(run_dir / PIECES) as out:
-        out.write_all(processed)
+    for work in sorted(run_dir.parent.glob(".*" + WORK_SUFFIX)):
+        interrupted = run_dir.parent / work.name[1:-len(WORK_SUFFIX)]
+        if interrupted != run_dir and interrupted.is_dir():
+            _postprocess_once(interrupted, dedup, drop_duplicates, options)
+    return _postprocess_once(run_dir, dedup, drop_duplicates, options)
+
+
+WORK_SUFFIX = ".postprocess"
+
+
+def _postprocess_once(run_dir: Path, dedup: Deduplicator | None, drop_duplicates: bool, options: dict) -> dict:
+    work = run_dir.with_name(f".{run_dir.name}{WORK_SUFFIX}")
     run_file = run_dir / RUN
     run = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
-    run["postprocess"] = stats
-    write_json_atomic(run_file, run)
+    shutil.rmtree(work, ignore_errors=True)  # a copy a kill left half-written, or an old folder swapped out
+    if "postprocess" in run:
+        return run["postprocess"]
+    records = list(iter_jsonl(run_dir / PIECES))
+    processed, stats = postprocess(records, dedup=dedup, drop_duplicates=drop_duplicates, **options)
+    work.mkdir()
+    for entry in run_dir.iterdir():
+        if entry.name not in (PIECES, RUN) and entry.is_file():
+            shutil.copy2(entry, work / entry.name)
+    with AtomicJsonlFile(work / PIECES) as out:
+        out.write_all(processed)
+    write_json_atomic(work / RUN, {**run, "postprocess": stats})
     if dedup is not None and dedup.path is not None:
         dedup.save()
+    replace_dir(work, run_dir)
     return stats
 
 

@@ -1,8 +1,10 @@
 """JSONL output that never leaves a partial line behind."""
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Self
@@ -165,3 +167,40 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 def write_json_atomic(path: str | Path, data: dict) -> None:
     """A JSON document (UTF-8, indented), written atomically."""
     write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange_paths(a: str | Path, b: str | Path) -> None:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``): a reader sees one or the other."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def fsync_tree(path: Path) -> None:
+    """fsync every file and folder under ``path`` (and ``path``)."""
+    for folder, _, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(folder))
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put the folder ``new`` at ``target`` atomically (swapped in when ``target`` exists, whose old
+    content is then removed); ``new`` must be fully written. Readers see the old folder or the new."""
+    fsync_tree(new)
+    if target.exists():
+        exchange_paths(new, target)
+        fsync_dir(target.parent)
+        shutil.rmtree(new)
+    else:
+        os.replace(new, target)
+        fsync_dir(target.parent)
