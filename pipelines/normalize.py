@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from operator import methodcaller
 
@@ -38,8 +39,33 @@ def char_class(chars, also: str = "") -> str:
     return "[" + "".join(parts) + also + "]"
 
 
-_TO_FOLD = re.compile(char_class(_CHAR_MAP))
-_FOLD_RUNS = re.compile(f"({_TO_FOLD.pattern}+)")
+# CJK Radicals Supplement → the unified ideograph each stands for, as pairs of characters (Unicode's
+# EquivalentUnifiedIdeograph data; U+2E9F and U+2EF3 are left to NFKC, U+2E80 stands for none).
+_RADICALS_SUPPLEMENT = ("⺁厂⺂乛⺃乚⺄乙⺅亻⺆冂⺇𠘨⺈刀⺉刂⺊卜⺋㔾⺌小⺍小⺎兀⺏尣⺐尢⺑𡯂⺒巳⺓幺⺔彑⺕𫜹⺖忄⺗心⺘扌"
+                       "⺙攵⺛旡⺜日⺝月⺞歺⺠民⺡氵⺢氺⺣灬⺤爫⺥爫⺦丬⺧牛⺨犭⺩王⺪𤴔⺫目⺬示⺭礻⺮𥫗⺯糹⺰纟⺱罓⺲罒"
+                       "⺳㓁⺴冗⺵𦉫⺶羊⺷𦍌⺸𦍋⺹耂⺺肀⺻聿⺼肉⺽𦥑⺾艹⺿艹⻀艹⻁虎⻂衤⻃覀⻄西⻅见⻆角⻇𧢲⻈讠⻉贝⻊𧾷"
+                       "⻋车⻌辶⻍辶⻎辶⻏邑⻐钅⻑長⻒镸⻓长⻔门⻕𨸏⻖阝⻗雨⻘青⻙韦⻚页⻛风⻜飞⻝食⻞𩙿⻟飠⻠饣⻡𩠐⻢马"
+                       "⻣骨⻤鬼⻥鱼⻦鸟⻧卤⻨麦⻩黄⻪黾⻫斉⻬齐⻭歯⻮齿⻯竜⻰龙⻱龜⻲亀")
+_IDEOGRAPH_BLOCKS = ((0x2E80, 0x2EF3), (0x2F00, 0x2FD5), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+
+
+def _ideograph_map() -> dict[str, str]:
+    """Kangxi radicals, radicals supplement and compatibility ideographs → unified ideographs: their
+    NFKC form where they have one, else the supplement's table."""
+    folds = dict(zip(_RADICALS_SUPPLEMENT[::2], _RADICALS_SUPPLEMENT[1::2]))
+    for lo, hi in _IDEOGRAPH_BLOCKS:
+        for c in map(chr, range(lo, hi + 1)):
+            nfkc = unicodedata.normalize("NFKC", c)
+            if nfkc != c and len(nfkc) == 1:
+                folds[c] = nfkc
+    return folds
+
+
+_IDEOGRAPH_MAP = _ideograph_map()
+_IDEOGRAPH_RUNS = re.compile(f"({char_class(_IDEOGRAPH_MAP)}+)")
+_IDEOGRAPH_RUN = (methodcaller("translate", str.maketrans(_IDEOGRAPH_MAP)),)
+_TO_FOLD = re.compile(char_class((*_CHAR_MAP, *_IDEOGRAPH_MAP)))
+_FOLD_RUNS = re.compile(f"({char_class(_CHAR_MAP)}+)")
 _FOLD_RUN = (methodcaller("translate", str.maketrans(_CHAR_MAP)),)
 _SPACE_LIKE = "".join(c for c, v in _CHAR_MAP.items() if v == " ")
 
@@ -115,7 +141,7 @@ def _to_convert_or_fold(convert: str) -> re.Pattern:
     have neither, and one search then spares both."""
     if _converter(convert) is None:
         return _TO_FOLD
-    return re.compile(char_class((*_traditional_chars(convert), *_CHAR_MAP), also=_SUPPLEMENTARY_HAN))
+    return re.compile(char_class((*_traditional_chars(convert), *_CHAR_MAP, *_IDEOGRAPH_MAP), also=_SUPPLEMENTARY_HAN))
 
 
 def convert_script(text: str, convert: str = "t2s") -> str:
@@ -133,6 +159,12 @@ def convert_script(text: str, convert: str = "t2s") -> str:
 def remove_pinyin(text: str) -> str:
     """Drop pinyin annotations that mirrors put after a character: ``績(jì)效`` → ``績效``."""
     return _PINYIN.sub("", text) if "(" in text or "（" in text else text
+
+
+def fold_ideographs(text: str) -> str:
+    """Radicals and compatibility ideographs (``⼈``, ``⻓``, ``豈``) → the unified ideographs they
+    stand for (``人``, ``长``, ``豈``), before conversion, so a Traditional one is converted too."""
+    return _split_map(_IDEOGRAPH_RUNS, text, _IDEOGRAPH_RUN, at=1)
 
 
 def fold_characters(text: str) -> str:
@@ -185,7 +217,7 @@ def normalize_text(text: str, convert: str = "t2s") -> str:
     """All normalisation steps, in order; newlines separate paragraphs and are kept."""
     changing = _to_convert_or_fold(convert).search(text) is not None
     if changing:
-        text = convert_script(text, convert)
+        text = convert_script(fold_ideographs(text), convert)
     text = remove_pinyin(text)
     if changing:
         text = fold_characters(text)

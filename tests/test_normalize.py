@@ -3,7 +3,12 @@ import opencc
 import pytest
 
 from pipelines import clean_page
-from pipelines.normalize import convert_script, fold_characters, normalize_paragraphs
+from pipelines.normalize import (
+    convert_script,
+    fold_characters,
+    fold_ideographs,
+    normalize_paragraphs,
+)
 
 SIMPLIFIED = "他把杯子打坏了，我们要瞭解情况，这件事反覆想了很久。"
 TRADITIONAL = "他把杯子打壞了，我們要瞭解情況，這件事反覆想了很久，沈浸在回憶裡。"
@@ -61,3 +66,36 @@ def test_each_step_runs_when_only_its_own_characters_are_present(convert):
     assert normalize_paragraphs([convert_only], convert) == [expected]
     assert normalize_paragraphs(["今年１２岁\u200b"], convert) == ["今年12岁"]
     assert normalize_paragraphs(["𠮶个人"], convert) == [convert_script("𠮶个人", convert)]
+
+
+@pytest.mark.parametrize("convert", ["t2s", "none"])
+def test_radicals_and_compatibility_ideographs_fold_to_unified_ideographs(convert):
+    # Kangxi radicals ⼈⽣ (U+2F08, U+2F63), supplement radicals ⺠⻓⻔ (U+2EA0, U+2ED3, U+2ED4),
+    # compatibility ideographs 丽 (U+2F800) and 﨑 (U+FA11, a unified ideograph itself: kept).
+    text = "\u2f08\u2ea0\u7684\u2f63\u6d3b\uff0c\u2ed3\u57ce\u2ed4\u53e3\uff0c\U0002f800\u6c34\ufa11\u3002"
+    assert normalize_paragraphs([text], convert) == ["人民的生活，长城门口，丽水\ufa11。"]
+
+
+def test_a_folded_traditional_ideograph_is_converted_too():
+    # Kangxi radical ⾨ (U+2FA8) is 門; compatibility ideograph 豈 (U+F900) is 豈 (U+8C48).
+    text = "\u2fa8\u53e3\u7684\uf900\u6b62\u4e00\u4e2a\u3002"
+    assert normalize_paragraphs([text], "t2s") == ["门口的岂止一个。"]
+    assert normalize_paragraphs([text], "none") == ["門口的\u8c48止一个。"]
+
+
+def test_folded_radicals_count_as_han_for_punctuation_and_spaces():
+    assert normalize_paragraphs(["\u2f08 \u2ea0,\u2f63(\u2f63)"]) == ["人民，生（生）"]
+
+
+def test_every_kangxi_radical_and_compatibility_ideograph_folds_to_one_unified_ideograph():
+    import unicodedata
+
+    blocks = [range(0x2F00, 0x2FD6), range(0x2E80, 0x2EF4), range(0xF900, 0xFB00), range(0x2F800, 0x2FA20)]
+    chars = "".join(chr(c) for block in blocks for c in block if unicodedata.name(chr(c), ""))
+    folded = fold_ideographs(chars)
+    assert len(folded) == len(chars)
+    unified = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x323AF))
+    kept = [before for before, after in zip(chars, folded) if before == after]
+    assert kept == ["\u2e80"] + [c for c in chars if "\ufa0e" <= c <= "\ufa29" and unicodedata.normalize("NFKC", c) == c]
+    for before, after in zip(chars, folded):
+        assert before == after or any(lo <= ord(after) <= hi for lo, hi in unified), hex(ord(before))
