@@ -132,6 +132,15 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
     return Outcome(result["records"], claimed=result["claimed"], mismatch=result["mismatch"])
 
 
+def warm_up(convert: str) -> None:
+    """Load the cleaning stages and build the normaliser's tables for ``convert`` once, so that
+    forked workers start with them."""
+    import pipelines.clean  # noqa: F401
+    from pipelines.normalize import normalize_text
+
+    normalize_text("", convert)
+
+
 def init_worker(profile, convert: str) -> None:
     """A worker process: Ctrl-C is the parent's to handle (it stops the pool); a result sent to a
     parent that is gone (killed) ends the worker quietly, as SIGPIPE ends a Unix filter."""
@@ -199,6 +208,7 @@ def run(args) -> int:
     files = [pair for p in args.paths for pair in page_files(Path(p), args.glob)]
     tasks = [(file, page_url(file, folder, args.base_url)) for file, folder in files]
     jobs = min(args.jobs, len(tasks))
+    warm_up(args.convert)
     pool = None
     if jobs > 1:  # forked before the progress bar starts its thread
         pool = multiprocessing.get_context("fork").Pool(jobs, init_worker, (profile, args.convert))
