@@ -79,7 +79,17 @@ def extract_links(body: bytes, page_url: str, encoding: str = "utf-8") -> list[s
     return links
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def host_allowed(url: str, domains: tuple[str, ...]) -> bool:
-    """Whether a URL's host is one of ``domains`` or a subdomain of one."""
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in domains)
+    """Whether a URL's host is one of ``domains`` or a subdomain of one. A domain given with a port
+    (``127.0.0.1:8000``, as a start URL's netloc) allows that port only; one without, any port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    for domain in domains:
+        name, _, wanted = domain.rpartition(":") if domain.rpartition(":")[2].isdigit() else (domain, "", "")
+        if (host == name or host.endswith("." + name)) and (not wanted or int(wanted) == port):
+            return True
+    return False

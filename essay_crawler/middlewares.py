@@ -1,19 +1,29 @@
-"""Downloader middlewares: Scrapy's retry with exponential backoff between attempts, and Scrapy's
+"""Downloader middlewares: Scrapy's retry with exponential backoff between attempts, Scrapy's
 redirects (HTTP and meta refresh) with loops and endless chains reported as failures rather than
-dropped silently."""
+dropped silently, robots.txt read as RFC 9309 says (with Crawl-delay), and decompression bombs
+reported as too large."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from urllib.parse import urljoin
 
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import (
     MetaRefreshMiddleware,
     RedirectMiddleware,
 )
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import get_meta_refresh, response_status_message
+
+logger = logging.getLogger(__name__)
 
 
 class RedirectFailed(IgnoreRequest):
@@ -96,3 +106,109 @@ class LoopAwareMetaRefreshMiddleware(_FailingLoops, MetaRefreshMiddleware):
 
     def _target(self, request, response) -> str:
         return get_meta_refresh(response, ignore_tags=self._ignore_tags)[1] or request.url
+
+
+#: A robots.txt declaring more bytes than this is not downloaded at all (disallow all); below, only its
+#: first ROBOTSTXT_MAX_BYTES are read. Also the bound on its decompressed size.
+ROBOTS_MAX_DECLARED = 256 * 1024 * 1024
+#: What a robots.txt that could not be read means (RFC 9309 2.3.1.4: unreachable → disallow all).
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+def robots_body(status: int, body: bytes, limit: int) -> bytes:
+    """The robots.txt text to obey for a response: 5xx → disallow all, other non-2xx → allow all
+    (RFC 9309 2.3.1.3), a body over ``limit`` bytes cut to its last whole line within it."""
+    if status >= 500:
+        return DISALLOW_ALL
+    if not 200 <= status < 300:
+        return b""
+    if len(body) > limit:
+        cut = body.rfind(b"\n", 0, limit)
+        body = body[:cut + 1] if cut >= 0 else b""
+    return body
+
+
+class RobotsPolicyMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, reading robots.txt as RFC 9309 says and honouring Crawl-delay.
+
+    - 5xx (after retries) or no answer at all → disallow all; 4xx → allow all.
+    - Only the first ``ROBOTSTXT_MAX_BYTES`` (500 KiB) are read: a longer body is cut, not ignored
+      (its download is stopped there, whatever its declared length up to :data:`ROBOTS_MAX_DECLARED`).
+    - ``Crawl-delay`` for our user agent spaces the requests to that host, at most
+      ``ROBOTSTXT_MAX_CRAWL_DELAY`` seconds apart (10).
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.max_bytes = crawler.settings.getint("ROBOTSTXT_MAX_BYTES", 500 * 1024)
+        self.max_delay = crawler.settings.getfloat("ROBOTSTXT_MAX_CRAWL_DELAY", 10.0)
+        self.delays: dict[str, float] = {}
+        self.next_slot: dict[str, float] = {}
+        crawler.signals.connect(self.stop_long_robots, signal=signals.bytes_received)
+
+    @staticmethod
+    def is_robots_request(request) -> bool:
+        return bool(request.meta.get("dont_obey_robotstxt")) and request.url.endswith("/robots.txt")
+
+    def stop_long_robots(self, data: bytes, request, spider=None) -> None:
+        """Stop a robots.txt download past ``ROBOTSTXT_MAX_BYTES``, keeping what came (Scrapy's
+        ``bytes_received`` signal)."""
+        if not self.is_robots_request(request):
+            return
+        received = request.meta["robots_bytes"] = request.meta.get("robots_bytes", 0) + len(data)
+        if received > self.max_bytes:
+            raise StopDownload(fail=False)
+
+    async def process_request(self, request, spider=None):
+        if self.is_robots_request(request):  # read its start even when it declares a huge length
+            request.meta.setdefault("download_maxsize", ROBOTS_MAX_DECLARED)
+        await super().process_request(request)
+        if not request.meta.get("dont_obey_robotstxt"):
+            await self.wait_crawl_delay(urlparse_cached(request).netloc)
+
+    async def wait_crawl_delay(self, netloc: str) -> None:
+        """Keep requests to ``netloc`` at least its Crawl-delay apart."""
+        delay = self.delays.get(netloc)
+        if not delay:
+            return
+        now = time.monotonic()
+        start = max(now, self.next_slot.get(netloc, now))
+        self.next_slot[netloc] = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    async def _parse_robots(self, response, netloc, request):
+        body = robots_body(response.status, response.body, self.max_bytes)
+        await super()._parse_robots(response.replace(body=body), netloc, request)
+        parser = self._parsers.get(netloc)
+        delay = parser.crawl_delay(self.user_agent(request)) if hasattr(parser, "crawl_delay") else None
+        if delay:
+            self.delays[netloc] = min(delay, self.max_delay)
+            self.crawler.stats.set_value(f"robotstxt/crawl_delay/{netloc}", self.delays[netloc])
+
+    def user_agent(self, request) -> str:
+        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
+        return agent.decode("latin-1") if isinstance(agent, bytes) else agent
+
+    def _robots_error(self, exc, netloc):
+        """robots.txt unreachable (connection failed, too large to decompress…): disallow all."""
+        logger.warning("robots.txt of %s could not be read (%s): nothing there is fetched", netloc, exc)
+        if not isinstance(exc, IgnoreRequest):
+            self.crawler.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        waiting = self._parsers[netloc]
+        self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        waiting.callback(self._parsers[netloc])
+
+
+class SizeCappedHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, with a body that inflates past ``DOWNLOAD_MAXSIZE`` (a gzip bomb)
+    failing its request as too large (an error line, reason ``too_large``) instead of being dropped
+    silently."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            if isinstance(exc.__cause__, _DecompressionMaxSizeExceeded):
+                raise DownloadCancelledError(f"body larger than DOWNLOAD_MAXSIZE once decompressed ({exc})") from exc
+            raise
