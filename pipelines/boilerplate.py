@@ -60,34 +60,45 @@ _NOT_SCANNABLE = re.compile(r"\\[AZB]|\(\?<[=!]")
 @dataclass(frozen=True)
 class LineScan:
     """All patterns of a :class:`BoilerplatePatterns`, searched over every paragraph at once (one
-    search over the newline-joined text finds the few paragraphs worth an exact check)."""
+    search over the newline-joined text finds the few paragraphs worth an exact check). Patterns
+    searched anywhere in a paragraph are slow over long text: those of the ``short`` group (line and
+    intro patterns, which only apply to short paragraphs) are searched in short paragraphs only."""
 
     anchored: re.Pattern | None
     floating: re.Pattern | None
+    floating_short: re.Pattern | None
 
     @classmethod
-    def compile(cls, sources) -> LineScan | None:
-        sources = tuple(sources)
-        if any(map(_NOT_SCANNABLE.search, sources)):
+    def compile(cls, sources, short_sources) -> LineScan | None:
+        sources, short_sources = tuple(sources), tuple(short_sources)
+        if any(map(_NOT_SCANNABLE.search, sources + short_sources)):
             return None
-        anchored, floating = _anchored(sources), _floating(sources)
+        anchored = _anchored(sources + short_sources)
         return cls(re.compile("\n(?:" + "|".join(anchored) + ")", re.MULTILINE) if anchored else None,
-                   re.compile("|".join(floating), re.MULTILINE) if floating else None)
+                   _either(_floating(sources), re.MULTILINE), _either(_floating(short_sources), re.MULTILINE))
 
-    def candidates(self, texts: list[str]) -> set[int] | None:
+    def candidates(self, texts: list[str], short_max_chars: int) -> set[int] | None:
         """Indices of the paragraphs where some pattern may match (None: paragraphs hold newlines)."""
         joined = "\n" + "\n".join(texts)
         if joined.count("\n") != len(texts):
             return None
-        found = set()
-        for pattern in (self.anchored, self.floating):
-            pos = 0
-            while pattern is not None and (m := pattern.search(joined, pos)):
-                found.add(joined.count("\n", 0, m.start() + 1) - 1)
-                pos = joined.find("\n", m.start() + 1)
-                if pos < 0:
-                    break
+        found = _scan(self.anchored, joined, range(len(texts))) | _scan(self.floating, joined, range(len(texts)))
+        if self.floating_short is not None:
+            short = [i for i, text in enumerate(texts) if len(text) <= short_max_chars]
+            found |= _scan(self.floating_short, "\n" + "\n".join(texts[i] for i in short), short)
         return found
+
+
+def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:
+    """``indices`` of the newline-prefixed paragraphs in ``joined`` where ``pattern`` matches."""
+    found: set[int] = set()
+    pos = 0
+    while pattern is not None and (m := pattern.search(joined, pos)):
+        found.add(indices[joined.count("\n", 0, m.start() + 1) - 1])
+        pos = joined.find("\n", m.start() + 1)
+        if pos < 0:
+            break
+    return found
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,7 @@ class BoilerplatePatterns:
 
     @cached_property
     def scan(self) -> LineScan | None:
-        return LineScan.compile(self.section_end.sources + self.intro.sources + self.line.sources)
+        return LineScan.compile(self.section_end.sources, self.intro.sources + self.line.sources)
 
     def is_intro(self, text: str) -> bool:
         return len(text) <= self.intro_max_chars and self.intro.hit(text)
@@ -142,13 +153,13 @@ class BoilerplatePatterns:
                 and (self.byline.hit(text) or school and self.school_line.hit(text)))
 
 
-def _either(patterns: list[str]) -> re.Pattern | None:
+def _either(patterns: list[str], flags: int = 0) -> re.Pattern | None:
     """One regex matching where any of ``patterns`` matches (None for no patterns).
 
     The patterns are joined into one flat alternation (the same language as wrapping each in
     ``(?:…)``), so when all alternatives start with a literal the engine can skip ahead to them.
     """
-    return re.compile("|".join(patterns)) if patterns else None
+    return re.compile("|".join(patterns), flags) if patterns else None
 
 
 @lru_cache(maxsize=1)
@@ -199,12 +210,15 @@ def _content_end(texts: list[str], checked, dropped: set[int], patterns: Boilerp
     return len(texts)
 
 
+_JUNK_MARKS = ("<", ">", "`", "www.", "http")  # every junk pattern needs one of these
+
+
 def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
     """Blocks with injected junk (watermarks, leftover tags, stray marks) cut out of their text;
     a block left empty is dropped."""
     texts = [b.text for b in blocks]
     joined = "\n".join(texts)
-    if "\n" in "".join(texts) or not patterns.junk.search(joined):
+    if not any(mark in joined for mark in _JUNK_MARKS) or "\n" in "".join(texts) or not patterns.junk.search(joined):
         return blocks
     cleaned = patterns.junk.sub("", joined).split("\n")
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks) if text.strip()]
@@ -215,7 +229,8 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     lines, and a trailing prev/next title line."""
     patterns = patterns or default_patterns()
     texts = [b.text for b in blocks]
-    candidates = patterns.scan.candidates(texts) if patterns.scan else None
+    candidates = (patterns.scan.candidates(texts, max(patterns.line_max_chars, patterns.intro_max_chars))
+                  if patterns.scan else None)
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}

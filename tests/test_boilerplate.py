@@ -59,3 +59,24 @@ def test_profile_pattern_with_string_anchor_checks_each_paragraph():
 def test_paragraph_holding_a_newline_checks_each_paragraph():
     kept = strip_boilerplate(blocks(["正文第一段，写春天。\n更多春天作文请关注本站", "更多春天作文请关注本站"]))
     assert texts(kept) == ["正文第一段，写春天。\n更多春天作文请关注本站"]
+
+
+def _first_ops(source: str):
+    """The first operation of each top-level alternative of a regex source."""
+    import re._constants as C
+    import re._parser as P
+    parsed = P.parse(source)
+    if len(parsed) and parsed[0][0] is C.BRANCH:
+        return [branch[0][0] if len(branch) else None for branch in parsed[0][1][1]]
+    return [parsed[0][0] if len(parsed) else None]
+
+
+def test_patterns_searched_anywhere_start_with_a_literal():
+    """The floating patterns are joined into one alternation, which the regex engine skips through
+    quickly only when every alternative starts with a literal character (see the data file)."""
+    import re._constants as C
+    patterns = default_patterns()
+    floating = [s for s in patterns.section_end.sources + patterns.intro.sources + patterns.line.sources
+                if not s.startswith("^")]
+    slow = [s for s in floating if any(op is not C.LITERAL for op in _first_ops(s))]
+    assert slow == []
