@@ -31,6 +31,21 @@ class PatternSet:
     def plus(self, extra) -> PatternSet:
         return PatternSet.compile(self.sources + tuple(extra)) if extra else self
 
+    @cached_property
+    def _in_lines(self) -> re.Pattern | None:
+        """All the patterns over newline-joined lines (``^`` and ``$`` at each line's edges)."""
+        anchored = [f"^(?:{p})" for p in _anchored(self.sources)]
+        return _either(anchored + _floating(self.sources), re.MULTILINE)
+
+    def first_hit(self, lines: list[str], start: int = 0) -> int | None:
+        """Index of the first of ``lines`` from ``start`` on that a pattern matches (lines without
+        newlines), found by one search over them joined."""
+        if self._in_lines is None or start >= len(lines):
+            return None
+        joined = "\n".join(lines[start:])
+        m = self._in_lines.search(joined)
+        return None if m is None else start + joined.count("\n", 0, m.start())
+
 
 def _anchored(sources) -> list[str]:
     return [p[1:] for p in sources if p.startswith("^")]
@@ -60,32 +75,32 @@ _NOT_SCANNABLE = re.compile(r"\\[AZB]|\(\?<[=!]")
 @dataclass(frozen=True)
 class LineScan:
     """All patterns of a :class:`BoilerplatePatterns`, searched over every paragraph at once (one
-    search over the newline-joined text finds the few paragraphs worth an exact check). Patterns
-    searched anywhere in a paragraph are slow over long text: those of the ``short`` group (line and
-    intro patterns, which only apply to short paragraphs) are searched in short paragraphs only."""
+    search over the newline-joined text finds the few paragraphs worth an exact check). Each group
+    of patterns (section ends, intros, lines) is searched only in the paragraphs short enough for
+    it to apply."""
 
-    anchored: re.Pattern | None
-    floating: re.Pattern | None
-    floating_short: re.Pattern | None
+    groups: tuple[tuple[int | None, re.Pattern | None, re.Pattern | None], ...]  # (max chars, anchored, floating)
 
     @classmethod
-    def compile(cls, sources, short_sources) -> LineScan | None:
-        sources, short_sources = tuple(sources), tuple(short_sources)
-        if any(map(_NOT_SCANNABLE.search, sources + short_sources)):
+    def compile(cls, groups) -> LineScan | None:
+        """``groups``: (max chars or None, pattern sources) pairs."""
+        groups = [(limit, tuple(sources)) for limit, sources in groups]
+        if any(_NOT_SCANNABLE.search(src) for _, sources in groups for src in sources):
             return None
-        anchored = _anchored(sources + short_sources)
-        return cls(re.compile("\n(?:" + "|".join(anchored) + ")", re.MULTILINE) if anchored else None,
-                   _either(_floating(sources), re.MULTILINE), _either(_floating(short_sources), re.MULTILINE))
+        return cls(tuple(
+            (limit, _either(_anchored(sources), re.MULTILINE, prefix="\n"), _either(_floating(sources), re.MULTILINE))
+            for limit, sources in groups))
 
-    def candidates(self, texts: list[str], short_max_chars: int) -> set[int] | None:
+    def candidates(self, texts: list[str]) -> set[int] | None:
         """Indices of the paragraphs where some pattern may match (None: paragraphs hold newlines)."""
         joined = "\n" + "\n".join(texts)
         if joined.count("\n") != len(texts):
             return None
-        found = _scan(self.anchored, joined, range(len(texts))) | _scan(self.floating, joined, range(len(texts)))
-        if self.floating_short is not None:
-            short = [i for i, text in enumerate(texts) if len(text) <= short_max_chars]
-            found |= _scan(self.floating_short, "\n" + "\n".join(texts[i] for i in short), short)
+        found: set[int] = set()
+        for limit, anchored, floating in self.groups:
+            indices = range(len(texts)) if limit is None else [i for i, t in enumerate(texts) if len(t) <= limit]
+            part = joined if limit is None else "\n" + "\n".join([texts[i] for i in indices])
+            found |= _scan(anchored, part, indices) | _scan(floating, part, indices)
         return found
 
 
@@ -138,7 +153,8 @@ class BoilerplatePatterns:
 
     @cached_property
     def scan(self) -> LineScan | None:
-        return LineScan.compile(self.section_end.sources, self.intro.sources + self.line.sources)
+        return LineScan.compile([(None, self.section_end.sources), (self.intro_max_chars, self.intro.sources),
+                                 (self.line_max_chars, self.line.sources)])
 
     def is_intro(self, text: str) -> bool:
         return len(text) <= self.intro_max_chars and self.intro.hit(text)
@@ -153,13 +169,15 @@ class BoilerplatePatterns:
                 and (self.byline.hit(text) or school and self.school_line.hit(text)))
 
 
-def _either(patterns: list[str], flags: int = 0) -> re.Pattern | None:
+def _either(patterns: list[str], flags: int = 0, prefix: str = "") -> re.Pattern | None:
     """One regex matching where any of ``patterns`` matches (None for no patterns).
 
     The patterns are joined into one flat alternation (the same language as wrapping each in
     ``(?:…)``), so when all alternatives start with a literal the engine can skip ahead to them.
     """
-    return re.compile("|".join(patterns), flags) if patterns else None
+    if not patterns:
+        return None
+    return re.compile(f"{prefix}(?:{'|'.join(patterns)})" if prefix else "|".join(patterns), flags)
 
 
 @lru_cache(maxsize=1)
@@ -229,8 +247,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     lines, and a trailing prev/next title line."""
     patterns = patterns or default_patterns()
     texts = [b.text for b in blocks]
-    candidates = (patterns.scan.candidates(texts, max(patterns.line_max_chars, patterns.intro_max_chars))
-                  if patterns.scan else None)
+    candidates = patterns.scan.candidates(texts) if patterns.scan else None
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}

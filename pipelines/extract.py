@@ -24,7 +24,7 @@ BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "l
 # Where article text lives; link text is left out of the weighing, but the text after a link (its
 # tail) is its paragraph's.
 TEXT_TAGS = ("p", "div", "td", "th", "li", "span", "font", "strong", "b", "em", "i", "u", "br", "section", "article",
-             "center", "blockquote", "pre", "dd", "dt", "main", "body", "small", "big", "label", "cite", "q", "a")
+             "center", "blockquote", "pre", "dd", "dt", "main", "body", "small", "big", "label", "cite", "q")
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "u", "a", "small", "big", "sup",
                          "sub", "label", "abbr", "cite", "code", "mark", "s", "strike", "ins", "del",
@@ -42,6 +42,7 @@ EXPAND_MAX_LINK_SHARE = 0.25  # … and that added text is not mostly links
 _HIDDEN_CLASS_RULE = re.compile(r"\.([A-Za-z_][\w-]*)\s*\{[^}]*?(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 # Ad containers by class or id: ad, ads, ad-*, *-ad, adsbygoogle, advert*, sponsor*, gg, guanggao.
 _AD_CLASS = re.compile(r"^(?:ads?|ad[-_].*|.*[-_]ads?|adsbygoogle|advert.*|sponsor.*|gg|gg[-_].*|guanggao.*)$", re.I)
+_AD_HINT = re.compile(r"ad|gg|guanggao|sponsor", re.IGNORECASE)  # cheap test before the class check
 _AD_HOST = re.compile(r"//(?:[^/]*\.)?(?:ads?|adserver|adx|doubleclick|googlesyndication|union|click)[.-]", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SITE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}| - )\s*")
@@ -191,11 +192,12 @@ def is_ad(el) -> bool:
     """An ad inside the content: an ad-network or ad-class container, or a sponsored link or a
     nofollow link to an ad server."""
     attrib = el.attrib
-    if el.tag == "ins" or any(_AD_CLASS.match(c) for c in (attrib.get("class") or "").split()) or (
-            _AD_CLASS.match(attrib.get("id") or "")):
+    names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}"
+    if el.tag == "ins" or _AD_HINT.search(names) and any(map(_AD_CLASS.match, names.split())):
         return True
-    rel = (attrib.get("rel") or "").lower()
-    return el.tag == "a" and ("sponsored" in rel or "nofollow" in rel and bool(_AD_HOST.search(attrib.get("href") or "")))
+    rel = attrib.get("rel")
+    return rel is not None and el.tag == "a" and (
+        "sponsored" in rel.lower() or "nofollow" in rel.lower() and bool(_AD_HOST.search(attrib.get("href") or "")))
 
 
 def find_hidden_junk(container, junk_classes: set[str]) -> list:
@@ -282,6 +284,14 @@ def find_content(root) -> tuple | None:
             owner = owner_of(el) if el.tag in inline else el
             if owner is not None:
                 owned[owner] += len(text.encode()) - len(text)
+        tail = el.tail
+        if tail is not None and len(tail) > shorter and not tail.isspace():
+            owner = el.getparent()
+            if owner is not None and owner.tag in inline:
+                owner = owner_of(owner)
+            if owner is not None:
+                owned[owner] += len(tail.encode()) - len(tail)
+    for el in root.iter("a"):  # the text after a link (its own text is not weighed)
         tail = el.tail
         if tail is not None and len(tail) > shorter and not tail.isspace():
             owner = el.getparent()

@@ -13,6 +13,7 @@ from .document import Block, Piece
 TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
 TITLE_LOOKAHEAD = 12      # the title is looked for among this many first lines
 TEASER_LOOKAHEAD = 6      # teasers are looked for among a piece's first lines
+_ELLIPSES = ("…", "...")
 _TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
@@ -91,7 +92,9 @@ def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplateP
     """Drop what stands above a piece's text: teasers, title repeats, bylines, a bare author name,
     and isolated short lines before the first line of prose or verse. A title line shown twice in
     a row is kept once (a poem whose first line is its title)."""
-    lines = [line for i, line in enumerate(lines) if i >= TEASER_LOOKAHEAD or not is_teaser(line, lines[i + 1:])]
+    head = lines[:TEASER_LOOKAHEAD]
+    if any(line.endswith(_ELLIPSES) for line in head):
+        lines = [line for i, line in enumerate(head) if not is_teaser(line, lines[i + 1:])] + lines[TEASER_LOOKAHEAD:]
     start = 0
     while start < len(lines):
         line = lines[start]
@@ -109,7 +112,7 @@ def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplateP
 def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]:
     """Drop commentary from its first marker line on, then trailing bylines and credits (not the
     signature of a letter or proposal)."""
-    cut = next((i for i, line in enumerate(lines) if i and patterns.piece_end.hit(line)), len(lines))
+    cut = patterns.piece_end.first_hit(lines, start=1)
     lines = lines[:cut]
     while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
         lines.pop()

@@ -71,9 +71,13 @@ class _Heading:
     opens_text: bool = False  # no line of prose above it
 
 
+# Any heading style at all, in one match (the styles without their group names).
+_ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for _, p in HEADING_STYLES))
+
+
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
-    if len(text) > MAX_HEADING_CHARS:
+    if len(text) > MAX_HEADING_CHARS or not _ANY_HEADING.match(text):
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
