@@ -11,37 +11,39 @@ from .layout import NAME_LINE, is_chrome, is_prose, repeats_title
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
-NUM = r"(?:\d{1,3}|[零〇一二两三四五六七八九十百]{1,4})"
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万"
+NUM = rf"(?:\d{{1,6}}[千万]?|[{_NUMERAL_CHARS}]{{1,8}})"
 MAX_HEADING_CHARS = 40
 
 
 def parse_ordinal(token: str) -> int | None:
-    """``12`` / ``十二`` / ``二十一`` / ``一百零二`` → int; None when it is not a number."""
-    if token.isdigit():
-        return int(token)
-    total, current = 0, 0
+    """A number in Arabic or Chinese numerals, or both: ``12``, ``十二``, ``一百零二``, ``两千零二十四``,
+    ``三万``, ``1万`` → int; None when it is not a number (or is zero)."""
+    total = section = current = 0
     for ch in token:
-        if ch in _CN_DIGITS:
+        if ch.isdigit():
+            current = current * 10 + int(ch)
+        elif ch in _CN_DIGITS:
             current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
+        elif ch in _CN_UNITS:
+            section += (current or 1) * _CN_UNITS[ch]
             current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
+        elif ch == "万":
+            total += (section + current or 1) * 10000
+            section = current = 0
         else:
             return None
-    value = total + current
-    return value or None
+    return total + section + current or None
 
 
 # What may follow the number: nothing, or a subtitle after a separator, a space (removed between Han
 # characters by normalisation) or directly.
 _AFTER = r"(?:\s*[:：.、—-]+\s*|\s*)(?P<sub>.*)$"
 # After a number, the subtitle must not start with a digit or numeral (else it is part of the number).
-_SUBTITLE = r"(?![\d零〇一二两三四五六七八九十百])" + _AFTER
+_SUBTITLE = rf"(?![\d{_NUMERAL_CHARS}])" + _AFTER
 
-_NO_DIGIT = r"(?![\d零〇一二两三四五六七八九十百])"
+_NO_DIGIT = rf"(?![\d{_NUMERAL_CHARS}])"
 
 # Each style: a name and a pattern over a whole heading paragraph with groups `stem` (optional) and `n`.
 # Styles whose stem is kept apart group headings by stem too (one numbering per stem).
@@ -136,11 +138,12 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     return max(accepted, key=lambda g: (g[0].style != "bare", len(g) == claimed, len(g), -g[0].index))
 
 
-_CLAIMED = re.compile(rf"(?P<n>{NUM})篇")
+_CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")
 
 
 def claimed_count(title: str | None) -> int | None:
-    """The piece count a title claims: ``…参考范文7篇`` → 7, ``（精选十篇）`` → 10."""
+    """The piece count a title claims: ``…参考范文7篇`` → 7, ``（精选十篇）`` → 10, ``日记四则`` → 4,
+    ``…1000篇`` → 1000."""
     if not title:
         return None
     matches = list(_CLAIMED.finditer(title))

@@ -193,3 +193,25 @@ def test_injected_junk_is_cut_out_of_the_line(junk):
 def test_tag_promo_pager_and_keyword_lines_are_dropped(chrome):
     page = "\n".join(["秋天", ESSAY[0], chrome, ESSAY[1], chrome])
     assert pieces(page) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("token, value", [
+    ("12", 12), ("十二", 12), ("二十一", 21), ("一百零二", 102), ("1000", 1000), ("2024", 2024),
+    ("两千零二十四", 2024), ("一千", 1000), ("三万", 30000), ("1万", 10000), ("一万两千", 12000), ("0", None), ("甲", None),
+])
+def test_numerals_of_any_size(token, value):
+    from pipelines.split import parse_ordinal
+    assert parse_ordinal(token) == value
+
+
+@pytest.mark.parametrize("title, claimed", [("作文1000篇", 1000), ("范文2024篇", 2024), ("日记四则", 4), ("古诗十首", 10),
+                                            ("优秀作文两千篇", 2000)])
+def test_claimed_counts_of_any_size(title, claimed):
+    from pipelines.split import claimed_count
+    assert claimed_count(title) == claimed
+
+
+def test_headings_above_999_are_headings():
+    page = "\n".join(["作文大全"] + [line for n in range(1, 1003) for line in (f"作文篇{n}", f"{ESSAY[0]}{n}")])
+    got = pieces(page)
+    assert len(got) == 1002 and got[998] == ("作文篇999", [f"{ESSAY[0]}999"]) and got[-1] == ("作文篇1002", [f"{ESSAY[0]}1002"])
