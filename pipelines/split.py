@@ -56,9 +56,12 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("claim", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)[【\[（(][^】\]）)]{{1,10}}[】\]）)](?P<n>{NUM})$")),
     ("day", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)第(?P<n>{NUM})(?:天|则|首|章|节|课|回)$")),
     ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?)(?P<n>\d{1,2})$")),
-    # Bare numbers (一、 1、 1.) also number outlines inside a piece: see choose_numbering.
+    # Outline numbers (一、 1. （一） 其一) also number the parts of one piece: see choose_numbering.
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
+    ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
+    ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
 )
+_OUTLINE_STYLES = frozenset({"bare", "paren", "qi"})
 _STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day"})
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
@@ -114,7 +117,7 @@ def _accepted(group: list[_Heading], claimed: int | None, collection: bool, titl
     if not _runs_in_order(group):
         return False
     first = group[0]
-    if first.style == "bare":
+    if first.style in _OUTLINE_STYLES:
         return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
     return (len(group) >= 2 or claimed == 1 or first.opens_text
             or (claimed or 0) > 1 and first.style != "stem"
@@ -126,7 +129,7 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     """The headings of the numbering the page uses, or [] when no style runs 1, 2, 3… cleanly.
 
     Candidates are grouped by style (and stem); a group is accepted only when its ordinals run
-    1..n in page order. Among accepted groups, a stemmed style beats bare numbers; then one
+    1..n in page order. Among accepted groups, a stemmed style beats outline numbers; then one
     matching the title's claimed count wins, then the longest.
     """
     groups: dict[tuple[str, str], list[_Heading]] = {}
@@ -135,7 +138,7 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     accepted = [g for g in groups.values() if _accepted(g, claimed, collection, title)]
     if not accepted:
         return []
-    return max(accepted, key=lambda g: (g[0].style != "bare", len(g) == claimed, len(g), -g[0].index))
+    return max(accepted, key=lambda g: (g[0].style not in _OUTLINE_STYLES, len(g) == claimed, len(g), -g[0].index))
 
 
 _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")

@@ -94,6 +94,8 @@ def test_subheadings_of_one_essay_are_not_pieces():
     ["秋天写景作文300字作文一：", "秋天写景作文300字作文二："],
     ["观察蚕宝宝的第一天", "观察蚕宝宝的第二天"],
     ["一、《静夜思》作者：李白", "二、《春晓》作者：孟浩然"],
+    ["（一）秋天的田野", "（二）秋天的果园"],
+    ["其一", "其二"],
 ])
 def test_heading_styles(headings):
     page = "\n".join(["秋天合集", headings[0], ESSAY[0], headings[1], ESSAY[1]])
