@@ -8,9 +8,11 @@ import tempfile
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 
 from essay_crawler import __version__
+from essay_crawler.cli import HeldSignals
 from essay_crawler.spiders.essays import EssaysSpider
 
 
@@ -42,12 +44,40 @@ def new_queue_dir(folder: Path) -> Path:
 
 
 class CrawlNotStarted(RuntimeError):
-    """The crawl stopped before it could open its run (the reason is in the log)."""
+    """The crawl stopped before it could open its run (the reason is the message)."""
 
 
-def run_spider(spider_args: dict, overrides: dict | None = None) -> dict:
+class CrawlInterrupted(RuntimeError):
+    """The crawl was stopped at once (a second SIGINT/SIGTERM) before it could save its run."""
+
+
+#: What the crawl's components raise for a crawl that cannot start: a bad start URL or profile
+#: (ValueError), a state another crawl holds or that is not a state database (RunNotOpened).
+START_ERRORS = (ValueError, NotConfigured)
+
+
+class CrawlOutcome:
+    """How the crawl's Deferred fired: ``done``, or its ``failure`` (neither: the reactor was stopped
+    before the crawl ended, by a second SIGINT/SIGTERM)."""
+
+    def __init__(self):
+        self.done = False
+        self.failure = None
+
+    def finished(self, _result) -> None:
+        self.done = True
+
+    def failed(self, failure) -> None:
+        self.failure = failure
+
+
+def run_spider(spider_args: dict, overrides: dict | None = None, held_signals: HeldSignals | None = None) -> dict:
     """Crawl until finished or interrupted; returns the run manifest (``run.json``): ``status`` is
     ``ok`` or ``failed`` (with ``alerts``) for a committed run, ``incomplete`` for one left resumable.
+
+    Raises :class:`CrawlNotStarted` when the crawl cannot start, :class:`CrawlInterrupted` when it was
+    stopped before saving its run. SIGINT/SIGTERM are held until Scrapy's handlers are installed
+    (``held_signals``: already holding since the command started).
 
     Pending requests wait in a disk queue (a fresh ``JOBDIR`` under the output root, removed
     afterwards), not in memory: a big site's frontier would otherwise dominate the crawl's memory.
@@ -59,15 +89,34 @@ def run_spider(spider_args: dict, overrides: dict | None = None) -> dict:
         pieces = settings.get("ESSAY_PIECES_PATH")
         queue_dir = new_queue_dir(Path(pieces).parent if pieces else Path(settings.get("ESSAY_OUTPUT_ROOT")))
         settings.set("JOBDIR", str(queue_dir), priority="cmdline")
+    outcome = CrawlOutcome()
+    signals = held_signals or HeldSignals()
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(EssaysSpider)
-        process.crawl(crawler, **spider_args)
+        process.crawl(crawler, **spider_args).addCallbacks(outcome.finished, outcome.failed)
+        if outcome.failure is None:
+            signals.resend_after_startup()
         process.start()
     finally:
         if queue_dir:
             shutil.rmtree(queue_dir, ignore_errors=True)
-    manifest = crawler.stats.get_value("essay/manifest") if crawler.stats else None
+        signals.release()
+    if outcome.failure is not None:
+        raise_start_error(outcome.failure)
+    if not outcome.done:
+        raise CrawlInterrupted("the crawl was stopped before it saved its run")
+    manifest = crawler.stats.get_value("essay/manifest")
     if not manifest or not Path(manifest).is_file():
         raise CrawlNotStarted("the crawl stopped before writing its run (see the log above)")
-    return json.loads(Path(manifest).read_text("utf-8"))
+    data = json.loads(Path(manifest).read_text("utf-8"))
+    data["files"]["manifest"] = manifest  # where it is: beside the partial files for an interrupted run
+    return data
+
+
+def raise_start_error(failure) -> None:
+    """The crawl's failure as :class:`CrawlNotStarted` when it is one of :data:`START_ERRORS`
+    (as the exception itself otherwise: that is a bug, and its traceback is wanted)."""
+    if failure.check(*START_ERRORS):
+        raise CrawlNotStarted(str(failure.value)) from None
+    failure.raiseException()

@@ -24,6 +24,7 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # Scrapy's HTTP server that runs posted Python code in the crawl process
 REDIRECT_MAX_TIMES = 5
 
 # Retries with exponential backoff on 429/5xx/timeouts (Retry-After honoured).
@@ -39,6 +40,9 @@ DOWNLOADER_MIDDLEWARES = {
     "essay_crawler.middlewares.LoopAwareRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "essay_crawler.middlewares.LoopAwareMetaRefreshMiddleware": 580,
+    # CLOSESPIDER_PAGECOUNT (--max-pages) means N responses: first in, last out, so it sees every
+    # request enter and its outcome leave.
+    "essay_crawler.extensions.PageBudget": 50,
 }
 
 # Cleaning runs in worker processes (0 = in the crawl process).
@@ -61,6 +65,10 @@ FEED_EXPORTERS = {
     "jsonlines": "essay_crawler.exporters.PieceJsonLinesExporter",
 }
 
-EXTENSIONS = {"essay_crawler.extensions.ProgressLine": 500}
+EXTENSIONS = {
+    "essay_crawler.extensions.OpenRun": 0,  # a state that cannot be used stops the crawl before it starts
+    "essay_crawler.extensions.OneLineRobotsErrors": 0,
+    "essay_crawler.extensions.ProgressLine": 500,
+}
 ESSAY_PROGRESS = False
 LOG_LEVEL = "INFO"

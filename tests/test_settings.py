@@ -18,3 +18,14 @@ def test_contact_url_goes_into_the_user_agent_unless_one_is_given():
     assert crawl_settings({"CONTACT_URL": "https://me.example/bot"})["USER_AGENT"] == (
         f"essay-crawler/{__version__} (+https://me.example/bot)")
     assert crawl_settings({"CONTACT_URL": "https://me.example/bot", "USER_AGENT": "mine"})["USER_AGENT"] == "mine"
+
+
+def test_no_console_or_code_execution_server_in_a_crawl():
+    s = crawl_settings()
+    assert not s.getbool("TELNETCONSOLE_ENABLED") and not s.getbool("REMOTE_CONTROL_ENABLED")
+
+
+def test_the_page_budget_and_the_run_opener_are_wired():
+    s = crawl_settings()
+    assert s.getdict("DOWNLOADER_MIDDLEWARES")["essay_crawler.extensions.PageBudget"] < 100  # before robots.txt
+    assert "essay_crawler.extensions.OpenRun" in s.getdict("EXTENSIONS")

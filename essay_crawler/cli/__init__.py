@@ -1,21 +1,69 @@
 """``essay-crawler`` command line. Each subcommand lives in its own module with
-``add_parser(subparsers)`` and ``run(args) -> int``; modules import Scrapy only inside ``run``."""
+``add_parser(subparsers)`` and ``run(args) -> int``; modules import Scrapy only inside ``run``.
+
+Every command ends the same way: a mistake in the command (arguments, profile, start URL, state)
+is one ``error: …`` line and exit status 2; an interruption is one line and status 3; a reader that
+goes away (``… | head``) ends output quietly while the command finishes its files.
+"""
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 
 from essay_crawler import __version__
 
 SUBCOMMANDS = ("clean", "crawl", "scrape", "demo", "sites", "export", "report")
+#: Commands that run a crawl: SIGINT/SIGTERM stay held until Scrapy handles them (see HeldSignals).
+CRAWLING = ("crawl", "scrape", "demo")
+
+#: Exit statuses, the same for every command.
+EXIT_OK = 0
+EXIT_FAILED = 1  # the command ran, but something it reports failed (alerts, unreadable files, no records)
+EXIT_USAGE = 2  # the command could not start: bad arguments, profile, start URL or state
+EXIT_INTERRUPTED = 3  # SIGINT/SIGTERM; a crawl is resumed by running the same command again
+
+
+class CommandError(Exception):
+    """A mistake in the command line or its inputs: printed as one ``error:`` line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as :class:`CommandError` (one line) instead of usage text."""
+
+    def error(self, message: str):
+        raise CommandError(f"{message} (see {self.prog} --help)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def rate(text: str) -> float:
+    """argparse type: a rate from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:  # also false for nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate from 0 to 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="essay-crawler", description="Crawl Chinese essay (范文) sites into clean, numbered, deduplicated JSONL.")
+    parser = Parser(prog="essay-crawler",
+                    description="Crawl Chinese essay (范文) sites into clean, numbered, deduplicated JSONL.")
     parser.add_argument("--version", action="version", version=f"essay-crawler {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for name in SUBCOMMANDS:
         try:
             module = importlib.import_module(f"essay_crawler.cli.{name}")
@@ -27,10 +75,89 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class HeldSignals:
+    """SIGINT/SIGTERM arriving while a command starts up are held: a KeyboardInterrupt raised in the
+    middle of an import or of Twisted's start-up can be swallowed there and leave the process running.
+    A crawl sends them again once Scrapy has installed its own handlers (after the reactor's start-up);
+    any other command gets them as a KeyboardInterrupt when it starts (:meth:`release`)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.held: list[int] = []
+        self.previous = {signum: signal.signal(signum, self.hold) for signum in self.SIGNALS}
+
+    def hold(self, signum, _frame) -> None:
+        self.held.append(signum)
+
+    def resend_after_startup(self) -> None:
+        """Once the reactor has started (and Scrapy's handlers are in), send the held signals again."""
+        from twisted.internet import reactor
+
+        reactor.addSystemEventTrigger("after", "startup", reactor.callLater, 0, self.resend)
+
+    def resend(self) -> None:
+        while self.held:
+            os.kill(os.getpid(), self.held.pop(0))
+
+    def release(self) -> None:
+        """The handlers as they were; a signal held meanwhile is a KeyboardInterrupt now."""
+        for signum, handler in self.previous.items():
+            if signal.getsignal(signum) == self.hold:
+                signal.signal(signum, handler)
+        if self.held:
+            self.held.clear()
+            raise KeyboardInterrupt
+
+
+class QuietPipe:
+    """A stream that, once its reader has gone (EPIPE), discards what is written instead of failing."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._discard()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def _discard(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    held = HeldSignals()
+    sys.stdout = QuietPipe(sys.stdout)
     try:
-        return args.run(args)
+        return run_command(argv, held)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def run_command(argv: list[str] | None, held: HeldSignals) -> int:
+    """Parse and run one command; a :class:`CommandError` or a bad profile is its one error line."""
+    from pipelines.profiles import ProfileError
+
+    try:
+        args = build_parser().parse_args(argv)
+        args.held_signals = held
+        if args.command not in CRAWLING:
+            held.release()
+        return args.run(args)
+    except (CommandError, ProfileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE

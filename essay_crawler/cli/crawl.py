@@ -1,21 +1,42 @@
 """``essay-crawler crawl``: crawl essay sites into a run folder (or one JSONL file)."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from essay_crawler.cli import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CommandError,
+    positive_int,
+    rate,
+)
 from essay_crawler.monitor import Thresholds, alert_line
 
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
-def add_crawl_options(p) -> None:
+
+def add_crawl_options(p, profile_default: str = "automatic detection") -> None:
     """Options shared by ``crawl``, ``scrape`` and ``demo``."""
-    p.add_argument("--profile", metavar="NAME|FILE", help="site profile (default: automatic detection)")
+    p.add_argument("--profile", metavar="NAME|FILE", help=f"site profile (default: {profile_default})")
     p.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
     p.add_argument("--convert", choices=("t2s", "tw2sp", "hk2s", "none"), default=None,
                    help="OpenCC conversion (default t2s)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting (repeatable)")
-    p.add_argument("--log-level", default="WARNING", help="Scrapy log level on stderr (default WARNING)")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default=None, metavar="LEVEL",
+                   help="Scrapy's log on stderr: CRITICAL, ERROR, WARNING (default), INFO or DEBUG")
+
+
+def add_output_options(p) -> None:
+    """What ``crawl`` and ``demo`` print."""
+    g = p.add_argument_group("output")
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="print only the error, alert or interruption line (and Scrapy's errors)")
+    g.add_argument("--json", action="store_true",
+                   help="print the run's summary (its run.json) as one JSON line on stdout, not as a table")
 
 
 def add_parser(sub):
@@ -25,15 +46,21 @@ def add_parser(sub):
                                    "output/<site>/latest at it. Articles written by earlier runs are not "
                                    "fetched again (state: output/<site>/state.sqlite); an interrupted run is "
                                    "resumed by running the same command again. Exit status: 0 ok, 1 alerts "
-                                   "(see run.json), 2 could not start, 3 interrupted (resumable).")
+                                   "(see run.json), 2 could not start (bad arguments, profile, start URL or "
+                                   "state), 3 interrupted (resumable).")
     p.add_argument("start_urls", nargs="+", metavar="START_URL")
     p.add_argument("-o", "--output", metavar="OUT.jsonl",
                    help="write pieces here (errors to OUT.errors.jsonl, stats to OUT.run.json)")
     p.add_argument("--output-root", default=None, metavar="DIR", help="folder for run folders (default output)")
-    p.add_argument("--max-pages", type=int, default=None, metavar="N", help="stop after N responses")
-    p.add_argument("--concurrency", type=int, default=None, metavar="N", help="requests per domain (default 2)")
+    p.add_argument("--max-pages", type=positive_int, default=None, metavar="N",
+                   help="stop after N responses (CLOSESPIDER_PAGECOUNT): no request is sent once N responses "
+                        "are in or on their way, so at most N pages are fetched (a robots.txt counts, but is "
+                        "fetched even past N), fewer only if requests under way at the end fail")
+    p.add_argument("--concurrency", type=positive_int, default=None, metavar="N",
+                   help="requests per domain (default 2)")
     add_run_options(p)
     add_crawl_options(p)
+    add_output_options(p)
     return p
 
 
@@ -51,11 +78,11 @@ def add_run_options(p) -> None:
                    help="after the run: remove learned boilerplate, add quality signals and duplicate marks "
                         "(exact and near, against all earlier runs: dedup.pickle beside the state)")
     d = Thresholds()
-    g.add_argument("--max-error-rate", type=float, default=None, metavar="R",
+    g.add_argument("--max-error-rate", type=rate, default=None, metavar="R",
                    help=f"fail when failed pages / pages fetched is above R (default {d.max_error_rate})")
-    g.add_argument("--max-mismatch-rate", type=float, default=None, metavar="R",
+    g.add_argument("--max-mismatch-rate", type=rate, default=None, metavar="R",
                    help=f"fail when split mismatches / article pages is above R (default {d.max_mismatch_rate})")
-    g.add_argument("--max-no-content-rate", type=float, default=None, metavar="R",
+    g.add_argument("--max-no-content-rate", type=rate, default=None, metavar="R",
                    help="fail (layout changed) when article-like pages without content / article-like pages "
                         f"is above R (default {d.max_no_content_rate}; checked from {d.layout_min_pages} pages)")
 
@@ -66,7 +93,8 @@ RATE_OPTIONS = {"max_error_rate": "ESSAY_MAX_ERROR_RATE", "max_mismatch_rate": "
 
 def setting_overrides(args) -> dict:
     """Scrapy settings from command-line options."""
-    overrides = {"LOG_LEVEL": args.log_level}
+    quiet = getattr(args, "quiet", False)
+    overrides = {"LOG_LEVEL": args.log_level or ("ERROR" if quiet else "WARNING")}
     if args.no_robots:
         overrides["ROBOTSTXT_OBEY"] = False
     if args.convert:
@@ -75,9 +103,9 @@ def setting_overrides(args) -> dict:
         overrides["ESSAY_PIECES_PATH"] = args.output
     if getattr(args, "output_root", None):
         overrides["ESSAY_OUTPUT_ROOT"] = args.output_root
-    if getattr(args, "max_pages", None):
+    if getattr(args, "max_pages", None) is not None:
         overrides["CLOSESPIDER_PAGECOUNT"] = args.max_pages
-    if getattr(args, "concurrency", None):
+    if getattr(args, "concurrency", None) is not None:
         overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = args.concurrency
         overrides["CONCURRENT_REQUESTS"] = max(16, args.concurrency)
     if getattr(args, "state", None):
@@ -115,14 +143,17 @@ def print_summary(manifest: dict, stream=sys.stderr) -> None:
     if not counts["errors"]:
         table.add_row("errors", "0")
     table.add_row("elapsed", f"{counts['elapsed_seconds']:.1f} s")
-    table.add_row("pieces file", manifest["files"]["pieces"])
+    if manifest.get("status") == "incomplete":
+        table.add_row("run.json (partial run)", manifest["files"]["manifest"])
+    else:
+        table.add_row("pieces file", manifest["files"]["pieces"])
     table.add_row("exit reason", manifest["exit_reason"])
     table.add_row("status", manifest.get("status", "ok"))
     Console(file=stream, soft_wrap=True).print(table)
 
 
 #: Exit status by run status: a run that raised alerts fails; an interrupted one can be resumed.
-EXIT_STATUS = {"ok": 0, "failed": 1, "incomplete": 3}
+EXIT_STATUS = {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INTERRUPTED}
 
 
 def report_outcome(manifest: dict, stream=sys.stderr) -> int:
@@ -152,22 +183,42 @@ def postprocess_committed_run(manifest: dict, stream=sys.stderr) -> None:
           file=stream)
 
 
-def run_and_report(spider_args: dict, overrides: dict, postprocess: bool = False) -> int:
-    """Run the crawl, print the summary table and the outcome line; the exit status."""
-    from essay_crawler.runner import CrawlNotStarted, run_spider
+def check_start(start_urls: list[str], profile: str | None) -> None:
+    """A :class:`CommandError` for a start URL or profile the crawl could not start with."""
+    from essay_crawler.profiles import resolve_profile
+    from essay_crawler.spiders.essays import check_start_url
 
     try:
-        manifest = run_spider(spider_args, overrides)
+        for url in start_urls:
+            check_start_url(url)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if profile:
+        resolve_profile(profile)
+
+
+def run_and_report(spider_args: dict, overrides: dict, args) -> int:
+    """Run the crawl, print the summary (table on stderr or ``--json`` on stdout) and the outcome
+    line; the exit status."""
+    from essay_crawler.runner import CrawlInterrupted, CrawlNotStarted, run_spider
+
+    try:
+        manifest = run_spider(spider_args, overrides, args.held_signals)
     except CrawlNotStarted as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print_summary(manifest)
-    if postprocess:
+        raise CommandError(str(exc)) from None
+    except CrawlInterrupted as exc:
+        print(f"interrupted: {exc}; run the same command again to resume it", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if args.json:
+        print(json.dumps(manifest, ensure_ascii=False))
+    elif not args.quiet:
+        print_summary(manifest)
+    if args.postprocess:
         postprocess_committed_run(manifest)
     return report_outcome(manifest)
 
 
 def run(args) -> int:
-    overrides = setting_overrides(args) | {"ESSAY_PROGRESS": True}
-    return run_and_report({"start_url": ",".join(args.start_urls), "profile": args.profile}, overrides,
-                          postprocess=args.postprocess)
+    check_start(args.start_urls, args.profile)
+    overrides = setting_overrides(args) | {"ESSAY_PROGRESS": not args.quiet}
+    return run_and_report({"start_url": ",".join(args.start_urls), "profile": args.profile}, overrides, args)

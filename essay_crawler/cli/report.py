@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from essay_crawler.cli import EXIT_USAGE
 from essay_crawler.cli.dataset_options import add_processing_options, processed
 
 
@@ -34,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         inputs, records, stats = processed(args)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"essay-crawler report: {exc}", file=sys.stderr)
-        return 2
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     summary = summarize(records, stats=stats, errors=inputs.errors, sources=inputs.sources,
                         raw_records=inputs.records)
     print_summary(summary)

@@ -33,6 +33,16 @@ FAILURE_REASONS = (
 )
 
 
+def check_start_url(url: str) -> str:
+    """``url`` if it can start a crawl (http or https, with a host); else ValueError ``<url>: <why>``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{url}: a start URL needs http:// or https://")
+    if not parts.hostname:
+        raise ValueError(f"{url}: a start URL needs a host name")
+    return url
+
+
 def error_reason(failure) -> tuple[str, str, int | None]:
     """``(reason, message, status)`` for a failed request (reasons: see pipelines/errors.py)."""
     if failure.check(HttpError):
@@ -70,6 +80,7 @@ class EssaysSpider(scrapy.Spider):
             given = [u for u in self.profile.start_urls if urlsplit(u).scheme]
         if not given:
             raise ValueError("give a start_url (or a profile with absolute start_urls)")
+        given = [check_start_url(u) for u in given]
         base = given[0]
         if self.profile and len(given) == 1 and urlsplit(base).path in ("", "/"):
             # A site's root: start from the profile's relative start paths (category pages) there.
