@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
-from crawl_helpers import run_cli
+from conftest import cli_command
+from crawl_helpers import run_cli, subprocess_env
 
 from essay_crawler.cli import EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -93,3 +99,50 @@ def test_exit_statuses_are_one_table():
 
     assert (EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED) == (0, 1, 2, 3)
     assert EXIT_STATUS == {"ok": EXIT_OK, "failed": EXIT_FAILED, "incomplete": EXIT_INTERRUPTED}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_on_a_fixed_port_gives_the_same_records_and_a_second_run_writes_nothing(tmp_path):
+    port = str(free_port())
+    first = run_cli("demo", "--port", port, "--output-root", tmp_path / "output", "--json", cwd=tmp_path)
+    second = run_cli("demo", "--port", port, "--output-root", tmp_path / "output", "--json", cwd=tmp_path)
+    assert (first.returncode, second.returncode) == (0, 0), second.stderr
+    counts = json.loads(first.stdout)["counts"], json.loads(second.stdout)["counts"]
+    assert counts[0]["pieces_written"] > 0
+    assert counts[1]["pieces_written"] == 0
+    assert counts[1]["articles_known"] == counts[0]["articles_new"] + counts[0]["duplicates_skipped"]
+
+
+def test_demo_serve_serves_the_site_until_ctrl_c(tmp_path):
+    port = free_port()
+    server = subprocess.Popen([*cli_command(), "demo", "--serve", "--port", str(port)], cwd=tmp_path,
+                              env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stderr.readline()
+        assert line == f"serving the demo site at http://127.0.0.1:{port}/ (Ctrl-C to stop)\n"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=10) as resp:
+            assert resp.status == 200 and b"Disallow" in resp.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert (server.returncode, stderr) == (0, "")
+
+
+def test_demo_on_a_port_in_use_is_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_cli("demo", "--serve", "--port", port, cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (EXIT_USAGE, f"error: port {port}: Address already in use\n")
+
+
+def test_python_m_demo_is_demo_serve():
+    proc = subprocess.run([sys.executable, "-m", "essay_crawler.demo", "--help"], env=subprocess_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0 and "--serve" in proc.stdout

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sys
+import threading
 
+from essay_crawler.cli import EXIT_OK, CommandError
 from essay_crawler.cli.crawl import (
     add_crawl_options,
     add_output_options,
@@ -13,10 +15,23 @@ from essay_crawler.cli.crawl import (
 )
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port (0: any free one)."""
+    import argparse
+
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
 def add_parser(sub):
     p = sub.add_parser("demo", help="crawl the bundled sample site (no network needed)",
-                       description="Serve the bundled sample essay site on 127.0.0.1 (ephemeral port) and "
-                                   "crawl it end to end into output/127.0.0.1/<run-id>/.")
+                       description="Serve the bundled sample essay site on 127.0.0.1 and crawl it end to end "
+                                   "into output/127.0.0.1/<run-id>/; with --serve, only serve it.")
+    p.add_argument("--serve", action="store_true", help="only serve the demo site, until Ctrl-C")
+    p.add_argument("--port", type=port_number, default=0, metavar="N",
+                   help="port on 127.0.0.1 (default: any free port). With the same port every run, the "
+                        "records' URLs are the same and a second run writes nothing new")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write pieces here instead of a run folder")
     p.add_argument("--output-root", default=None, metavar="DIR", help="folder for run folders (default output)")
     add_run_options(p)
@@ -26,14 +41,35 @@ def add_parser(sub):
     return p
 
 
-def run(args) -> int:
+def open_server(port: int):
     from essay_crawler.demo.site import demo_server
 
-    # Our own loopback server: no need to wait between requests.
+    try:
+        return demo_server(port=port)
+    except OSError as exc:
+        raise CommandError(f"port {port}: {exc.strerror or exc}") from None
+
+
+def serve(args) -> int:
+    """Serve the demo site in the foreground until Ctrl-C."""
+    args.held_signals.release()
+    with open_server(args.port) as server:
+        print(f"serving the demo site at {server.base_url}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return EXIT_OK
+
+
+def run(args) -> int:
+    if args.serve:
+        return serve(args)
     check_start([], args.profile)
+    # Our own loopback server: no need to wait between requests.
     overrides = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ESSAY_PROGRESS": not args.quiet}
     overrides |= setting_overrides(args)
-    with demo_server() as server:
+    with open_server(args.port) as server:
         if not args.quiet:
             print(f"serving the demo site at {server.base_url}/", file=sys.stderr)
         return run_and_report({"start_url": server.base_url + "/", "profile": args.profile}, overrides, args)
