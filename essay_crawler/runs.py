@@ -2,13 +2,16 @@
 
 A run writes into *partial* files named from a key of its arguments (start URLs, profile, output
 target): ``<root>/<site>/<key>.partial/{pieces,errors}.jsonl.partial``, or ``OUT.jsonl.partial`` and
-``OUT.errors.jsonl.partial`` with ``-o``. Started again with the same arguments, a run finds them and
-continues: complete lines stay, a partial last line and a partially written last article are cut,
-and the articles in the file are marked known in the state (a kill may land between writing an
-article and recording it). On completion the files are fsynced, ``run.json`` is written atomically,
-the files (or the folder) are renamed to their final names and ``<root>/<site>/latest`` is pointed at
-the new run folder. The commit itself is recorded in the state first (``committing``), so a kill
-during it is finished by the next start.
+``OUT.errors.jsonl.partial`` with ``-o`` (``<site>`` is :func:`site_folder` of the host). Started again
+with the same arguments, a run finds them and continues: complete lines stay; a partial last line,
+damaged lines and partially written articles are cut; the file is the truth, so the state is made to
+agree with it (its articles marked written, articles it lost forgotten). A run holds a little disk
+space (:class:`SpaceReserve`) to give back when the disk is full, so it can still record that it
+stopped. On completion the files are fsynced, ``run.json`` is written atomically, the files (or the
+folder) are renamed to their final names — with ``-o`` and a state, appended to ``OUT.jsonl`` instead,
+so no run replaces an earlier one's records — and ``<root>/<site>/latest`` is pointed at the new run
+folder. The commit itself is recorded in the state first (``committing``), so a kill during it is
+finished by the next start.
 """
 from __future__ import annotations
 

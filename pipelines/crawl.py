@@ -159,7 +159,7 @@ class RunWriterPipeline:
         self.pieces: JsonlAppender | None = None
         self.errors: JsonlAppender | None = None
         self.stopped: str | None = None  # why nothing more is written (disk full)
-        self.closing = None
+        self.closing = None  # the engine closing the spider after a full disk (kept referenced)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
