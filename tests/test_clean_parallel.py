@@ -1,28 +1,32 @@
 """`essay-crawler clean -j N`: worker processes give the very bytes `-j 1` gives, on stdout, in the
--o file and on stderr, in input order — pages in every encoding, pages that fail and pages skipped."""
+-o file and on stderr, in input order — pages in every encoding, pages that fail and pages skipped;
+a killed run leaves no output file and no worker behind."""
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import PAGES, REPO, parse_jsonl, run_clean, validate_records
+from conftest import PAGES, REPO, cli_command, parse_jsonl, run_clean, validate_records
 
 SITEMAP = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>网站地图</title></head>
 <body><ul><li><a href="/">首页</a></li><li><a href="/a/">小学作文</a></li></ul></body></html>"""
 
 
-def generated_pages(folder: Path) -> None:
-    """Seed-like pages in UTF-8 and GBK (long pieces, ASCII punctuation) from benchmarks/pagegen.py."""
+def write_generated(folder: Path, page_set: str, n: int, seed: int) -> None:
+    """Pages of a benchmarks/pagegen.py page set."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
         from pagegen import PAGE_SETS, write_pages
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
-    for name in ("seed-utf8", "seed-gbk", "generated"):
-        write_pages(folder / name, PAGE_SETS[name](3, 7))
+    write_pages(folder, PAGE_SETS[page_set](n, seed))
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,8 @@ def mixed(tmp_path_factory) -> Path:
     for page in PAGES.iterdir():
         if page.suffix in (".html", ".txt"):
             shutil.copyfile(page, folder / page.name)
-    generated_pages(folder / "gen")
+    for page_set in ("seed-utf8", "seed-gbk", "generated"):  # long pieces, ASCII punctuation; today's set
+        write_generated(folder / "gen" / page_set, page_set, 3, 7)
     (folder / "b_junk.html").write_bytes(bytes(range(256)) * 16)
     (folder / "c_logo.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     (folder / "d_page.htm").write_bytes(gzip.compress(b"<html></html>"))
@@ -86,3 +91,32 @@ def test_jobs_must_be_positive(mixed: Path):
     assert proc.returncode == 2
     (line,) = proc.stderr.decode().splitlines()[-1:]
     assert "argument -j/--jobs: must be at least 1, not 0" in line
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_killed_run_leaves_no_output_and_no_workers(tmp_path: Path):
+    write_generated(tmp_path / "pages", "seed-utf8", 300, 3)
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([*cli_command(), "clean", str(tmp_path / "pages"), "-o", str(out), "-j", "2"],
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE)
+    partial = out.with_name("out.jsonl.partial")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and children.read_text().split()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = [int(pid) for pid in children.read_text().split()]
+    assert len(workers) == 2 and proc.poll() is None
+    proc.kill()
+    assert proc.wait() == -signal.SIGKILL
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(running, workers))
+    assert not out.exists()
+    assert proc.stderr.read() == b""

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
@@ -33,6 +34,8 @@ BINARY_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a
                      (b"7z\xbc\xaf\x27\x1c", "a 7z archive"), (b"Rar!\x1a\x07", "a RAR archive"))
 NOT_ARTICLE = "no_content"  # a list, index or other page of a mirror: skipped and counted, not an error
 PROGRESS_MIN_FILES = 5
+AHEAD = 2  # files handed to each worker at a time, so it never waits for the next one
+WINDOW = 16  # files per worker that may be cleaned ahead of the first one not yet written
 
 
 def positive_int(value: str) -> int:
@@ -108,12 +111,23 @@ def binary_kind(data: bytes) -> str | None:
 
 @dataclass(slots=True)
 class Outcome:
-    """What cleaning one file gave: records (and the title's claim), or an error (reason, message)."""
+    """What cleaning one file gave: its records as UTF-8 JSON lines (serialised where it was cleaned:
+    bytes cross a process boundary far faster than text or dicts) and the title's claim, or an error
+    (reason, message)."""
 
-    records: list[dict] = field(default_factory=list)
+    lines: bytes = b""
+    count: int = 0
     error: tuple[str, str] | None = None
     claimed: int | None = None
     mismatch: bool = False
+
+
+class LinesFile(AtomicJsonlFile):
+    """An atomically written JSONL file that takes UTF-8 lines already serialised (by a worker)."""
+
+    def write_lines(self, lines: bytes, count: int) -> None:
+        self._fh.buffer.write(lines)
+        self.count += count
 
 
 def clean_file(task: tuple[Path, str]) -> Outcome:
@@ -129,7 +143,9 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
     result = clean_fetched_page(data, url, None)
     if "error" in result:
         return Outcome(error=result["error"])
-    return Outcome(result["records"], claimed=result["claimed"], mismatch=result["mismatch"])
+    records = result["records"]
+    return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result["claimed"],
+                   mismatch=result["mismatch"])
 
 
 def warm_up(convert: str) -> None:
@@ -142,11 +158,81 @@ def warm_up(convert: str) -> None:
 
 
 def init_worker(profile, convert: str) -> None:
-    """A worker process: Ctrl-C is the parent's to handle (it stops the pool); a result sent to a
-    parent that is gone (killed) ends the worker quietly, as SIGPIPE ends a Unix filter."""
+    """A worker process: Ctrl-C is the parent's to handle (it stops the workers); a result sent to
+    a parent that is gone (killed) ends the worker quietly, as SIGPIPE ends a Unix filter."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     init_cleaner(profile, convert)
+
+
+def serve(conn, profile, convert: str) -> None:
+    """A worker's loop: clean each ``(index, task)`` received and send back ``(index, outcome,
+    exception)``, until ``None`` or the parent is gone."""
+    init_worker(profile, convert)
+    try:
+        while (message := conn.recv()) is not None:
+            index, task = message
+            try:
+                conn.send((index, clean_file(task), None))
+            except Exception as exc:  # noqa: BLE001 - a bug: the parent raises it, as one process would
+                conn.send((index, None, exc))
+    except EOFError:
+        pass
+
+
+class Workers:
+    """Worker processes (forked: they start with what this process has loaded) that clean files
+    and give the outcomes back in input order. Each worker holds :data:`AHEAD` files at a time, and
+    no file more than :data:`WINDOW` per worker past the first unwritten one is handed out, which
+    bounds the outcomes held while a slow page is cleaned."""
+
+    def __init__(self, jobs: int, profile, convert: str):
+        context = multiprocessing.get_context("fork")
+        self.conns, self.procs = [], []
+        for _ in range(jobs):
+            conn, child = context.Pipe()
+            proc = context.Process(target=serve, args=(child, profile, convert), daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(conn)
+            self.procs.append(proc)
+
+    def outcomes(self, tasks: list):
+        """Outcomes of ``tasks`` (as :func:`clean_file` gives them), in order."""
+        held = {conn: 0 for conn in self.conns}  # files handed to each worker, not yet back
+        done: dict[int, Outcome] = {}
+        sent = written = 0
+        limit = WINDOW * len(self.conns)
+        while written < len(tasks):
+            for conn in self.conns:
+                while held[conn] < AHEAD and sent < min(len(tasks), written + limit):
+                    conn.send((sent, tasks[sent]))
+                    held[conn] += 1
+                    sent += 1
+            for conn in multiprocessing.connection.wait([c for c in self.conns if held[c]]):
+                index, outcome, exc = self.receive(conn)
+                held[conn] -= 1
+                if exc is not None:
+                    raise exc
+                done[index] = outcome
+            while written in done:
+                yield done.pop(written)
+                written += 1
+
+    def receive(self, conn):
+        try:
+            return conn.recv()
+        except EOFError:
+            proc = self.procs[self.conns.index(conn)]
+            proc.join()
+            raise RuntimeError(f"a cleaning worker died (exit status {proc.exitcode})") from None
+
+    def close(self) -> None:
+        """Stop the workers (at once: whatever they still hold is not wanted)."""
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.join()
 
 
 def _progress(total: int):
@@ -174,7 +260,7 @@ def skipped_line(count: int) -> str:
            f"not {'articles' if count != 1 else 'an article'}"
 
 
-def write_outcomes(files, outcomes, out: AtomicJsonlFile | None, progress) -> tuple[int, int]:
+def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[int, int]:
     """Write each file's records in input order, with its stderr line; returns (failed, skipped)."""
     task = progress.add_task("clean", total=len(files))
     failed = skipped = 0
@@ -189,15 +275,13 @@ def write_outcomes(files, outcomes, out: AtomicJsonlFile | None, progress) -> tu
                 say(progress, f"error: {file}: {reason}: {message}")
             continue
         if outcome.mismatch:
-            say(progress, f"warning: {file}: split_mismatch: found {len(outcome.records)} pieces, "
+            say(progress, f"warning: {file}: split_mismatch: found {outcome.count} pieces, "
                           f"title claims {outcome.claimed}")
-        for record in outcome.records:
-            if out:
-                out.write(record)
-            else:
-                sys.stdout.write(dumps_record(record))
-        if not out:
-            sys.stdout.flush()
+        if out:
+            out.write_lines(outcome.lines, outcome.count)
+        else:
+            sys.stdout.buffer.write(outcome.lines)
+            sys.stdout.buffer.flush()
     return failed, skipped
 
 
@@ -209,14 +293,14 @@ def run(args) -> int:
     tasks = [(file, page_url(file, folder, args.base_url)) for file, folder in files]
     jobs = min(args.jobs, len(tasks))
     warm_up(args.convert)
-    pool = None
+    workers = None
     if jobs > 1:  # forked before the progress bar starts its thread
-        pool = multiprocessing.get_context("fork").Pool(jobs, init_worker, (profile, args.convert))
-        outcomes = pool.imap(clean_file, tasks)
+        workers = Workers(jobs, profile, args.convert)
+        outcomes = workers.outcomes(tasks)
     else:
         init_cleaner(profile, args.convert)
         outcomes = map(clean_file, tasks)
-    out = AtomicJsonlFile(args.output) if args.output else None
+    out = LinesFile(args.output) if args.output else None
     try:
         with _progress(len(files)) as progress:
             failed, skipped = write_outcomes(files, outcomes, out, progress)
@@ -227,9 +311,8 @@ def run(args) -> int:
             out.abort()
         raise
     finally:
-        if pool:
-            pool.terminate()
-            pool.join()
+        if workers:
+            workers.close()
     if out:
         out.commit()
     return 1 if failed else 0
