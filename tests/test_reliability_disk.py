@@ -83,13 +83,17 @@ def assert_whole_lines(folder: Path) -> None:
                 assert numbers == list(range(1, len(numbers) + 1)), (path, url)
 
 
-def test_a_full_disk_stops_the_run_cleanly_and_it_resumes_once_space_is_back(site, reference, small_disk):
+@pytest.mark.parametrize("state_on", ["full disk", "other disk"])
+def test_a_full_disk_stops_the_run_cleanly_and_it_resumes_once_space_is_back(site, reference, small_disk, state_on):
+    """With the state on the full disk too, SQLite is refused first; on another disk, a pieces line."""
     out = small_disk / "output"
-    filler = fill(small_disk, 256 * 1024 + 160 * 1024 + reference[2] // 2)
-    result = run_crawl(site, out, *ARGS)
+    state = () if state_on == "full disk" else ("--state", str(small_disk.parent / "state.sqlite"))
+    filler = fill(small_disk, 256 * 1024 + (160 * 1024 if state_on == "full disk" else 0) + reference[2] // 2)
+    result = run_crawl(site, out, *ARGS, *state)
     assert result.returncode == 3, result.stderr
     disk_lines = [line for line in result.stderr.splitlines() if "disk full" in line]
     assert len(disk_lines) == 1, result.stderr
+    assert ("No space left on device" in disk_lines[0]) is (state_on == "other disk"), disk_lines
     assert "Traceback" not in result.stderr, result.stderr
     written = read_lines(partial_pieces(out))
     assert 0 < len(written) < DEMO_PIECES
@@ -97,12 +101,12 @@ def test_a_full_disk_stops_the_run_cleanly_and_it_resumes_once_space_is_back(sit
     manifest = json.loads((partial_pieces(out).parent / "run.json").read_text("utf-8"))
     assert (manifest["status"], manifest["exit_reason"]) == ("incomplete", "disk_full")
 
-    again = run_crawl(site, out, *ARGS)  # still full: stops again, still resumable
+    again = run_crawl(site, out, *ARGS, *state)  # still full: stops again, still resumable
     assert again.returncode == 3, again.stderr
     assert_whole_lines(out)
 
     filler.unlink()
-    result = run_crawl(site, out, *ARGS)
+    result = run_crawl(site, out, *ARGS, *state)
     assert result.returncode == 0, result.stderr
     manifest, pieces, errors = latest_run(out)
     assert without_crawled_at(pieces) == without_crawled_at(reference[0])
