@@ -4,17 +4,17 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, replace
 
-from .boilerplate import BoilerplatePatterns, default_patterns, remove_junk, strip_boilerplate
+from .boilerplate import (
+    BoilerplatePatterns,
+    default_patterns,
+    remove_junk,
+    strip_boilerplate,
+)
 from .decode import decode_page, reads_as_utf8
 from .document import Block, PageDocument, Split
 from .errors import PageError
-from .extract import (
-    XML_DECLARATION,
-    Selectors,
-    extract_html,
-    extract_tree,
-    parse_utf8_html,
-)
+from .extract import Selectors, extract_html, extract_tree
+from .html.parse import XML_DECLARATION, parse_utf8_html
 from .layout import take_title, trim_pieces
 from .normalize import normalize_paragraphs
 from .profiles import SiteProfile

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .document import Block, PageDocument
-from .extract import CATEGORY, DATE, normalize_date
+from .html.page import CATEGORY, DATE, normalize_date
 
 HEADER_LINES = 10  # the date/栏目 line is looked for among the first non-blank lines
 FLAT_LINE_CHARS = 200  # a longer line of many short space-separated parts is a page flattened into one line

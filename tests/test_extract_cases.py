@@ -8,7 +8,7 @@ ESSAY = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
 
 
 def page(head: str, body: str) -> bytes:
-    return f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode("utf-8")
+    return f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode()
 
 
 def test_compact_info_line_does_not_run_into_the_content():
@@ -99,14 +99,15 @@ def test_weights_of_a_parent_beside_a_child_add_up_to_the_parent_weights():
     fixture pages that must equal weighing the parent whole."""
     from pathlib import Path
 
-    from pipelines import extract as X
     from pipelines.decode import decode_page
+    from pipelines.html import content as X
+    from pipelines.html.parse import parse_html
 
     pages = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
     assert len(pages) >= 10
     checked = 0
     for path in pages:
-        root = X.parse_html(decode_page(path.read_bytes())[0])
+        root = parse_html(decode_page(path.read_bytes())[0])
         for child in root.iter():
             parent = child.getparent()
             if parent is None:
@@ -135,7 +136,8 @@ def test_paragraph_blocks_from_tricky_markup():
     from lxml import etree
 
     from pipelines.document import Block
-    from pipelines.extract import content_blocks, parse_html
+    from pipelines.html.blocks import content_blocks
+    from pipelines.html.parse import parse_html
 
     root = parse_html("<html><body><div id='c'><h2></h2><p>第一段&#13;文字\x0b结束 &amp; &lt;标签&gt;</p>"
                       "<h3 class='t/x'>篇一</h3><p></p><p>第二段<br>第三段<span>续</span></p>"

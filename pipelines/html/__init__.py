@@ -1,0 +1,2 @@
+"""The HTML steps of extraction, in the order ``pipelines.extract`` runs them: parse, page info,
+chrome, content, blocks."""
