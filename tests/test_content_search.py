@@ -2,21 +2,21 @@
 on generated pages of every layout and encoding and on the seed-like sets."""
 from __future__ import annotations
 
+import importlib
 import random
 import sys
-from pathlib import Path
 
 import pytest
+from content_reference import find_content_reference
+from crawl_helpers import BENCHMARKS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from pipelines.decode import decode_page
+from pipelines.html.chrome import remove_chrome
+from pipelines.html.content import find_content
+from pipelines.html.parse import parse_html
 
-import pagegen  # noqa: E402
-from content_reference import find_content_reference  # noqa: E402
-
-from pipelines.decode import decode_page  # noqa: E402
-from pipelines.html.chrome import remove_chrome  # noqa: E402
-from pipelines.html.content import find_content  # noqa: E402
-from pipelines.html.parse import parse_html  # noqa: E402
+sys.path.insert(0, str(BENCHMARKS))
+pagegen = importlib.import_module("pagegen")
 
 
 HAN = "春夏秋冬山水花鸟风云日月星辰我们你他的了在是有和人这中大为上个国不也子时道出会三要于下得可"
