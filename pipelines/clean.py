@@ -119,16 +119,18 @@ def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = Non
                declared_encoding: str | None = None, kind: str = "auto") -> CleanResult:
     """Decode → extract (or parse a text dump) → normalise → strip boilerplate → split → records."""
     selectors = profile.selectors if profile else None
-    encoding = doc = None
+    encoding: str | None = None
+    doc: PageDocument | None = None
+    text = data if isinstance(data, str) else None
     if isinstance(data, bytes):
         declared = (profile.encoding if profile else None, declared_encoding)
         doc = read_utf8_html(data, url, kind, selectors, declared)
         if doc is None:
-            data, encoding = decode_page(data, *declared)
+            text, encoding = decode_page(data, *declared)
         else:
             encoding = "utf-8"
     if doc is None:
-        doc = read_document(data, url, kind, selectors)
+        doc = read_document(text or "", url, kind, selectors)
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
     doc = locate_title(normalize_document(doc, convert), patterns)
     split = split_document(doc, patterns)

@@ -5,13 +5,15 @@ import codecs
 import re
 
 from bs4.dammit import EncodingDetector
+from w3lib.encoding import resolve_encoding
 
 from .errors import PageError
 
-# Declared names mapped to the superset codec that decodes everything the site really sends.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-              "cp936": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs", "ascii": "utf-8",
-              "us-ascii": "utf-8", "iso-8859-1": "utf-8", "latin-1": "utf-8", "windows-1252": "utf-8"}
+# Declared names w3lib does not map to the codec these sites really send (it maps the GB and Big5
+# names to their supersets, GB18030 and Big5-HKSCS, and Latin-1 to cp1252 as browsers do). A
+# Chinese page declaring ASCII or a Latin code page is UTF-8 in practice.
+_SITE_ALIASES = {"x-gbk": "gb18030", "cp950": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8",
+                 "iso-8859-1": "utf-8", "latin-1": "utf-8", "windows-1252": "utf-8", "cp1252": "utf-8"}
 # Tried after the declared encodings: undeclared Chinese pages are UTF-8, GBK or Big5.
 _FALLBACKS = ("utf-8", "gb18030", "big5hkscs")
 # The commonest characters of Simplified and Traditional text: GBK bytes read as Big5 (or the
@@ -24,11 +26,10 @@ def _codec_name(name: str | None) -> str | None:
     if not name:
         return None
     name = name.strip().strip("'\"").lower()
-    name = _SUPERSETS.get(name, name)
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
+    resolved = _SITE_ALIASES.get(name) or resolve_encoding(name)
+    if resolved is None:
         return None
+    return codecs.lookup(_SITE_ALIASES.get(resolved, resolved)).name
 
 
 def declared_encodings(data: bytes, *declared: str | None) -> list[str]:

@@ -85,7 +85,7 @@ def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> boo
 def is_teaser(line: str, later: list[str]) -> bool:
     """A summary cut off with an ellipsis whose words come again further down."""
     m = _TEASER.search(line)
-    return bool(m) and any(m.group("tail") in other for other in later)
+    return m is not None and any(m.group("tail") in other for other in later)
 
 
 def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplatePatterns) -> list[str]:
