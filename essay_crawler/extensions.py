@@ -70,8 +70,9 @@ class PageBudget:
     handed to the downloader (up to ``CONCURRENT_REQUESTS``, most of them waiting for their slot) is
     still fetched. This middleware, first in the chain, lets a request in only while the responses
     received and the requests under way are fewer than N. A request is under way from the moment it
-    passes until its response or failure comes back through the whole chain (retries and redirects
-    of it, which carry its mark, are the same request). So a crawl gets at most N responses
+    passes until its response is received (the ``response_received`` signal) or its failure comes
+    back through the whole chain; retries and redirects of it, which carry its mark, are the same
+    request. So a crawl gets at most N responses
     (robots.txt included; a robots.txt request is never refused), fewer only when requests under way
     fail once no other may follow.
     """
@@ -82,6 +83,7 @@ class PageBudget:
         self.crawler = crawler
         self.limit = limit
         self.under_way = 0
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
 
     @classmethod
@@ -102,9 +104,8 @@ class PageBudget:
         request.meta[self.MARK] = True
         self.under_way += 1
 
-    def process_response(self, request, response):
-        self._ended(request)
-        return response
+    def response_received(self, response, request):
+        self._ended(request)  # counted as received at this very moment
 
     def process_exception(self, request, exception):
         self._ended(request)

@@ -85,7 +85,8 @@ class HeldSignals:
 
     def __init__(self):
         self.held: list[int] = []
-        self.previous = {signum: signal.signal(signum, self.hold) for signum in self.SIGNALS}
+        self.previous = {signum: signal.signal(signum, self.hold) for signum in self.SIGNALS
+                         if signal.getsignal(signum) is not signal.SIG_IGN}  # ignored stays ignored
 
     def hold(self, signum, _frame) -> None:
         self.held.append(signum)
@@ -116,12 +117,17 @@ class QuietPipe:
     def __init__(self, stream):
         self._stream = stream
 
-    def write(self, text: str) -> int:
+    @property
+    def buffer(self) -> QuietPipe:
+        """The binary stream under a text one, quiet the same way."""
+        return QuietPipe(self._stream.buffer)
+
+    def write(self, data):
         try:
-            return self._stream.write(text)
+            return self._stream.write(data)
         except BrokenPipeError:
             self._discard()
-            return len(text)
+            return len(data)
 
     def flush(self) -> None:
         try:
