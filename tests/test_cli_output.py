@@ -146,3 +146,11 @@ def test_python_m_demo_is_demo_serve():
     proc = subprocess.run([sys.executable, "-m", "essay_crawler.demo", "--help"], env=subprocess_env(),
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and "--serve" in proc.stdout
+
+
+def test_two_plain_demo_runs_give_the_same_urls_and_the_second_writes_nothing(tmp_path):
+    runs = [run_cli("demo", "--output-root", tmp_path / "output", "--json", cwd=tmp_path) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+    served = [r.stderr.splitlines()[0] for r in runs]
+    assert served[0] == served[1] == "serving the demo site at http://127.0.0.1:8737/"
+    assert [json.loads(r.stdout)["counts"]["pieces_written"] for r in runs][1] == 0

@@ -1,6 +1,7 @@
 """``essay-crawler demo``: serve the bundled sample site on 127.0.0.1 and crawl it, offline."""
 from __future__ import annotations
 
+import errno
 import sys
 import threading
 
@@ -24,14 +25,18 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+#: The demo's usual port: the same URLs (and record ids) every run.
+DEMO_PORT = 8737
+
+
 def add_parser(sub):
     p = sub.add_parser("demo", help="crawl the bundled sample site (no network needed)",
                        description="Serve the bundled sample essay site on 127.0.0.1 and crawl it end to end "
                                    "into output/127.0.0.1/<run-id>/; with --serve, only serve it.")
     p.add_argument("--serve", action="store_true", help="only serve the demo site, until Ctrl-C")
-    p.add_argument("--port", type=port_number, default=0, metavar="N",
-                   help="port on 127.0.0.1 (default: any free port). With the same port every run, the "
-                        "records' URLs are the same and a second run writes nothing new")
+    p.add_argument("--port", type=port_number, default=None, metavar="N",
+                   help=f"port on 127.0.0.1 (default {DEMO_PORT}, or any free port when that one is taken; 0: any "
+                        "free port). The records' URLs include it: on the same port, a second run writes nothing")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write pieces here instead of a run folder")
     p.add_argument("--output-root", default=None, metavar="DIR", help="folder for run folders (default output)")
     add_run_options(p)
@@ -41,12 +46,15 @@ def add_parser(sub):
     return p
 
 
-def open_server(port: int):
+def open_server(port: int | None):
+    """The demo server on ``port``; ``None``: on :data:`DEMO_PORT`, or any free port if it is taken."""
     from essay_crawler.demo.site import demo_server
 
     try:
-        return demo_server(port=port)
+        return demo_server(port=DEMO_PORT if port is None else port)
     except OSError as exc:
+        if port is None and exc.errno == errno.EADDRINUSE:
+            return demo_server(port=0)
         raise CommandError(f"port {port}: {exc.strerror or exc}") from None
 
 
