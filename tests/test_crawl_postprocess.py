@@ -10,8 +10,8 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 
 
 def demo_run(root: Path) -> tuple[list[dict], dict]:
-    proc = subprocess.run([sys.executable, "-m", "essay_crawler", "demo", "--output-root", str(root), "--postprocess",
-                           *FAST], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "essay_crawler", "demo", "--port", "0", "--output-root", str(root),
+                           "--postprocess", *FAST], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     run_dir = (root / "127.0.0.1" / "latest").resolve()
     records = [json.loads(line) for line in (run_dir / "pieces.jsonl").read_text("utf-8").splitlines()]
@@ -25,7 +25,7 @@ def test_second_demo_run_marks_every_piece_as_a_copy_of_the_first(tmp_path):
     assert len(first) == len(second) == 65
     assert all(r["dup_of"] is None and r["near_dup_of"] is None for r in first)
     assert all(r["lang"] == "zh" and 0 < r["han_share"] <= 1 for r in first)
-    # Each demo run serves the site on a new port: the same texts under new URLs are exact copies.
+    # Each demo run serves the site on a new port (--port 0): the same texts under new URLs are exact copies.
     by_text = {r["text"]: r["id"] for r in first}
     assert [r["dup_of"] for r in second] == [by_text[r["text"]] for r in second]
     assert run1["postprocess"]["duplicates"] == 0 and run2["postprocess"]["duplicates"] == 65
