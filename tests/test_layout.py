@@ -3,6 +3,8 @@
 Each page is a template real essay sites use; the expected pieces are what a careful editor keeps."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines import clean_page
@@ -217,3 +219,28 @@ def test_headings_above_999_are_headings():
     page = "\n".join(["作文大全"] + [line for n in range(1, 1003) for line in (f"作文篇{n}", f"{ESSAY[0]}{n}")])
     got = pieces(page)
     assert len(got) == 1002 and got[998] == ("作文篇999", [f"{ESSAY[0]}999"]) and got[-1] == ("作文篇1002", [f"{ESSAY[0]}1002"])
+
+
+DUMPS = Path(__file__).parent / "fixtures" / "dumps"
+# Text dumps of our own writing in the templates of other kinds of sites: file → (title, pieces).
+TEMPLATES = {
+    "dede_collection.txt": ("我家的小花猫作文（精选3篇）", [
+        ("我家的小花猫作文篇一", 3, "我家有一只小花猫", "我爱我家的小花猫。"),
+        ("我家的小花猫作文篇二", 2, "去年冬天", "一动也不动。"),
+        ("我家的小花猫作文篇三", 2, "小花猫是我的好朋友", "“看，我多能干！”")]),
+    "wechat_article.txt": ("春天的早晨", [(None, 3, "春天的早晨，太阳公公", "心里美滋滋的。")]),
+    "poems_with_notes.txt": ("静夜思、春晓等古诗赏析（3首）", [
+        ("《静夜思》", 2, "床前明月光", "低头思故乡。"), ("《春晓》", 2, "春眠不觉晓", "花落知多少。"),
+        ("《登鹳雀楼》", 2, "白日依山尽", "更上一层楼。")]),
+    "qa_answer.txt": ("我的理想", [(None, 3, "我的理想是当一名医生", "做一个有用的人。")]),
+    "blog_post.txt": ("我的妈妈", [(None, 3, "我的妈妈是一名护士", "妈妈，我爱你！")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_site_templates(name):
+    records = clean_page((DUMPS / name).read_bytes(), f"http://x.cn/{name}", kind="text").records
+    want_title, want = TEMPLATES[name]
+    got = [(r["piece_title"], len(r["text"].split("\n")), r["text"].split("\n")[0][:len(w[2])],
+            r["text"].split("\n")[-1][-len(w[3]):]) for r, w in zip(records, want)]
+    assert len(records) == len(want) and {r["title"] for r in records} == {want_title} and got == want
