@@ -23,7 +23,7 @@ from crawl_runs import (
     without_crawled_at,
 )
 
-from pipelines.worker import clean_fetched_page
+from pipelines.worker import clean_fetched_page, init_cleaner
 
 DEMO_PIECES = 65
 ARGS = ("-s", "CONCURRENT_REQUESTS=2")
@@ -161,10 +161,19 @@ def test_a_page_whose_worker_dies_twice_is_an_internal_error_and_the_run_goes_on
     assert {r["url"] for r in pieces} == given_up - {e["url"] for e in reference[1]}, again.stderr
 
 
+PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1><div class='content'><p>"
+        + "清晨推开窗，湿润的风带着泥土的气味扑面而来，楼下的玉兰一夜之间全开了。" * 5 + "</p></div></body></html>").encode()
+
+
 def test_a_bug_in_cleaning_is_an_internal_error_with_the_exception_text():
-    """Any exception but PageError (here a body that is not bytes) is the page's error, not a crash."""
-    out = clean_fetched_page(12345, "http://127.0.0.1/a.html", None)
+    """Any exception but PageError (here: the worker holds a profile object missing its fields) is the
+    page's error, with the exception's type and text, not a crash of the worker."""
+    assert "records" in clean_fetched_page(PAGE, "http://127.0.0.1/a.html", None)
+    init_cleaner(object(), "t2s")
+    try:
+        out = clean_fetched_page(PAGE, "http://127.0.0.1/a.html", None)
+    finally:
+        init_cleaner(None, "t2s")
     reason, message = out["error"]
     assert reason == "internal_error"
-    assert message.startswith("TypeError") and len(message) > len("TypeError: ")
-
+    assert message.startswith("AttributeError: ") and "selectors" in message
