@@ -68,19 +68,21 @@ if __name__ == '__main__':
         for _ in pool.imap(extract, files):
             pass
 """
-# Where clean_page spends its time, by stage: (label, functions whose cumulative time it is).
+# Where clean_page spends its time, by stage: (label, names of the pipelines functions whose
+# cumulative time it is; matched by name in any module of pipelines/, which the stages move between).
 STAGES = (
-    ("decode (GBK and other non-UTF-8 pages)", ("decode.py:decode_page",)),
-    ("parse (lxml)", ("extract.py:_parse",)),
-    ("extract: page info, headline", ("extract.py:read_page_info",)),
-    ("extract: find the content block", ("extract.py:find_content",)),
-    ("extract: junk removal", ("extract.py:find_hidden_junk",)),
-    ("extract: paragraphs", ("extract.py:content_blocks",)),
-    ("normalise", ("clean.py:normalize_document",)),
-    ("boilerplate", ("boilerplate.py:strip_boilerplate",)),
-    ("split", ("split.py:split_pieces",)),
-    ("records", ("records.py:build_records",)),
+    ("decode (GBK and other non-UTF-8 pages)", ("decode_page",)),
+    ("parse (lxml)", ("_parse",)),
+    ("page info, headline", ("read_page_info", "find_title")),
+    ("find the content block", ("find_content",)),
+    ("junk and chrome removal", ("remove_hidden_junk", "remove_chrome")),
+    ("paragraphs", ("content_blocks",)),
+    ("normalise", ("normalize_document",)),
+    ("boilerplate", ("strip_boilerplate",)),
+    ("split", ("split_pieces",)),
+    ("records", ("build_records",)),
 )
+PIPELINES = str(ROOT / "pipelines")
 
 
 ALL_CORES = os.sched_getaffinity(0)
@@ -215,12 +217,10 @@ def stage_breakdown(specs) -> list[tuple[str, float]]:
     prof.disable()
     stats = pstats.Stats(prof).stats
     cumulative: Counter = Counter()
-    total = 0.0
     for (filename, _, name), (_, _, _, cum, _) in stats.items():
-        key = f"{Path(filename).name}:{name}"
-        cumulative[key] += cum
-        if key == "clean.py:clean_page":
-            total += cum
+        if filename.startswith(PIPELINES):
+            cumulative[name] += cum
+    total = cumulative["clean_page"]
     rows = [(label, sum(cumulative[k] for k in keys) * 1e3 / len(specs)) for label, keys in STAGES]
     rows.append(("other", total * 1e3 / len(specs) - sum(ms for _, ms in rows)))
     rows.append(("clean_page (under cProfile)", total * 1e3 / len(specs)))
