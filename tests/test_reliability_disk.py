@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
 import uuid
 from pathlib import Path
@@ -14,11 +15,16 @@ from pathlib import Path
 import pytest
 from crawl_runs import (
     demo_site,
+    kill_after_lines,
     latest_run,
     partial_pieces,
     read_lines,
     run_crawl,
     site_dir,
+    slow_articles,
+    start_crawl,
+    terminate,
+    wait_for_partial,
     without_crawled_at,
 )
 
@@ -160,6 +166,25 @@ def test_a_damaged_line_in_a_partial_file_is_skipped_and_reported(tmp_path, dama
     assert again.error_keys == {("http://example.org/x", "timeout")}
     assert [msg.rsplit(":", 2)[1] for msg in again.damaged_lines] == ["2", "1"]
     again.close()
+
+
+def test_a_killed_run_whose_file_lost_its_tail_resumes_to_every_piece(site, reference, tmp_path):
+    """A real crawl killed with SIGKILL, its partial file then cut by 1,000 bytes (articles the state
+    already recorded): the resumed run fetches them again, the file being the truth."""
+    slow_articles(site, 0.2)
+    proc = start_crawl(site, tmp_path, *ARGS)
+    try:
+        assert kill_after_lines(proc, wait_for_partial(tmp_path, proc), 30, signal.SIGKILL) == -signal.SIGKILL
+    finally:
+        terminate(proc)
+        slow_articles(site, 0)
+    path = partial_pieces(tmp_path)
+    with open(path, "rb+") as fh:
+        fh.truncate(path.stat().st_size - 1000)
+    result = run_crawl(site, tmp_path, *ARGS)
+    assert result.returncode == 0, result.stderr
+    _, pieces, _ = latest_run(tmp_path)
+    assert without_crawled_at(pieces) == without_crawled_at(reference[0])
 
 
 def test_state_is_corrected_from_a_file_that_lost_its_tail(tmp_path):
