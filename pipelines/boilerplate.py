@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
-
-import tomllib
 
 from .document import Block
 
@@ -239,7 +238,7 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     if not any(mark in joined for mark in _JUNK_MARKS) or "\n" in "".join(texts) or not patterns.junk.search(joined):
         return blocks
     cleaned = patterns.junk.sub("", joined).split("\n")
-    return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks) if text.strip()]
+    return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
 
 
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:

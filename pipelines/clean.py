@@ -81,7 +81,7 @@ def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
     title, category, *blocks = texts
     return PageDocument(title=title or None, published=doc.published, category=category or None,
                         canonical_url=doc.canonical_url, site_name=doc.site_name,
-                        blocks=[Block(t, b.heading) for t, b in zip(blocks, doc.blocks) if t],
+                        blocks=[Block(t, b.heading) for t, b in zip(blocks, doc.blocks, strict=True) if t],
                         title_in_blocks=doc.title_in_blocks)
 
 

@@ -9,7 +9,7 @@ from .document import PageDocument, Split
 
 def record_id(url: str, piece_no: int) -> str:
     """Stable id: the same URL and piece number always give the same id."""
-    return hashlib.sha1(f"{url}#{piece_no}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{url}#{piece_no}".encode()).hexdigest()[:16]
 
 
 def site_of(url: str) -> str:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns
 from .document import Block, Piece, Split

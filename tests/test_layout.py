@@ -242,5 +242,5 @@ def test_site_templates(name):
     records = clean_page((DUMPS / name).read_bytes(), f"http://x.cn/{name}", kind="text").records
     want_title, want = TEMPLATES[name]
     got = [(r["piece_title"], len(r["text"].split("\n")), r["text"].split("\n")[0][:len(w[2])],
-            r["text"].split("\n")[-1][-len(w[3]):]) for r, w in zip(records, want)]
+            r["text"].split("\n")[-1][-len(w[3]):]) for r, w in zip(records, want, strict=False)]
     assert len(records) == len(want) and {r["title"] for r in records} == {want_title} and got == want
