@@ -102,10 +102,10 @@ class HeldSignals:
             os.kill(os.getpid(), self.held.pop(0))
 
     def release(self) -> None:
-        """The handlers as they were; a signal held meanwhile is a KeyboardInterrupt now."""
+        """The handlers as they were (also after a crawl: Scrapy's need a running reactor); a signal
+        held meanwhile is a KeyboardInterrupt now."""
         for signum, handler in self.previous.items():
-            if signal.getsignal(signum) == self.hold:
-                signal.signal(signum, handler)
+            signal.signal(signum, handler)
         if self.held:
             self.held.clear()
             raise KeyboardInterrupt
