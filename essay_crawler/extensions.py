@@ -72,9 +72,8 @@ class PageBudget:
     received and the requests under way are fewer than N. A request is under way from the moment it
     passes until its response is received (the ``response_received`` signal) or its failure comes
     back through the whole chain; retries and redirects of it, which carry its mark, are the same
-    request. So a crawl gets at most N responses
-    (robots.txt included; a robots.txt request is never refused), fewer only when requests under way
-    fail once no other may follow.
+    request. So a crawl gets at most N responses (robots.txt included; a robots.txt request is never
+    refused), fewer only when requests under way fail once no other may follow.
     """
 
     MARK = "essay_page_budget"
