@@ -41,11 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
-import lxml.html
-import pagegen
-import psutil
+import lxml.html  # noqa: E402
+import pagegen  # noqa: E402
+import psutil  # noqa: E402
 
-from pipelines import PageError, clean_page
+from pipelines import PageError, clean_page  # noqa: E402
 
 TARGET_CLEAN_OVER_TRAFILATURA = 8.0
 TARGET_LXML_OVER_CLEAN = {"generated": 3.0}  # other sets: DEFAULT_LXML_TARGET
@@ -133,7 +133,7 @@ def time_pass(fn, specs) -> float:
 def sanity_counts(specs, results) -> Counter:
     """How the clean results compare with what each page was generated with."""
     c = Counter()
-    for spec, res in zip(specs, results):
+    for spec, res in zip(specs, results, strict=True):
         if isinstance(res, PageError):
             c[f"error:{res.reason}"] += 1
             continue
@@ -151,7 +151,7 @@ def sanity_counts(specs, results) -> Counter:
 def mismatch_lines(specs, results, limit: int) -> list[str]:
     """Up to ``limit`` pages whose piece titles differ from the generated ones, for a quick look."""
     lines = []
-    for spec, res in zip(specs, results):
+    for spec, res in zip(specs, results, strict=True):
         if len(lines) >= limit:
             break
         got = res.reason if isinstance(res, PageError) else [r["piece_title"] for r in res.records]

@@ -467,8 +467,8 @@ def filler_script(rng: random.Random, size: int) -> str:
 
 def link_list(links: list[Link], cls: str) -> str:
     """A <ul> of links."""
-    items = "".join(f'<li><a href="{escape(l.href)}" target="_blank">{escape(l.text)}</a></li>'
-                    for l in links)
+    items = "".join(f'<li><a href="{escape(link.href)}" target="_blank">{escape(link.text)}</a></li>'
+                    for link in links)
     return f'<ul class="{cls}">{items}</ul>'
 
 
@@ -537,7 +537,7 @@ def paragraph_html(rng: random.Random, text: str, para_mode: str, hidden_class: 
 def content_html(rng: random.Random, article: Article, hidden_class: str, para_mode: str) -> str:
     """The article's content block: intro, numbered pieces, neighbour line and tail."""
     parts = [paragraph_html(rng, p, para_mode, hidden_class) for p in article.intro]
-    for (heading, _), paragraphs in zip(article.headings, article.pieces):
+    for (heading, _), paragraphs in zip(article.headings, article.pieces, strict=True):
         parts.append(heading_html(rng, heading, para_mode))
         parts += [paragraph_html(rng, p, para_mode, hidden_class) for p in paragraphs]
         if rng.random() < 0.1:
@@ -763,8 +763,8 @@ def list_page_html(rng: random.Random, site: str, cat: tuple, page: int, pages: 
     pager = (f'<a href="{href(1)}">首页</a>' + (f'<a href="{href(page - 1)}">上一页</a>' if page > 1 else "")
              + nums + (f'<a href="{href(page + 1)}">下一页</a>' if page < pages else "")
              + f'<a href="{href(pages)}">尾页</a><span>共{pages}页</span>')
-    rows = "".join(f'<li><a href="{escape(l.href)}" target="_blank">{escape(l.text)}</a><span>{d}</span>'
-                   f'<p>{escape(summary_of(rng))}</p></li>' for l, d in items)
+    rows = "".join(f'<li><a href="{escape(link.href)}" target="_blank">{escape(link.text)}</a><span>{d}</span>'
+                   f'<p>{escape(summary_of(rng))}</p></li>' for link, d in items)
     meta = f'<meta charset="{charset}">' if charset else ""
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head>{meta}<title>{name}_第{page}页_{site}</title>'
             f'<script>\n{filler_script(rng, 4000)}\n</script></head><body>'
@@ -836,7 +836,7 @@ def generate_site_specs(n_articles: int, seed: int = 0, base_url: str | None = N
     for _, a in articles:
         by_cat.setdefault(a.cat_slug, []).append(a)
     nav = [Link("/", "首页")] + [Link(f"/{c[0]}/list_1.html", c[1]) for c in cats]
-    nav += [Link(f"/{cats[hash_text(l.text) % len(cats)][0]}/list_1.html", l.text) for l in nav_links(rng)[1:]]
+    nav += [Link(f"/{cats[hash_text(link.text) % len(cats)][0]}/list_1.html", link.text) for link in nav_links(rng)[1:]]
     specs: dict[str, PageSpec] = {}
     all_links = [Link(f"/{a.path}", a.title) for _, a in articles]
     for arng, a in articles:
@@ -844,7 +844,7 @@ def generate_site_specs(n_articles: int, seed: int = 0, base_url: str | None = N
         k = siblings.index(a)
         prev = Link(f"/{siblings[k - 1].path}", siblings[k - 1].title) if k > 0 else None
         nxt = Link(f"/{siblings[k + 1].path}", siblings[k + 1].title) if k + 1 < len(siblings) else None
-        a.neighbour_line = " ".join(l.text for l in (prev, nxt) if l) if a.neighbour_line and (prev or nxt) else None
+        a.neighbour_line = " ".join(link.text for link in (prev, nxt) if link) if a.neighbour_line and (prev or nxt) else None
         canonical = f"{base_url.rstrip('/')}/{a.path}" if base_url else None
         chrome = make_chrome(arng, site_index, partial(sample_links, arng, all_links),
                              prev, nxt, canonical)

@@ -52,7 +52,7 @@ _IDEOGRAPH_BLOCKS = ((0x2E80, 0x2EF3), (0x2F00, 0x2FD5), (0xF900, 0xFAFF), (0x2F
 def _ideograph_map() -> dict[str, str]:
     """Kangxi radicals, radicals supplement and compatibility ideographs → unified ideographs: their
     NFKC form where they have one, else the supplement's table."""
-    folds = dict(zip(_RADICALS_SUPPLEMENT[::2], _RADICALS_SUPPLEMENT[1::2]))
+    folds = dict(zip(_RADICALS_SUPPLEMENT[::2], _RADICALS_SUPPLEMENT[1::2], strict=True))
     for lo, hi in _IDEOGRAPH_BLOCKS:
         for c in map(chr, range(lo, hi + 1)):
             nfkc = unicodedata.normalize("NFKC", c)
@@ -125,7 +125,7 @@ def _traditional_chars(convert: str) -> tuple[str, ...]:
     converted = _converter(convert).convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):
         return tuple(chars)
-    return tuple(c for c, after in zip(chars, converted) if c != after)
+    return tuple(c for c, after in zip(chars, converted, strict=True) if c != after)
 
 
 @cache

@@ -76,7 +76,9 @@ def test_output_file_matches_stdout(mirror: Path, tmp_path: Path):
     to_stdout = run_clean(mirror, "--base-url", "http://x.cn/")
     file_records = parse_jsonl(out.read_bytes())
     validate_records(file_records)
-    key = lambda r: (r["url"], r["piece_no"])
+    def key(r):
+        return r["url"], r["piece_no"]
+
     assert sorted(file_records, key=key) == sorted(parse_jsonl(to_stdout.stdout), key=key)
     assert len(file_records) == 11
 

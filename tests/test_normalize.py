@@ -95,7 +95,7 @@ def test_every_kangxi_radical_and_compatibility_ideograph_folds_to_one_unified_i
     folded = fold_ideographs(chars)
     assert len(folded) == len(chars)
     unified = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x323AF))
-    kept = [before for before, after in zip(chars, folded) if before == after]
+    kept = [before for before, after in zip(chars, folded, strict=True) if before == after]
     assert kept == ["\u2e80"] + [c for c in chars if "\ufa0e" <= c <= "\ufa29" and unicodedata.normalize("NFKC", c) == c]
-    for before, after in zip(chars, folded):
+    for before, after in zip(chars, folded, strict=True):
         assert before == after or any(lo <= ord(after) <= hi for lo, hi in unified), hex(ord(before))

@@ -71,14 +71,16 @@ def old_cjk_punctuation(text):
 def old_remove_anticopy_marks(text):
     if "." in text:
         text = _STRAY_DOT.sub("", text)
-    quote = lambda m: "" if any(_neighbours_match(_HAN_RE, m)) else m.group(0)
-    return _QUOTES.sub(quote, text) if "'" in text else text
+    return _QUOTES.sub(_old_quote, text) if "'" in text else text
+
+
+def _old_quote(m):
+    return "" if any(_neighbours_match(_HAN_RE, m)) else m.group(0)
 
 
 def old_collapse_whitespace(text):
     if any(c in text for c in "\t\r\f\v"):
-        space = lambda m: "" if all(_neighbours_match(_IS_CJK, m)) else " "
-        text = _SPACE_RUN.sub(space, text)
+        text = _SPACE_RUN.sub(_old_space, text)
     elif " " not in text:
         return text
     else:
@@ -87,6 +89,10 @@ def old_collapse_whitespace(text):
 
 
 _OLD_TO_FOLD = re.compile(normalize.char_class(normalize._CHAR_MAP))
+
+
+def _old_space(m):
+    return "" if all(_neighbours_match(_IS_CJK, m)) else " "
 
 
 def old_fold_characters(text):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
+from pipelines.errors import PageError
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
 from pipelines.worker import clean_fetched_page, init_cleaner
@@ -148,13 +149,20 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
                    mismatch=result["mismatch"])
 
 
-def warm_up(convert: str) -> None:
-    """Load the cleaning stages and build the normaliser's tables for ``convert`` once, so that
-    forked workers start with them."""
-    import pipelines.clean  # noqa: F401
-    from pipelines.normalize import normalize_text
+WARM_UP_PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1>"
+                + "<p>春天来了,小草从地里探出头来,柳树抽出了嫩绿的新芽,田野里到处是忙着春耕的人们。</p>" * 3
+                + "</body></html>").encode("utf-8")
 
-    normalize_text("", convert)
+
+def warm_up(profile, convert: str) -> None:
+    """Clean a small page once, so that the stages' lazily built patterns and tables exist before
+    the workers are forked (each would build them again)."""
+    from pipelines.clean import clean_page
+
+    try:
+        clean_page(WARM_UP_PAGE, "file:///warm-up.html", profile=profile, convert=convert)
+    except PageError:
+        pass
 
 
 def init_worker(profile, convert: str) -> None:
@@ -174,7 +182,7 @@ def serve(conn, profile, convert: str) -> None:
             index, task = message
             try:
                 conn.send((index, clean_file(task), None))
-            except Exception as exc:  # noqa: BLE001 - a bug: the parent raises it, as one process would
+            except Exception as exc:  # a bug: the parent raises it, as one process would
                 conn.send((index, None, exc))
     except EOFError:
         pass
@@ -264,7 +272,7 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
     """Write each file's records in input order, with its stderr line; returns (failed, skipped)."""
     task = progress.add_task("clean", total=len(files))
     failed = skipped = 0
-    for (file, _), outcome in zip(files, outcomes):
+    for (file, _), outcome in zip(files, outcomes, strict=True):
         progress.advance(task)
         if outcome.error:
             reason, message = outcome.error
@@ -292,7 +300,7 @@ def run(args) -> int:
     files = [pair for p in args.paths for pair in page_files(Path(p), args.glob)]
     tasks = [(file, page_url(file, folder, args.base_url)) for file, folder in files]
     jobs = min(args.jobs, len(tasks))
-    warm_up(args.convert)
+    warm_up(profile, args.convert)
     workers = None
     if jobs > 1:  # forked before the progress bar starts its thread
         workers = Workers(jobs, profile, args.convert)
