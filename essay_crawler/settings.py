@@ -43,7 +43,16 @@ DOWNLOADER_MIDDLEWARES = {
     # CLOSESPIDER_PAGECOUNT (--max-pages) means N responses: first in, last out, so it sees every
     # request enter and its outcome leave.
     "essay_crawler.extensions.PageBudget": 50,
+    # robots.txt as RFC 9309 says (5xx or unreachable: disallow all; a large body read in part);
+    # Crawl-delay honoured up to ROBOTSTXT_MAX_CRAWL_DELAY.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "essay_crawler.middlewares.RobotsPolicyMiddleware": 100,
+    # A compressed body is capped at DOWNLOAD_MAXSIZE while it is decompressed (a gzip bomb is too_large).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "essay_crawler.middlewares.SizeCappedHttpCompressionMiddleware": 590,
 }
+ROBOTSTXT_MAX_BYTES = 512_000
+ROBOTSTXT_MAX_CRAWL_DELAY = 10.0
 
 # Cleaning runs in worker processes (0 = in the crawl process).
 CLEAN_WORKERS = 1

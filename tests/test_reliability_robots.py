@@ -1,28 +1,18 @@
-"""robots.txt as RFC 9309 says, Crawl-delay, ports, decompression bombs: real crawls of loopback sites.
-
-Until ``essay_crawler/settings.py`` wires them in, the crawls here add the two middlewares with
-``-s DOWNLOADER_MIDDLEWARES=…`` (the project's own list plus :data:`WIRING`).
-"""
+"""robots.txt as RFC 9309 says, Crawl-delay, ports, decompression bombs: real crawls of loopback sites
+with the project's own settings."""
 from __future__ import annotations
 
 import gzip
-import json
 import time
 
 import pytest
 from crawl_helpers import FAST, read_jsonl, run_cli
 from crawl_runs import article_page
 
-from essay_crawler import settings as project
 from essay_crawler.demo.server import Route, SiteServer, serve
 from essay_crawler.links import host_allowed
 
-WIRING = {"scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-          "essay_crawler.middlewares.RobotsPolicyMiddleware": 100,
-          "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-          "essay_crawler.middlewares.SizeCappedHttpCompressionMiddleware": 590}
-ARGS = (*FAST, "-s", f"DOWNLOADER_MIDDLEWARES={json.dumps({**project.DOWNLOADER_MIDDLEWARES, **WIRING})}",
-        "-s", "RETRY_BACKOFF_BASE=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
+ARGS = (*FAST, "-s", "RETRY_BACKOFF_BASE=0.01", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4")
 PAGES = [f"/zuowen/{n}.html" for n in range(1, 5)]
 
 
@@ -115,3 +105,12 @@ def test_a_gzip_bomb_page_is_a_too_large_error_line(tmp_path):
 ])
 def test_an_allowed_domain_with_a_port_allows_that_port_only(url, allowed):
     assert host_allowed(url, ("127.0.0.1:8000", "example.org")) is allowed
+
+
+def test_another_port_of_the_start_host_is_not_crawled(tmp_path):
+    with SiteServer({"/zuowen/9.html": essay(9)}) as other:
+        extra = {"/other": Route.page(f'<html><body><a href="{other.url("/zuowen/9.html")}">x</a></body></html>'.encode())}
+        with site(robots("User-agent: *\nAllow: /\n"), extra) as srv:
+            proc, pieces, _ = crawl(srv, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert other.requests == [] and len(pieces) == len(PAGES)

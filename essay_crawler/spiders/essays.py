@@ -33,6 +33,13 @@ FAILURE_REASONS = (
 )
 
 
+def host_and_port(url: str) -> str:
+    """``host`` or ``host:port`` when the URL names a port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
 def check_start_url(url: str) -> str:
     """``url`` if it can start a crawl (http or https, with a host); else ValueError ``<url>: <why>``."""
     parts = urlsplit(url)
@@ -88,6 +95,10 @@ class EssaysSpider(scrapy.Spider):
         self.start_urls = given
         hosts = {urlsplit(u).hostname for u in given}
         self.allowed_domains = sorted(hosts.union(self.profile.allowed_domains if self.profile else ()))
+        # Links are followed on the start URLs' host and port (another port is another site), and on
+        # the profile's domains.
+        self.follow_hosts = tuple(sorted({host_and_port(u) for u in given}.union(
+            self.profile.allowed_domains if self.profile else ())))
         self.follow = follow not in ("0", "false", "no", False)
         self.site_name = urlsplit(given[0]).hostname or "local"
         self.known_urls: set[str] = set()
@@ -144,7 +155,7 @@ class EssaysSpider(scrapy.Spider):
         if not self.follow:
             return
         for url in extract_links(response.body, response.url, response.encoding):
-            if url in self.requested or not host_allowed(url, tuple(self.allowed_domains)):
+            if url in self.requested or not host_allowed(url, self.follow_hosts):
                 continue
             self.requested.add(url)
             link_kind = self.page_kind(url)
