@@ -29,4 +29,4 @@ def test_second_demo_run_marks_every_piece_as_a_copy_of_the_first(tmp_path):
     by_text = {r["text"]: r["id"] for r in first}
     assert [r["dup_of"] for r in second] == [by_text[r["text"]] for r in second]
     assert run1["postprocess"]["duplicates"] == 0 and run2["postprocess"]["duplicates"] == 65
-    assert (tmp_path / "127.0.0.1" / "dedup.pickle").is_file()
+    assert (tmp_path / "127.0.0.1" / "dedup.npz").is_file()

@@ -118,12 +118,12 @@ def test_a_record_seen_again_is_not_its_own_duplicate():
 
 
 def test_state_persists_across_runs(tmp_path):
-    state = tmp_path / "state" / "dedup.pickle"
+    state = tmp_path / "state" / "dedup.npz"
     first = record("https://a.example/zw/1.html", essay("garden.txt"))
     run1 = Deduplicator.open(state)
     assert run1.mark(first)["near_dup_of"] is None
     run1.save()
-    assert [p.name for p in state.parent.iterdir()] == ["dedup.pickle"]  # no temporary file left
+    assert [p.name for p in state.parent.iterdir()] == ["dedup.npz"]  # no temporary file left
 
     run2 = Deduplicator.open(state)
     assert len(run2) == 1

@@ -74,7 +74,7 @@ def test_export_keeps_marks_of_processed_runs(tmp_path):
     from pipelines.dedup import Deduplicator
 
     run_a, run_b = write_runs(tmp_path / "output")
-    state = tmp_path / "output" / "dedup.pickle"
+    state = tmp_path / "output" / "dedup.npz"
     postprocess_run(run_a, dedup=Deduplicator.open(state))
     postprocess_run(run_b, dedup=Deduplicator.open(state))
     out = tmp_path / "dataset"

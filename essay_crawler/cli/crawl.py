@@ -76,7 +76,7 @@ def add_run_options(p) -> None:
                    help="fetch known articles again and write those whose content changed")
     g.add_argument("--postprocess", action="store_true",
                    help="after the run: remove learned boilerplate, add quality signals and duplicate marks "
-                        "(exact and near, against all earlier runs: dedup.pickle beside the state)")
+                        "(exact and near, against all earlier runs: dedup.npz beside the state)")
     d = Thresholds()
     g.add_argument("--max-error-rate", type=rate, default=None, metavar="R",
                    help=f"fail when failed pages / pages fetched is above R (default {d.max_error_rate})")
@@ -170,14 +170,19 @@ def report_outcome(manifest: dict, stream=sys.stderr) -> int:
 def postprocess_committed_run(manifest: dict, stream=sys.stderr) -> None:
     """Dataset post-processing of a committed run folder, deduplicated against earlier runs."""
     from essay_crawler.postprocess import postprocess_run
-    from pipelines.dedup import Deduplicator
+    from pipelines.dedup import Deduplicator, DedupStateError
 
     run_dir = Path(manifest["files"]["pieces"]).parent
     if manifest.get("status") == "incomplete" or run_dir.name != manifest["run_id"] or not manifest.get("state"):
         print("postprocess: skipped (needs a completed run folder with state; use essay-crawler export)",
               file=stream)
         return
-    stats = postprocess_run(run_dir, dedup=Deduplicator.open(Path(manifest["state"]).with_name("dedup.pickle")))
+    state = Path(manifest["state"]).with_name("dedup.npz")
+    try:
+        dedup = Deduplicator.open(state)
+    except DedupStateError as exc:
+        raise CommandError(f"{state}: {exc}") from exc
+    stats = postprocess_run(run_dir, dedup=dedup)
     print(f"postprocess: {stats['records_out']} records, {stats['duplicates']} exact and {stats['near_duplicates']} "
           f"near duplicates marked, {len(stats['learned_boilerplate'])} learned boilerplate lines removed",
           file=stream)
