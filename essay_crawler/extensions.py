@@ -13,7 +13,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.misc import load_object
 from twisted.internet import task
 
-from essay_crawler.runs import crawl_run, default_state_path
+from essay_crawler.runs import crawl_run, default_state_path, is_disk_full
 
 
 class RunNotOpened(ValueError):
@@ -56,6 +56,8 @@ class OpenRun:
         try:
             crawl_run(crawler)
         except sqlite3.DatabaseError as exc:
+            if is_disk_full(exc):
+                raise RunNotOpened(f"{state_path(crawler.settings, site)}: disk full ({exc})") from None
             raise RunNotOpened(f"{state_path(crawler.settings, site)}: not an essay-crawler state database "
                                f"({exc}); move it away or give another --state") from None
         except (RuntimeError, OSError) as exc:

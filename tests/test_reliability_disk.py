@@ -205,3 +205,11 @@ def test_state_is_corrected_from_a_file_that_lost_its_tail(tmp_path):
     assert again.known_urls() == {a["url"]}
     assert again.forgotten_articles == 1
     again.close()
+
+
+def test_a_disk_too_full_to_open_the_run_is_one_line_and_exit_2(site, small_disk):
+    fill(small_disk, leave=64 * 1024)  # less than the run's reserve
+    result = run_crawl(site, small_disk / "out", *ARGS)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "disk full" in lines[0] and "Traceback" not in result.stderr, result.stderr
