@@ -128,6 +128,11 @@ def robots_body(status: int, body: bytes, limit: int) -> bytes:
     return body
 
 
+class RobotsUnreachable(IgnoreRequest):
+    """A request not sent because its site's robots.txt could not be read at all (no answer, a
+    refused connection): the site is unreachable, so this is the request's failure, not a policy."""
+
+
 class RobotsPolicyMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, reading robots.txt as RFC 9309 says and honouring Crawl-delay.
 
@@ -144,6 +149,7 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         self.max_delay = crawler.settings.getfloat("ROBOTSTXT_MAX_CRAWL_DELAY", 10.0)
         self.delays: dict[str, float] = {}
         self.next_slot: dict[str, float] = {}
+        self.unreachable: dict[str, str] = {}  # netloc → why its robots.txt could not be read
         crawler.signals.connect(self.stop_long_robots, signal=signals.bytes_received)
 
     @staticmethod
@@ -165,6 +171,14 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         await super().process_request(request)
         if not request.meta.get("dont_obey_robotstxt"):
             await self.wait_crawl_delay(urlparse_cached(request).netloc)
+
+    def process_request_2(self, rp, request) -> None:
+        """Scrapy's check, except that a site whose robots.txt never answered fails the request with
+        the reason (:class:`RobotsUnreachable`)."""
+        netloc = urlparse_cached(request).netloc
+        if netloc in self.unreachable:
+            raise RobotsUnreachable(f"robots.txt of {netloc} could not be read: {self.unreachable[netloc]}")
+        super().process_request_2(rp, request)
 
     async def wait_crawl_delay(self, netloc: str) -> None:
         """Keep requests to ``netloc`` at least its Crawl-delay apart."""
@@ -192,9 +206,10 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
 
     def _robots_error(self, exc, netloc):
         """robots.txt unreachable (connection failed, too large to decompress…): disallow all."""
-        logger.warning("robots.txt of %s could not be read (%s): nothing there is fetched", netloc, exc)
+        logger.debug("robots.txt of %s could not be read (%s): nothing there is fetched", netloc, exc)
         if not isinstance(exc, IgnoreRequest):
             self.crawler.stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+            self.unreachable[netloc] = f"{type(exc).__name__}: {exc}"
         waiting = self._parsers[netloc]
         self._parsers[netloc] = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         waiting.callback(self._parsers[netloc])

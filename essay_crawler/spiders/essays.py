@@ -17,7 +17,7 @@ from twisted.internet.error import TCPTimedOutError, TimeoutError
 
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.links import extract_links, host_allowed
-from essay_crawler.middlewares import RedirectFailed
+from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
 from essay_crawler.profiles import resolve_profile
 from essay_crawler.runs import crawl_run
 
@@ -59,6 +59,8 @@ def error_reason(failure) -> tuple[str, str, int | None]:
         return "redirect_loop", f"{failure.value}: {' -> '.join(failure.value.chain)}", None
     retries = failure.request.meta.get("retry_times", 0)
     attempts = f" (gave up after {retries + 1} attempts)" if retries else ""
+    if failure.check(RobotsUnreachable):
+        return "connection_error", str(failure.value), None
     for exceptions, reason, default in FAILURE_REASONS:
         if failure.check(*exceptions):
             return reason, f"{str(failure.value) or default}{attempts}", None
@@ -169,7 +171,7 @@ class EssaysSpider(scrapy.Spider):
         return charset.strip(" ;\"'") or None
 
     def on_error(self, failure):
-        if failure.check(IgnoreRequest) and not failure.check(HttpError, RedirectFailed):
+        if failure.check(IgnoreRequest) and not failure.check(HttpError, RedirectFailed, RobotsUnreachable):
             return  # robots.txt or offsite: policy, not a failure (counted in Scrapy's stats)
         reason, message, status = error_reason(failure)
         url = failure.value.chain[0] if failure.check(RedirectFailed) else failure.request.url
