@@ -106,9 +106,11 @@ class LineScan:
 def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:
     """``indices`` of the newline-prefixed paragraphs in ``joined`` where ``pattern`` matches."""
     found: set[int] = set()
-    pos = 0
+    pos = counted = line = 0  # newlines are counted once each: linear in the text
     while pattern is not None and (m := pattern.search(joined, pos)):
-        found.add(indices[joined.count("\n", 0, m.start() + 1) - 1])
+        line += joined.count("\n", counted, m.start() + 1)
+        counted = m.start() + 1
+        found.add(indices[line - 1])
         pos = joined.find("\n", m.start() + 1)
         if pos < 0:
             break

@@ -11,7 +11,11 @@ from lxml import etree
 from .parse import css_first, string_of, text_of
 
 INFO_CHARS = 300              # the date/栏目 line is looked for this far after the headline
-_HIDDEN_CLASS_RULE = re.compile(r"\.([A-Za-z_][\w-]*)\s*\{[^}]*?(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+# A style sheet read rule by rule: the selector before a "{" and the declarations after it, up to
+# the next brace (one pass, so an unclosed rule costs no more than its length).
+_CSS_RULE = re.compile(r"([^{}]*)\{([^{}]*)")
+_CLASS_BEFORE_BRACE = re.compile(r"\.([A-Za-z_][\w-]*)\s*$")
+_HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SITE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|-{1,2}|—{1,2}| - )\s*")
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 CATEGORY = re.compile(r"(?:所属|所屬)?(?:栏目|欄目|分类|分類|类别|類別)(?:分类|分類)?\s*[:：]\s*([^\s|｜/]+)")
@@ -36,6 +40,15 @@ class PageInfo:
     navs: list = field(default_factory=list)
 
 
+def hidden_classes(css: str) -> set[str]:
+    """Classes a style sheet hides: ``.name { … display:none … }`` (the class right before the brace)."""
+    found = set()
+    for m in _CSS_RULE.finditer(css):
+        if _HIDES.search(m.group(2)) and (name := _CLASS_BEFORE_BRACE.search(m.group(1))):
+            found.add(name.group(1))
+    return found
+
+
 def read_page_info(root, url: str | None) -> PageInfo:
     """One pass over <title>, <meta>, <link rel=canonical>, <style>, <h1> and <nav> elements (each
     walk of the whole tree costs about as much as a small stage)."""
@@ -51,7 +64,7 @@ def read_page_info(root, url: str | None) -> PageInfo:
             if prop is not None or name is not None:
                 info.meta[(prop or name or "").lower()] = el.get("content", "")
         elif tag == "style":
-            info.hidden_classes.update(m.group(1) for m in _HIDDEN_CLASS_RULE.finditer(el.text or ""))
+            info.hidden_classes.update(hidden_classes(el.text or ""))
         elif tag == "title":
             info.title = info.title or " ".join(string_of(el).split())
         elif tag == "link" and el.get("rel") == "canonical" and info.canonical is None and (
