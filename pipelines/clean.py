@@ -24,6 +24,7 @@ from .textdump import looks_like_text_dump, parse_text_dump
 
 KINDS = ("auto", "html", "text")
 INTRO_LOOKAHEAD = 12  # an intro among the first blocks says the page is a collection
+MAX_PIECE_CHARS = 200_000  # a longer piece is a page the split could not cut up: reported, not written
 
 
 @dataclass(slots=True)
@@ -112,6 +113,9 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
         piece.no = no
     if not split.pieces:
         raise PageError("no_content", "no essay text left after removing boilerplate")
+    for piece in split.pieces:
+        if (chars := sum(map(len, piece.paragraphs))) > MAX_PIECE_CHARS:
+            raise PageError("piece_too_long", f"piece {piece.no} has {chars} characters (more than {MAX_PIECE_CHARS})")
     return split
 
 

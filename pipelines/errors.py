@@ -14,6 +14,7 @@ REASONS = (
     "truncated",       # connection closed before the Content-Length was received, after retries
     "redirect_loop",   # redirects back to a URL of the same chain, or more than REDIRECT_MAX_TIMES
     "split_mismatch",  # pieces found differ from the title's claimed count
+    "piece_too_long",  # a piece longer than MAX_PIECE_CHARS: a page the split could not cut up
     "internal_error",  # cleaning failed: a bug (exception text in the message) or its worker died twice
 )
 

@@ -244,3 +244,12 @@ def test_site_templates(name):
     got = [(r["piece_title"], len(r["text"].split("\n")), r["text"].split("\n")[0][:len(w[2])],
             r["text"].split("\n")[-1][-len(w[3]):]) for r, w in zip(records, want, strict=False)]
     assert len(records) == len(want) and {r["title"] for r in records} == {want_title} and got == want
+
+
+def test_a_piece_too_long_is_reported_not_written():
+    from pipelines.clean import MAX_PIECE_CHARS
+    from pipelines.errors import PageError
+    page = "\n".join(["秋天", *[ESSAY[0]] * (MAX_PIECE_CHARS // len(ESSAY[0]) + 1)])
+    with pytest.raises(PageError) as err:
+        clean_page(page, "http://x.cn/a.html", kind="text")
+    assert err.value.reason == "piece_too_long"
