@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: Error reasons that come from cleaning a fetched page (the page was fetched; not a request failure).
-PAGE_ERROR_REASONS = frozenset({"bad_encoding", "not_a_page", "no_content", "internal_error", "piece_too_long"})
+PAGE_ERROR_REASONS = frozenset({"bad_encoding", "not_a_page", "no_content", "internal_error", "piece_too_long",
+                                "timeout_cleaning"})
 
 
 @dataclass(frozen=True)

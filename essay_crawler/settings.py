@@ -57,6 +57,7 @@ ROBOTSTXT_MAX_CRAWL_DELAY = 10.0
 # Cleaning runs in worker processes (0 = in the crawl process).
 CLEAN_WORKERS = 1
 CLEAN_CONVERT = "t2s"
+CLEAN_TIMEOUT = 60.0  # seconds a page may take to clean in a worker (0: no limit); past it, timeout_cleaning
 ITEM_PIPELINES = {
     "pipelines.crawl.CleanPipeline": 100,
     "pipelines.crawl.DuplicatePipeline": 200,

@@ -39,13 +39,16 @@ class CleanPipeline:
 
     A worker that dies (killed, e.g. by the OOM killer) breaks the pool: it is replaced (counted in
     ``essay/worker_deaths``, which raises the ``worker_died`` alert) and each page it held is cleaned
-    once more; a page that breaks the new pool too is an ``internal_error``.
+    once more; a page that breaks the new pool too is an ``internal_error``. A page not cleaned within
+    ``CLEAN_TIMEOUT`` seconds is a ``timeout_cleaning`` error: its worker is killed (the pool is
+    replaced, counted in ``essay/cleaning_timeouts``) and the run goes on.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
         self.workers = crawler.settings.getint("CLEAN_WORKERS")
         self.convert = crawler.settings.get("CLEAN_CONVERT")
+        self.timeout = crawler.settings.getfloat("CLEAN_TIMEOUT") or None
         self.pool: ProcessPoolExecutor | None = None
         self.article_shapes: set[str] = set()
 
@@ -76,6 +79,17 @@ class CleanPipeline:
         broken.shutdown(wait=False, cancel_futures=True)
         self.pool = self.new_pool()
 
+    def replace_stuck_pool(self, stuck: ProcessPoolExecutor) -> None:
+        """Kill the workers of ``stuck`` (one of them is past the budget) and start a new pool; the
+        other pages it held are cleaned again there, as after a death."""
+        if stuck is not self.pool:
+            return
+        self.crawler.stats.inc_value("essay/cleaning_timeouts")
+        self.pool = self.new_pool()
+        for process in list(stuck._processes.values()):  # the executor has no public kill (3.14 adds one)
+            process.kill()
+        stuck.shutdown(wait=False, cancel_futures=True)
+
     def close_spider(self):
         if self.pool:
             self.pool.shutdown(wait=True, cancel_futures=True)
@@ -91,7 +105,10 @@ class CleanPipeline:
             pool = self.pool
             try:
                 future = pool.submit(clean_fetched_page, item.body, item.url, item.declared_encoding)
-                return await asyncio.wrap_future(future)
+                return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+            except TimeoutError:
+                self.replace_stuck_pool(pool)
+                return {"error": ("timeout_cleaning", f"not cleaned within CLEAN_TIMEOUT ({self.timeout} s)")}
             except BrokenProcessPool:
                 self.replace_broken_pool(pool)
             except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be sent back

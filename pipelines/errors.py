@@ -15,6 +15,7 @@ REASONS = (
     "redirect_loop",   # redirects back to a URL of the same chain, or more than REDIRECT_MAX_TIMES
     "split_mismatch",  # pieces found differ from the title's claimed count
     "piece_too_long",  # a piece longer than MAX_PIECE_CHARS: a page the split could not cut up
+    "timeout_cleaning",  # not cleaned within CLEAN_TIMEOUT seconds: its worker was killed
     "internal_error",  # cleaning failed: a bug (exception text in the message) or its worker died twice
 )
 

@@ -177,3 +177,14 @@ def test_a_bug_in_cleaning_is_an_internal_error_with_the_exception_text():
     reason, message = out["error"]
     assert reason == "internal_error"
     assert message.startswith("AttributeError: ") and "selectors" in message
+
+
+def test_pages_past_the_cleaning_budget_are_timeout_cleaning_and_the_run_goes_on(site, reference, tmp_path):
+    # A budget no page can meet: each page's worker is killed, the page recorded, the next page cleaned
+    # by a new worker.
+    result = run_crawl(site, tmp_path, *ARGS, "-s", "CLEAN_TIMEOUT=0.0001")
+    assert result.returncode == 1, result.stderr
+    manifest, pieces, errors = latest_run(tmp_path)
+    timed_out = {e["url"] for e in errors if e["reason"] == "timeout_cleaning"}
+    assert pieces == [] and len(timed_out) >= len({p["url"] for p in reference[0]})
+    assert "Traceback" not in result.stderr
