@@ -18,13 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from crawl_helpers import FAST, generated_site, read_jsonl, run_cli, static_routes, without_crawl_time
 from crawl_runs import line_count, read_lines
 from test_scrapyd import api, free_port, scrapyd_config, wait_until_up
 
 from essay_crawler.demo import Route, SiteServer, build_site
 from essay_crawler.demo.server import serve
-from essay_crawler.fleet import PROJECT, rendezvous
+from essay_crawler.fleet import PROJECT, job_fields, load_sites, rendezvous
 
 BIN = Path(sys.executable).parent
 PAGE_BUDGET = 12  # pages each site answers before it holds the rest until the victim is killed
@@ -80,6 +81,20 @@ def test_a_broken_sites_file_is_one_line_naming_the_file_and_key(tmp_path, text,
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.splitlines() == [proc.stderr.strip()] and proc.stdout == ""
         assert proc.stderr.startswith(f"error: {path}: ") and key in proc.stderr, proc.stderr
+
+
+def test_the_example_sites_file_is_valid():
+    sites = {s.name: s for s in load_sites(REPO / "docs" / "fleet-sites.example.toml")}
+    assert sorted(sites) == ["example-zuowen", "gaozhongzuowen"]
+    site = sites["example-zuowen"]
+    assert site.output_root == "/srv/essay-crawler/output" and site.folder == "www.example.cn"
+    assert site.settings == {"CONTACT_URL": "https://example.org/essay-crawler-contact", "DOWNLOAD_DELAY": "1.0",
+                             "ESSAY_MAX_ERROR_RATE": "0.3"}
+    assert job_fields(sites["gaozhongzuowen"], "v1", "gaozhongzuowen.1") == [
+        ("project", "essay_crawler"), ("spider", "essays"), ("_version", "v1"), ("jobid", "gaozhongzuowen.1"),
+        ("start_url", "https://www.gaozhongzuowen.com/"), ("profile", "gaozhong"),
+        ("setting", "ESSAY_OUTPUT_ROOT=/srv/essay-crawler/output"),
+        ("setting", "CONTACT_URL=https://example.org/essay-crawler-contact")]
 
 
 def test_a_missing_sites_file_is_one_line(tmp_path):
