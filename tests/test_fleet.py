@@ -7,6 +7,7 @@ every job. Each site's records over all its runs must then be exactly those of a
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,17 +16,19 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 from crawl_helpers import FAST, generated_site, read_jsonl, run_cli, static_routes, without_crawl_time
 from crawl_runs import line_count, read_lines
-from test_scrapyd import api, free_port, scrapyd_config, wait_until_up
+from test_scrapyd import PACKAGE_DATA, api, free_port, scrapyd_config, wait_until_up
 
+from essay_crawler.cli.fleet import print_status
 from essay_crawler.demo import Route, SiteServer, build_site
 from essay_crawler.demo.server import serve
-from essay_crawler.fleet import PROJECT, job_fields, load_sites, rendezvous
+from essay_crawler.fleet import PROJECT, Site, build_egg, egg_version, job_fields, load_sites, rendezvous
 
 BIN = Path(sys.executable).parent
 PAGE_BUDGET = 12  # pages each site answers before it holds the rest until the victim is killed
@@ -95,6 +98,22 @@ def test_the_example_sites_file_is_valid():
         ("start_url", "https://www.gaozhongzuowen.com/"), ("profile", "gaozhong"),
         ("setting", "ESSAY_OUTPUT_ROOT=/srv/essay-crawler/output"),
         ("setting", "CONTACT_URL=https://example.org/essay-crawler-contact")]
+
+
+def test_status_fails_when_a_sites_last_run_failed(capsys):
+    site = Site("a", ("http://127.0.0.1:9/",))
+    failed = {"run_id": "20261201T000000Z", "status": "failed", "alerts": ["no_pieces", "error_rate"],
+              "pieces": 0, "partial": True}
+    assert print_status([(site, "http://127.0.0.1:6800", "finished", failed)], []) == 1
+    assert re.search(r"│ a +│ http://127\.0\.0\.1:6800 +│ finished +│ 20261201T000000Z +│ failed, partial +│ "
+                     r"no_pieces, error_rate +│ +0 │", capsys.readouterr().out)
+    assert print_status([(site, "http://127.0.0.1:6800", "-", {"partial": False})], []) == 0
+
+
+def test_a_missing_egg_is_one_line(tmp_path):
+    path = sites_toml(tmp_path, '[sites.a]\nstart_urls = ["http://127.0.0.1:9/"]\n')
+    proc = run_cli("fleet", "schedule", path, "--scrapyd", "http://127.0.0.1:9", "--egg", tmp_path / "no.egg")
+    assert (proc.returncode, proc.stderr) == (2, f"error: --egg {tmp_path / 'no.egg'}: no such file\n")
 
 
 def test_a_missing_sites_file_is_one_line(tmp_path):
@@ -285,7 +304,9 @@ def scenario(tmp_path_factory):
             valves[name].released.set()
         host.start()
         wait_until_up(host.url, host.proc)
-        result["third"] = fleet("schedule", sites, hosts)
+        egg = build_egg(tmp / "given.egg")
+        result["egg"] = egg
+        result["third"] = fleet("schedule", sites, hosts, "--egg", str(egg))
         wait_for_idle(hosts)
         result["status"] = fleet("status", sites, hosts)
 
@@ -357,6 +378,17 @@ def test_schedule_after_the_restart_continues_the_killed_site(scenario):
     lines = schedule_lines(scenario["third"])
     host, action = lines[scenario["victim"]]
     assert host == scenario["victim_host"] and action.startswith("scheduled ")
+
+
+def test_a_given_egg_is_deployed_as_its_own_version(scenario):
+    version = egg_version(hashlib.sha1(scenario["egg"].read_bytes()).hexdigest(), "egg")
+    deployed = re.findall(r"^deployed essay_crawler (\S+) to (\S+)$", scenario["third"].stderr, re.M)
+    assert sorted(deployed) == sorted((version, h.url) for h in scenario["hosts"])
+    with zipfile.ZipFile(scenario["egg"]) as z:
+        names = set(z.namelist())
+        entry_points = z.read("EGG-INFO/entry_points.txt").decode()
+    assert set(PACKAGE_DATA) <= names and "essay_crawler/spiders/essays.py" in names
+    assert "settings = essay_crawler.settings" in entry_points
 
 
 def test_no_host_is_sent_a_version_it_has(scenario):
