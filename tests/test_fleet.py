@@ -165,17 +165,21 @@ class Host:
                 for state in ("pending", "running", "finished")}
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Stop this scrapyd and the crawls it runs, each by its PID."""
+        """Stop this scrapyd, then the crawls it was running (SIGKILL), each by its PID: scrapyd first,
+        so that it cannot start a pending job in between."""
         if self.proc is None or self.proc.poll() is not None:
             return
         try:
             crawls = [job["pid"] for job in self.jobs()["running"]]
         except Exception:  # a scrapyd that no longer answers has no crawl to list
             crawls = []
-        for pid in crawls:
-            os.kill(pid, signal.SIGKILL)
         self.proc.send_signal(sig)
         self.proc.wait(timeout=30)
+        for pid in crawls:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # it had finished
+                pass
 
 
 def serve_site(kind) -> SiteServer:
