@@ -1,3 +1,3 @@
 """essay-crawler: crawl Chinese essay (范文) sites into clean, numbered, deduplicated JSONL."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

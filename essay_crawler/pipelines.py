@@ -111,7 +111,7 @@ class CleanPipeline:
                 return {"error": ("timeout_cleaning", f"not cleaned within CLEAN_TIMEOUT ({self.timeout} s)")}
             except BrokenProcessPool:
                 self.replace_broken_pool(pool)
-            except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be sent back
+            except Exception as exc:  # e.g. a result that cannot be sent back
                 return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
         return {"error": ("internal_error", "the cleaning worker died twice while cleaning this page")}
 

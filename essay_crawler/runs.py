@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 import weakref
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
@@ -40,11 +40,11 @@ PARTIAL = ".partial"
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def site_folder(site: str) -> str:

@@ -59,9 +59,9 @@ CLEAN_WORKERS = 1
 CLEAN_CONVERT = "t2s"
 CLEAN_TIMEOUT = 60.0  # seconds a page may take to clean in a worker (0: no limit); past it, timeout_cleaning
 ITEM_PIPELINES = {
-    "pipelines.crawl.CleanPipeline": 100,
-    "pipelines.crawl.DuplicatePipeline": 200,
-    "pipelines.crawl.RunWriterPipeline": 900,
+    "essay_crawler.pipelines.CleanPipeline": 100,
+    "essay_crawler.pipelines.DuplicatePipeline": 200,
+    "essay_crawler.pipelines.RunWriterPipeline": 900,
 }
 
 # Where runs go: ESSAY_OUTPUT_ROOT/<site>/<run-id>/ unless ESSAY_PIECES_PATH is set.

@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from essay_crawler.postprocess import Source
 from pipelines.jsonl import AtomicJsonlFile, replace_dir
+from pipelines.postprocess import Source
 
 FORMATS = ("parquet", "jsonl")
 DEFAULT_ROWS_PER_SHARD = 50_000

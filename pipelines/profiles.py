@@ -9,10 +9,10 @@ from __future__ import annotations
 import codecs
 import difflib
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomllib
 from lxml.cssselect import CSSSelector, SelectorError
 
 from .extract import Selectors

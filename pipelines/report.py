@@ -127,6 +127,6 @@ _MARKUP_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 def render_html(summary: dict) -> str:
     """A self-contained HTML report: the summary as JSON and a script that draws it as text nodes (no
     network). No crawled string can change the page's structure: the JSON holds no ``<``, ``>`` or ``&``."""
-    template = resources.files("essay_crawler").joinpath("report_template.html").read_text(encoding="utf-8")
+    template = resources.files(__package__).joinpath("report_template.html").read_text(encoding="utf-8")
     data = json.dumps(summary, ensure_ascii=False).translate(_MARKUP_ESCAPES)
     return template.replace("/*SUMMARY_JSON*/null", data)

@@ -44,6 +44,6 @@ def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> 
                             declared_encoding=declared_encoding)
     except PageError as exc:
         return {"error": (exc.reason, exc.message)}
-    except Exception as exc:  # noqa: BLE001 - reported as the page's error, never lost
+    except Exception as exc:  # reported as the page's error, never lost
         return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
     return {"records": result.records, "claimed": result.claimed, "mismatch": result.mismatch}

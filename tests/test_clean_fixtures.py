@@ -393,7 +393,7 @@ def test_convert_tw2sp_uses_mainland_phrases():
 NO_CONTENT_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>用户登录_作文之家</title></head>
 <body><div class="nav"><a href="/">首页</a> <a href="/a/">小学作文</a> <a href="/b/">初中作文</a></div>
 <form action="/login"><input name="u"><input name="p" type="password"><button>登录</button></form>
-<div class="footer">作文之家 版权所有</div></body></html>""".encode("utf-8")
+<div class="footer">作文之家 版权所有</div></body></html>""".encode()
 
 
 def test_page_without_essay_text_is_no_content():

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import validate_record
 
-from essay_crawler.postprocess import postprocess
 from pipelines import clean_page
 from pipelines.dedup import Deduplicator, dedup_form, jaccard
+from pipelines.postprocess import postprocess
 from pipelines.quality import quality_signals
 
 CASES = Path(__file__).parent / "fixtures" / "dedup"

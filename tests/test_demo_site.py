@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import tomllib
 import urllib.error
 import urllib.request
 import urllib.robotparser
@@ -11,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-import tomllib
 
 from essay_crawler.demo import (
     NOT_FOUND,

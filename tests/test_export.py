@@ -6,14 +6,14 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 
-import pyarrow.parquet as pq  # noqa: E402
-import yaml  # noqa: E402
-from conftest import validate_record  # noqa: E402
-from datasets import load_dataset  # noqa: E402
-from run_fixtures import SLOGAN, site_a_records, site_b_records, write_runs  # noqa: E402
+import pyarrow.parquet as pq
+import yaml
+from conftest import validate_record
+from datasets import load_dataset
+from run_fixtures import SLOGAN, site_a_records, site_b_records, write_runs
 
-from essay_crawler.cli import main  # noqa: E402
-from essay_crawler.dataset import record_schema  # noqa: E402
+from essay_crawler.cli import main
+from pipelines.dataset import record_schema
 
 
 def test_parquet_export_loads_with_datasets(tmp_path, capsys):
@@ -70,8 +70,8 @@ def test_jsonl_export_with_dropped_duplicates_in_shards(tmp_path):
 
 
 def test_export_keeps_marks_of_processed_runs(tmp_path):
-    from essay_crawler.postprocess import postprocess_run
     from pipelines.dedup import Deduplicator
+    from pipelines.postprocess import postprocess_run
 
     run_a, run_b = write_runs(tmp_path / "output")
     state = tmp_path / "output" / "dedup.npz"

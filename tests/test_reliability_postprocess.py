@@ -21,8 +21,8 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     import pipelines.jsonl as fs
-    from essay_crawler.postprocess import postprocess_run, processed_inputs
-    from essay_crawler.dataset import export
+    from pipelines.postprocess import postprocess_run, processed_inputs
+    from pipelines.dataset import export
     from pipelines.dedup import Deduplicator
 
     mode, target, state, kill_at = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
@@ -136,7 +136,7 @@ def test_an_export_killed_at_any_step_keeps_the_previous_export_and_a_rerun_comp
 
 
 def test_export_refuses_to_replace_a_folder_that_is_not_an_export(tmp_path):
-    from essay_crawler.dataset import export
+    from pipelines.dataset import export
 
     out = tmp_path / "mine"
     out.mkdir()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from essay_crawler.report import render_html, summarize
+from pipelines.report import render_html, summarize
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -169,8 +169,8 @@ def report_outcome(manifest: dict, stream=sys.stderr) -> int:
 
 def postprocess_committed_run(manifest: dict, stream=sys.stderr) -> None:
     """Dataset post-processing of a committed run folder, deduplicated against earlier runs."""
-    from essay_crawler.postprocess import postprocess_run
     from pipelines.dedup import Deduplicator, DedupStateError
+    from pipelines.postprocess import postprocess_run
 
     run_dir = Path(manifest["files"]["pieces"]).parent
     if manifest.get("status") == "incomplete" or run_dir.name != manifest["run_id"] or not manifest.get("state"):

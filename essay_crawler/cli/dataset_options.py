@@ -29,7 +29,7 @@ def resolve_link(path: str) -> str:
 
 def processed(args: argparse.Namespace):
     """(inputs, records, stats) for the command's RUN_OR_FILES arguments."""
-    from essay_crawler.postprocess import processed_inputs
+    from pipelines.postprocess import processed_inputs
 
     return processed_inputs([resolve_link(p) for p in args.inputs], threshold=args.threshold,
                             dedup_state=args.dedup_state, drop_duplicates=args.drop_duplicates)

@@ -27,7 +27,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from essay_crawler.dataset import export
+    from pipelines.dataset import export
 
     check_out(args.out, args.overwrite)
     try:

@@ -30,7 +30,7 @@ def default_html_path(inputs: list[str]) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from essay_crawler.report import print_summary, render_html, summarize
+    from pipelines.report import print_summary, render_html, summarize
 
     try:
         inputs, records, stats = processed(args)

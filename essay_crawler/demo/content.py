@@ -1,11 +1,10 @@
 """The demo site's content, loaded from ``articles.toml``."""
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-
-import tomllib
 
 _DIGITS = "零一二三四五六七八九"
 

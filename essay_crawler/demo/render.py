@@ -294,4 +294,4 @@ def render_about(site: Site) -> bytes:
     """A plain page that is neither a list nor an article."""
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>关于我们_{escape(site.name)}</title>'
             f"</head><body><h1>关于我们</h1><p>{escape(site.name)}是一个演示用的范文网站，"
-            "所有文章均为示例文本。</p></body></html>").encode("utf-8")
+            "所有文章均为示例文本。</p></body></html>").encode()

@@ -146,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
         site.requests.append(self.path)
         serve(self, site.route_for(self.path))
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args) -> None:  # the stdlib signature
         """Stay quiet."""
 
 

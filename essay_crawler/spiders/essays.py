@@ -1,7 +1,7 @@
 """The ``essays`` spider: category → pagination → article pages of an essay site."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -153,7 +153,7 @@ class EssaysSpider(scrapy.Spider):
             return
         if kind in ("article", "candidate"):
             yield PageItem(url=response.url, body=response.body, declared_encoding=self.header_charset(response),
-                           kind=kind, crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                           kind=kind, crawled_at=datetime.now(UTC).isoformat(timespec="seconds"))
         if not self.follow:
             return
         for url in extract_links(response.body, response.url, response.encoding):
