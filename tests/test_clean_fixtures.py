@@ -321,7 +321,7 @@ def test_page_yields_exact_records(case: Case):
     validate_records(result.records)
     expected = case.expected()
     assert [r["piece_title"] for r in result.records] == [r["piece_title"] for r in expected]
-    for got, want in zip(result.records, expected):
+    for got, want in zip(result.records, expected, strict=True):
         assert got["text"].split("\n") == want["text"].split("\n"), f"piece {want['piece_no']}"
     assert result.records == expected
 

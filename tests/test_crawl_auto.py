@@ -126,7 +126,7 @@ GB18030_PAGE = ("""<!DOCTYPE html><html><head><title>关于约定的作文3篇 -
 <article><h1>关于约定的作文3篇</h1><p class="meta">2023/11/5 08:30 来源：网友投稿</p>
 <p>下面是小编为大家整理的关于约定的作文，希望对大家有所帮助。</p>"""
                 + "".join(f"<h3>{h}</h3>" + "".join(f"<p>{p}</p>" for p in ps)
-                          for h, ps in zip(PROMISE_HEADINGS, PROMISE))
+                          for h, ps in zip(PROMISE_HEADINGS, PROMISE, strict=True))
                 + """<p>更多关于约定的作文请关注墨香作文站。</p>
 <div class="rel"><h4>相关推荐</h4><ul><li><a href="/show.php?id=101">雨后与灯下作文2篇</a></li>
 <li><a href="/2024/0312/ab12cd.shtml">我的爷爷</a></li></ul></div></article>
@@ -202,7 +202,7 @@ def hand_written_site(base: str) -> dict[str, Route]:
 
 def hand_written_expected(base: str) -> list[dict]:
     def titled(headings, pieces):
-        return list(zip(headings, pieces))
+        return list(zip(headings, pieces, strict=False))
     return [
         *expected_records(url=f"{base}/show.php?id=101", title="雨后与灯下作文2篇", category="记叙文",
                           published="2024-03-12", claimed=2,

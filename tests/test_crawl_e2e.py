@@ -264,7 +264,7 @@ def test_sites_lists_the_bundled_profiles():
     profiles = bundled_profiles()
     assert "demo" in profiles
     assert [line.split()[0] for line in lines] == sorted(profiles)
-    for line, (name, profile) in zip(lines, sorted(profiles.items())):
+    for line, (_name, profile) in zip(lines, sorted(profiles.items()), strict=True):
         assert profile.description in line
         assert all(domain in line for domain in profile.allowed_domains)
 

@@ -93,8 +93,8 @@ def test_runs_write_only_new_and_changed_articles(site, tmp_path):
     old = sorted((r for r in first_pieces if r["url"] == site.base_url + CHANGED_PATH), key=lambda r: r["id"])
     new = sorted(fifth_pieces, key=lambda r: r["id"])
     assert [r["id"] for r in new] == [r["id"] for r in old] and len(new) == 4
-    assert all(n["crawled_at"] > o["crawled_at"] for n, o in zip(new, old))
-    changed = [(o["text"], n["text"]) for o, n in zip(old, new) if o["text"] != n["text"]]
+    assert all(n["crawled_at"] > o["crawled_at"] for n, o in zip(new, old, strict=True))
+    changed = [(o["text"], n["text"]) for o, n in zip(old, new, strict=True) if o["text"] != n["text"]]
     assert changed == [(o, o.replace("语文老师", "数学老师")) for o, _ in changed] and len(changed) == 1
     assert [{k: v for k, v in r.items() if k not in ("text", "sha1", "chars", "crawled_at")} for r in new] == \
         [{k: v for k, v in r.items() if k not in ("text", "sha1", "chars", "crawled_at")} for r in old]

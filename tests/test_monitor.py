@@ -19,7 +19,10 @@ def counts(**figures) -> dict:
     return base | figures
 
 
-def checks(figures: dict, limits: Thresholds = Thresholds()) -> list[str]:
+DEFAULT_LIMITS = Thresholds()
+
+
+def checks(figures: dict, limits: Thresholds = DEFAULT_LIMITS) -> list[str]:
     return [a["check"] for a in run_alerts(figures, limits)]
 
 
