@@ -177,10 +177,12 @@ _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
 
 
 def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
-    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title)."""
+    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title), with text below
+    the byline (a byline closing a piece has none)."""
     text, below = texts[i], texts[i + 1]
     return (len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
-            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below))))
+            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below)))
+            and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns))
 
 
 def _text_follows(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
@@ -210,7 +212,7 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
     if not collection:
         return []
     alone = [i for i, text in enumerate(texts[:-1])
-             if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns)
+             if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
              and not patterns.piece_end.hit(text)
              and not repeats_title(text, title) and _text_follows(texts, i, patterns)
              and (i == 0 or _text_above(texts, i, patterns))]

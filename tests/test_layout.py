@@ -253,3 +253,13 @@ def test_a_piece_too_long_is_reported_not_written():
     with pytest.raises(PageError) as err:
         clean_page(page, "http://x.cn/a.html", kind="text")
     assert err.value.reason == "piece_too_long"
+
+
+def test_a_byline_closing_a_poem_does_not_make_its_last_line_a_heading():
+    page = "\n".join(["月亮", "月亮", "文/张小红", *VERSE, "我们多快乐啊", "（作者系示例小学四年级学生）"])
+    assert pieces(page) == [(None, [*VERSE, "我们多快乐啊"])]
+
+
+def test_a_title_naming_a_grade_heads_a_piece_of_a_collection():
+    page = "\n".join(["我的家乡（通用10篇）", "小学四年级作文：我的家乡", *ESSAY])
+    assert pieces(page) == [("小学四年级作文：我的家乡", ESSAY)]
