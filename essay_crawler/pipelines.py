@@ -99,12 +99,14 @@ class CleanPipeline:
         return item.kind == "article" or url_shape(item.url) in self.article_shapes
 
     async def _clean(self, item: PageItem) -> dict:
+        body = item.body
+        assert body is not None  # dropped only once the page is cleaned (process_item)
         if self.pool is None:
-            return clean_fetched_page(item.body, item.url, item.declared_encoding)
+            return clean_fetched_page(body, item.url, item.declared_encoding)
         for _ in range(2):
             pool = self.pool
             try:
-                future = pool.submit(clean_fetched_page, item.body, item.url, item.declared_encoding)
+                future = pool.submit(clean_fetched_page, body, item.url, item.declared_encoding)
                 return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
             except TimeoutError:
                 self.replace_stuck_pool(pool)
@@ -198,11 +200,13 @@ class RunWriterPipeline:
 
     def write_error(self, item: ErrorItem) -> None:
         """Write an error once per (url, reason) in a run, across resumed attempts."""
+        run, errors = self.run, self.errors
+        assert run is not None and errors is not None  # set in open_spider
         key = (item.url, item.reason)
-        if key in self.run.error_keys:
+        if key in run.error_keys:
             return
-        self.errors.write(item.as_record(utc_now()))
-        self.run.error_keys.add(key)
+        errors.write(item.as_record(utc_now()))
+        run.error_keys.add(key)
         stats = self.crawler.stats
         stats.inc_value(f"essay/errors/{item.reason}")
         if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
@@ -227,20 +231,24 @@ class RunWriterPipeline:
         """The first write the disk refuses stops the run (reason ``disk_full``), left resumable: the
         write was rolled back, nothing more is written, and the run's reserved space is given back so
         its ``run.json`` and state can still be saved."""
+        run = self.run
+        assert run is not None  # set in open_spider
         self.stopped = f"disk full: {exc}"
-        self.run.reserve.release()
+        run.reserve.release()
         self.crawler.stats.set_value("essay/disk_full", str(exc))
         logger.error("disk full: %s (%s); the run stopped; free some space and run the same command again "
-                     "to resume it", self.run.files.partial_pieces.parent, exc)
+                     "to resume it", run.files.partial_pieces.parent, exc)
         self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
 
     def write_page(self, item: PageItem) -> None:
+        run, pieces = self.run, self.pieces
+        assert run is not None and pieces is not None  # set in open_spider
         stats = self.crawler.stats
         canonical = item.records[0]["url"]
         if item.url != canonical:
-            self.run.add_alias(item.url, canonical)
+            run.add_alias(item.url, canonical)
         digest = content_hash(item.records)
-        known = self.run.known_hash(canonical)
+        known = run.known_hash(canonical)
         if known is not None and not self.refresh:
             stats.inc_value("essay/articles_known")
             raise DropItem(f"already written: {canonical}", log_level="DEBUG")
@@ -250,12 +258,12 @@ class RunWriterPipeline:
         if item.mismatch:
             self.write_error(ErrorItem(item.url, "split_mismatch",
                                        f"found {len(item.records)} pieces, title claims {item.claimed}"))
-        self.pieces.write_all(item.records)
+        pieces.write_all(item.records)
         stats.inc_value("essay/articles")
         stats.inc_value("essay/pieces_written", len(item.records))
         if known is not None:
             stats.inc_value("essay/articles_changed")
-        self.run.mark_written(item.records, item.url, digest, attempt_counters(stats.get_stats()))
+        run.mark_written(item.records, item.url, digest, attempt_counters(stats.get_stats()))
 
     def close_spider(self):
         for f in (self.pieces, self.errors):

@@ -24,6 +24,7 @@ import re
 import shutil
 import sqlite3
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,7 +142,7 @@ PIECE_FIELDS = {"url": str, "piece_no": int, "piece_total": int}
 ERROR_FIELDS = {"url": str, "reason": str}
 
 
-def parse_line(line: bytes, fields: dict[str, type]) -> dict | str:
+def parse_line(line: bytes, fields: Mapping[str, type]) -> dict | str:
     """The record on ``line``, or why it is damaged (not UTF-8, not JSON, a required field missing)."""
     try:
         record = json.loads(line.decode("utf-8"))
@@ -157,7 +158,7 @@ def parse_line(line: bytes, fields: dict[str, type]) -> dict | str:
     return record
 
 
-def recover_lines(path: Path, fields: dict[str, type]) -> tuple[list[bytes], list[dict], list[str]]:
+def recover_lines(path: Path, fields: Mapping[str, type]) -> tuple[list[bytes], list[dict], list[str]]:
     """Cut a partial tail, then read ``path``: its good lines, their records, and one message per
     damaged line (``FILE:LINE: why``); damaged lines are not returned."""
     truncate_partial_line(path)
@@ -437,21 +438,24 @@ class CrawlRun:
 
     def _finish_commit(self, row: RunRow) -> None:
         """Complete a commit a kill interrupted."""
+        assert self.state is not None  # only a run with a state can be left committing
         self._apply_commit(self._files(row.run_id), self.state.committing_manifest(row.id))
         self.state.set_committed(row.id)
 
     def _apply_commit(self, files: RunFiles, manifest: dict) -> None:
         """Idempotent: every step checks whether it is already done."""
         if files.partial_dir:
-            if files.partial_dir.exists():
+            partial_dir, final_dir = files.partial_dir, files.final_dir
+            assert final_dir is not None  # run-folder mode sets both (folder_files)
+            if partial_dir.exists():
                 for partial, final in ((files.partial_pieces, files.pieces), (files.partial_errors, files.errors)):
                     if partial.exists():
-                        os.replace(partial, files.partial_dir / final.name)
-                write_json_atomic(files.partial_dir / files.manifest.name, manifest)
-                os.replace(files.partial_dir, files.final_dir)
-                fsync_dir(files.final_dir.parent)
-            if files.final_dir.exists():
-                point_latest(files.final_dir.parent, files.final_dir.name)
+                        os.replace(partial, partial_dir / final.name)
+                write_json_atomic(partial_dir / files.manifest.name, manifest)
+                os.replace(partial_dir, final_dir)
+                fsync_dir(final_dir.parent)
+            if final_dir.exists():
+                point_latest(final_dir.parent, final_dir.name)
             return
         offsets = manifest.get("appended_at")
         for name, partial, final in (("errors", files.partial_errors, files.errors),

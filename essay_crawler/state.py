@@ -112,7 +112,9 @@ class CrawlState:
     def start_run(self, key: str, run_id: str, started: str) -> RunRow:
         cur = self.db.execute("INSERT INTO runs (key, run_id, started, status) VALUES (?, ?, ?, 'partial')",
                               (key, run_id, started))
-        return RunRow(cur.lastrowid, run_id, started, "partial", 1)
+        row_id = cur.lastrowid
+        assert row_id is not None  # set by a successful INSERT
+        return RunRow(row_id, run_id, started, "partial", 1)
 
     def resume_run(self, run: RunRow) -> RunRow:
         """Count one more attempt; the figures of the previous attempt join the run's counters."""

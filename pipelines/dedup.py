@@ -153,9 +153,11 @@ class Deduplicator:
         not a state this version wrote raises :class:`DedupStateError`.
         """
         dedup = cls(path=path, **params)
-        if dedup.path.exists():
-            arrays = _state_arrays(dedup.path)
-            _check_state(dedup.path, arrays, dedup.params)
+        state_path = dedup.path
+        assert state_path is not None  # bound to ``path`` just above
+        if state_path.exists():
+            arrays = _state_arrays(state_path)
+            _check_state(state_path, arrays, dedup.params)
             dedup._load(arrays)
         return dedup
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.dedup import Deduplicator
+from pipelines.dedup import DEFAULT_THRESHOLD, Deduplicator
 from pipelines.jsonl import AtomicJsonlFile, iter_jsonl, replace_dir, write_json_atomic
 from pipelines.learned_boilerplate import (
     DEFAULT_MIN_SHARE,
@@ -186,8 +186,9 @@ def processed_inputs(paths: Sequence[str | os.PathLike], *, threshold: float | N
                  "near_duplicates": sum(1 for r in inputs.records if r["near_dup_of"]),
                  "dropped_duplicates": len(inputs.records) - len(records)}
         return inputs, records, stats
-    params = {} if threshold is None else {"threshold": threshold}
-    dedup = Deduplicator.open(dedup_state, **params) if dedup_state else Deduplicator(**params)
+    dedup_threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    dedup = (Deduplicator.open(dedup_state, threshold=dedup_threshold) if dedup_state
+             else Deduplicator(threshold=dedup_threshold))
     records, stats = postprocess(inputs.records, dedup=dedup, drop_duplicates=drop_duplicates)
     if dedup_state:
         dedup.save()

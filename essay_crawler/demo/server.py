@@ -177,6 +177,7 @@ class SiteServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
         host, port = self._httpd.server_address[:2]
+        assert isinstance(host, str)  # getsockname() of an AF_INET socket gives the host as a str
         return f"http://{host}:{port}"
 
     def url(self, path: str = "/") -> str:

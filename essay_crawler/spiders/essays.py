@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -95,7 +96,8 @@ class EssaysSpider(scrapy.Spider):
             # A site's root: start from the profile's relative start paths (category pages) there.
             given = [urljoin(base, u) for u in self.profile.start_urls if not urlsplit(u).scheme] or given
         self.start_urls = given
-        hosts = {urlsplit(u).hostname for u in given}
+        # Every start URL has a host (check_start_url; urljoin onto one keeps it).
+        hosts = {cast(str, urlsplit(u).hostname) for u in given}
         self.allowed_domains = sorted(hosts.union(self.profile.allowed_domains if self.profile else ()))
         # Links are followed on the start URLs' host and port (another port is another site), and on
         # the profile's domains.
