@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import (
+    BaseRedirectMiddleware,
     MetaRefreshMiddleware,
     RedirectMiddleware,
 )
@@ -22,6 +24,10 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import get_meta_refresh, response_status_message
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +76,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return await self._wait(self._retry(request, exception))
 
 
-class _FailingLoops:
+if TYPE_CHECKING:
+    class _Redirecting(BaseRedirectMiddleware):
+        """For the type checker only: what :class:`_FailingLoops` is mixed into (RedirectMiddleware or
+        MetaRefreshMiddleware), whose ``process_response`` its ``super()`` calls."""
+
+        def process_response(self, request: Request, response: Response,
+                             spider: Spider | None = None) -> Request | Response: ...
+else:
+    _Redirecting = object  # at run time the mixin adds nothing to the middleware's MRO
+
+
+class _FailingLoops(_Redirecting):
     """Turns a redirect loop or an endless chain into :class:`RedirectFailed`.
 
     Without this a loop (a → b → a) ends in the duplicate filter, which drops the request without
@@ -80,7 +97,9 @@ class _FailingLoops:
     def _target(self, request, response) -> str:
         raise NotImplementedError
 
-    def process_response(self, request, response):
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Request | Response:
+        # Scrapy's signature; ``spider`` (optional, so Scrapy does not pass it) is not passed on either.
         chain = [*request.meta.get("redirect_urls", []), request.url]
         try:
             result = super().process_response(request, response)

@@ -95,7 +95,9 @@ class HeldSignals:
         """Once the reactor has started (and Scrapy's handlers are in), send the held signals again."""
         from twisted.internet import reactor
 
-        reactor.addSystemEventTrigger("after", "startup", reactor.callLater, 0, self.resend)
+        # Twisted declares interface methods without ``self`` (zope.interface), so without the
+        # mypy-zope plugin mypy takes "after" as self and checks "startup" against ``callable``.
+        reactor.addSystemEventTrigger("after", "startup", reactor.callLater, 0, self.resend)  # type: ignore[arg-type]
 
     def resend(self) -> None:
         while self.held:
