@@ -120,3 +120,41 @@ def test_a_killed_run_leaves_no_output_and_no_workers(tmp_path: Path):
     assert not any(map(running, workers))
     assert not out.exists()
     assert proc.stderr.read() == b""
+
+
+def test_a_killed_worker_is_replaced_and_nothing_is_lost(tmp_path: Path):
+    write_generated(tmp_path / "pages", "seed-utf8", 200, 3)
+    whole = run_clean(tmp_path / "pages", "-j", "1", "-o", tmp_path / "j1.jsonl")
+    assert whole.returncode == 0, whole.stderr
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([*cli_command(), "clean", str(tmp_path / "pages"), "-o", str(out), "-j", "2"],
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE, text=True)
+    partial = out.with_name("out.jsonl.partial")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size and children.read_text().split()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(int(children.read_text().split()[0]), signal.SIGKILL)  # as the OOM killer would
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert out.read_bytes() == (tmp_path / "j1.jsonl").read_bytes()
+
+
+def test_a_file_past_the_time_budget_is_timeout_cleaning_and_the_rest_are_cleaned(tmp_path: Path):
+    write_generated(tmp_path / "pages", "generated", 4, 5)
+    paragraph = "<p>清晨的阳光照进教室，同学们开始朗读课文，声音清脆又响亮，老师满意地点点头。</p>"
+    huge = tmp_path / "pages" / "a_huge.html"  # 4.6 MB: about half a second to clean, far past 0.02 s
+    huge.write_text(f"<html><body><h1>秋天</h1><div>{paragraph * 40_000}</div></body></html>", encoding="utf-8")
+    whole = run_clean(tmp_path / "pages", "-j", "1", "-o", tmp_path / "j1.jsonl")
+    proc = run_clean(tmp_path / "pages", "-j", "2", "--timeout", "0.02", "-o", tmp_path / "out.jsonl")
+    assert proc.returncode == 1
+    assert proc.stderr.decode().splitlines() == [f"error: {huge}: timeout_cleaning: not cleaned within 0.02 s"]
+    assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "j1.jsonl").read_bytes()
+    assert whole.stderr.decode().splitlines()[0].startswith(f"error: {huge}: piece_too_long")
+
+
+def test_the_time_budget_must_be_a_number_of_seconds(mixed: Path):
+    proc = run_clean(mixed, "-j", "2", "--timeout", "nan")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == ("error: argument --timeout: 'nan' is not a number of seconds (0 or more) "
+                                            "(see essay-crawler clean --help)")

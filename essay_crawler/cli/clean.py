@@ -8,6 +8,8 @@ import os
 import re
 import signal
 import sys
+import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin
@@ -46,6 +48,17 @@ def positive_int(value: str) -> int:
     return number
 
 
+def seconds(value: str) -> float:
+    """An argparse type: a number of seconds, 0 or more."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more)")
+    return number
+
+
 def default_jobs() -> int:
     """Every core this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -66,6 +79,9 @@ def add_parser(sub):
                         "'list.php*'), instead of page suffixes and files that begin like HTML")
     p.add_argument("-j", "--jobs", type=positive_int, default=default_jobs(), metavar="N",
                    help="worker processes (default: every core, here %(default)s; 1 cleans in this process)")
+    p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
+                   help="with workers, a file not cleaned within S seconds is timeout_cleaning and its worker "
+                        "is replaced (default 60; 0: no limit)")
     return p
 
 
@@ -192,55 +208,111 @@ class Workers:
     """Worker processes (forked: they start with what this process has loaded) that clean files
     and give the outcomes back in input order. Each worker holds :data:`AHEAD` files at a time, and
     no file more than :data:`WINDOW` per worker past the first unwritten one is handed out, which
-    bounds the outcomes held while a slow page is cleaned."""
+    bounds the outcomes held while a slow page is cleaned.
 
-    def __init__(self, jobs: int, profile, convert: str):
-        context = multiprocessing.get_context("fork")
-        self.conns, self.procs = [], []
-        for _ in range(jobs):
-            conn, child = context.Pipe()
-            proc = context.Process(target=serve, args=(child, profile, convert), daemon=True)
-            proc.start()
-            child.close()
-            self.conns.append(conn)
-            self.procs.append(proc)
+    A worker that dies (killed, e.g. by the OOM killer) is replaced and the files it held are cleaned
+    again; a file whose worker dies twice is an ``internal_error``. A file not cleaned within
+    ``timeout`` seconds is ``timeout_cleaning``: its worker is killed and replaced."""
+
+    def __init__(self, jobs: int, profile, convert: str, timeout: float | None = None):
+        self.context = multiprocessing.get_context("fork")
+        self.profile, self.convert, self.timeout = profile, convert, timeout
+        self.workers = [self.start() for _ in range(jobs)]
+
+    def start(self) -> _Worker:
+        conn, child = self.context.Pipe()
+        proc = self.context.Process(target=serve, args=(child, self.profile, self.convert), daemon=True)
+        proc.start()
+        child.close()
+        return _Worker(conn, proc)
 
     def outcomes(self, tasks: list):
         """Outcomes of ``tasks`` (as :func:`clean_file` gives them), in order."""
-        held = {conn: 0 for conn in self.conns}  # files handed to each worker, not yet back
+        todo = deque(range(len(tasks)))  # indices not handed out (files to clean again go first)
+        deaths: dict[int, int] = {}
         done: dict[int, Outcome] = {}
-        sent = written = 0
-        limit = WINDOW * len(self.conns)
+        written = 0
+        limit = WINDOW * len(self.workers)
         while written < len(tasks):
-            for conn in self.conns:
-                while held[conn] < AHEAD and sent < min(len(tasks), written + limit):
-                    conn.send((sent, tasks[sent]))
-                    held[conn] += 1
-                    sent += 1
-            for conn in multiprocessing.connection.wait([c for c in self.conns if held[c]]):
-                index, outcome, exc = self.receive(conn)
-                held[conn] -= 1
-                if exc is not None:
-                    raise exc
-                done[index] = outcome
+            for worker in list(self.workers):
+                while len(worker.held) < AHEAD and todo and todo[0] < written + limit:
+                    index = todo.popleft()
+                    try:
+                        worker.hand(index, tasks[index])
+                    except OSError:  # it died: what it held is handed out again, this file first
+                        todo.appendleft(index)
+                        self.replace(worker, todo, skip=None)
+                        break
+            busy = [w for w in self.workers if w.held]
+            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=self.wait_time(busy))
+            for worker in busy:
+                if worker.conn in ready:
+                    self.collect(worker, done, todo, deaths)
+                elif self.timeout and worker.running_for() > self.timeout:
+                    index = worker.held[0]
+                    done[index] = Outcome(error=("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
+                    self.replace(worker, todo, skip=index)
             while written in done:
                 yield done.pop(written)
                 written += 1
 
-    def receive(self, conn):
+    def wait_time(self, busy: list[_Worker]) -> float | None:
+        """How long to wait for a result before checking the budget again."""
+        if not self.timeout:
+            return None
+        return max(0.0, min(self.timeout - w.running_for() for w in busy)) + 0.01
+
+    def collect(self, worker: _Worker, done: dict, todo: deque, deaths: dict) -> None:
         try:
-            return conn.recv()
-        except EOFError:
-            proc = self.procs[self.conns.index(conn)]
-            proc.join()
-            raise RuntimeError(f"a cleaning worker died (exit status {proc.exitcode})") from None
+            index, outcome, exc = worker.conn.recv()
+        except (EOFError, OSError):  # the worker died with the file it was cleaning
+            index = worker.held[0]
+            deaths[index] = deaths.get(index, 0) + 1
+            if deaths[index] > 1:
+                done[index] = Outcome(error=("internal_error", "the cleaning worker died twice on this file"))
+            self.replace(worker, todo, skip=index if deaths[index] > 1 else None)
+            return
+        worker.finished(index)
+        if exc is not None:
+            raise exc
+        done[index] = outcome
+
+    def replace(self, worker: _Worker, todo: deque, skip: int | None) -> None:
+        """Kill ``worker``, start another in its place, and hand its files (but ``skip``) out again."""
+        worker.proc.kill()
+        worker.proc.join()
+        todo.extendleft(reversed([i for i in worker.held if i != skip]))
+        self.workers[self.workers.index(worker)] = self.start()
 
     def close(self) -> None:
         """Stop the workers (at once: whatever they still hold is not wanted)."""
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            proc.join()
+        for worker in self.workers:
+            worker.proc.terminate()
+        for worker in self.workers:
+            worker.proc.join()
+
+
+class _Worker:
+    """One worker process, the files it holds (cleaned in the order handed) and since when it has
+    been cleaning the first of them."""
+
+    def __init__(self, conn, proc):
+        self.conn, self.proc = conn, proc
+        self.held: deque[int] = deque()
+        self.since = time.monotonic()
+
+    def hand(self, index: int, task) -> None:
+        if not self.held:
+            self.since = time.monotonic()
+        self.conn.send((index, task))
+        self.held.append(index)
+
+    def finished(self, index: int) -> None:
+        self.held.remove(index)
+        self.since = time.monotonic()
+
+    def running_for(self) -> float:
+        return time.monotonic() - self.since
 
 
 def _progress(total: int):
@@ -303,7 +375,7 @@ def run(args) -> int:
     warm_up(profile, args.convert)
     workers = None
     if jobs > 1:  # forked before the progress bar starts its thread
-        workers = Workers(jobs, profile, args.convert)
+        workers = Workers(jobs, profile, args.convert, args.timeout or None)
         outcomes = workers.outcomes(tasks)
     else:
         init_cleaner(profile, args.convert)
