@@ -138,7 +138,7 @@ def start_nginx(root: Path, port: int, tmp: Path) -> subprocess.Popen:
                 sys.exit(f"nginx failed to start: {proc.stderr.read().decode(errors='replace')}")
             time.sleep(0.05)
     proc.terminate()
-    sys.exit("nginx did not answer on 127.0.0.1:%d" % port)
+    sys.exit(f"nginx did not answer on 127.0.0.1:{port}")
 
 
 # --------------------------------------------------------------------------- measuring

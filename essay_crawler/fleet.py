@@ -125,7 +125,7 @@ class Scrapyd:
         headers, body = {}, None if fields is None else urllib.parse.urlencode(fields).encode()
         if egg is not None:  # addversion.json: a multipart form with the egg as a file
             b = secrets.token_hex(16)
-            parts = [f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields]
+            parts = [f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields or ()]
             body = b"".join(parts) + (f'--{b}\r\nContent-Disposition: form-data; name="egg"; filename="project.egg"'
                                       f"\r\n\r\n").encode() + egg + f"\r\n--{b}--\r\n".encode()
             headers["Content-Type"] = f"multipart/form-data; boundary={b}"
@@ -257,7 +257,8 @@ def schedule(sites: list[Site], hosts: list[str], egg: Path | None = None, log=p
 
 def is_local(url: str) -> bool:
     try:
-        return urlsplit(url).hostname == "localhost" or ipaddress.ip_address(urlsplit(url).hostname).is_loopback
+        host = urlsplit(url).hostname or ""
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

@@ -7,7 +7,7 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Self
+from typing import Self, TextIO
 
 
 def dumps_record(record: dict) -> str:
@@ -34,7 +34,7 @@ class AtomicJsonlFile:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(self.path.name + ".partial")
-        self._fh: IO[str] = open(self.tmp, "w", encoding="utf-8")  # closed by commit/abort
+        self._fh: TextIO = open(self.tmp, "w", encoding="utf-8")  # closed by commit/abort
         self.count = 0
 
     def write(self, record: dict) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from operator import methodcaller
 
@@ -122,7 +123,10 @@ def _traditional_chars(convert: str) -> tuple[str, ...]:
     """BMP Han characters that ``convert`` changes on their own, found with one OpenCC call over
     every one of them (all of them when OpenCC's answer cannot be lined up with the input)."""
     chars = [chr(c) for lo, hi in _BMP_HAN_BLOCKS for c in range(lo, hi + 1)]
-    converted = _converter(convert).convert("\n".join(chars)).split("\n")
+    converter = _converter(convert)
+    if converter is None:
+        return ()
+    converted = converter.convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):
         return tuple(chars)
     return tuple(c for c, after in zip(chars, converted, strict=True) if c != after)
@@ -173,7 +177,7 @@ def fold_characters(text: str) -> str:
     return _split_map(_FOLD_RUNS, text, _FOLD_RUN, at=1)
 
 
-def _has_any(text: str, chars: str) -> bool:
+def _has_any(text: str, chars: Iterable[str]) -> bool:
     return any(c in text for c in chars)
 
 
