@@ -90,7 +90,7 @@ def test_jobs_must_be_positive(mixed: Path):
     proc = run_clean(mixed, "-j", "0")
     assert proc.returncode == 2
     (line,) = proc.stderr.decode().splitlines()[-1:]
-    assert "argument -j/--jobs: must be at least 1, not 0" in line
+    assert line == "error: argument -j/--jobs: '0' is not a whole number of at least 1 (see essay-crawler clean --help)"
 
 
 def running(pid: int) -> bool:

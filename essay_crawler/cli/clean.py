@@ -1,7 +1,6 @@
 """``essay-crawler clean``: saved pages and mirrors → piece JSONL, with no crawl."""
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
+from essay_crawler.cli import positive_int, seconds
 from pipelines.errors import PageError
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
@@ -39,24 +39,6 @@ NOT_ARTICLE = "no_content"  # a list, index or other page of a mirror: skipped a
 PROGRESS_MIN_FILES = 5
 AHEAD = 2  # files handed to each worker at a time, so it never waits for the next one
 WINDOW = 16  # files per worker that may be cleaned ahead of the first one not yet written
-
-
-def positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
-
-
-def seconds(value: str) -> float:
-    """An argparse type: a number of seconds, 0 or more."""
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not 0 <= number < float("inf"):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more)")
-    return number
 
 
 def default_jobs() -> int:

@@ -80,19 +80,11 @@ def find_content(root) -> tuple | None:
                 owned[owner] += len(text.encode()) - len(text)
         tail = el.tail
         if tail is not None and len(tail) > shorter and not tail.isspace():
-            owner = el.getparent()
-            if owner is not None and owner.tag in inline:
-                owner = owner_of(owner)
-            if owner is not None:
-                owned[owner] += len(tail.encode()) - len(tail)
+            _credit_tail(el, tail, owned)
     for el in root.iter("a"):  # the text after a link (its own text is not weighed)
         tail = el.tail
         if tail is not None and len(tail) > shorter and not tail.isspace():
-            owner = el.getparent()
-            if owner is not None and owner.tag in inline:
-                owner = owner_of(owner)
-            if owner is not None:
-                owned[owner] += len(tail.encode()) - len(tail)
+            _credit_tail(el, tail, owned)
     direct: dict = defaultdict(int)
     for block, weight in owned.items():
         direct[block] += weight
@@ -109,6 +101,15 @@ def find_content(root) -> tuple | None:
         if best is None or direct[el] - 2 * links > best_score:
             best, best_score, best_links = el, direct[el] - 2 * links, links
     return _grow_to_parent(best, best_links, direct[best])
+
+
+def _credit_tail(el, tail: str, owned: dict) -> None:
+    """Credit the text after ``el`` to the block it renders in (its parent, or the parent's block)."""
+    owner = el.getparent()
+    if owner is not None and owner.tag in INLINE_TAGS:
+        owner = _text_owner(owner)
+    if owner is not None:
+        owned[owner] += len(tail.encode()) - len(tail)
 
 
 def _grow_to_parent(best, links: int, text_at_least: int) -> tuple:
