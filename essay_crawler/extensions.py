@@ -61,7 +61,8 @@ class OpenRun:
             raise RunNotOpened(f"{state_path(crawler.settings, site)}: not an essay-crawler state database "
                                f"({exc}); move it away or give another --state") from None
         except (RuntimeError, OSError) as exc:
-            raise RunNotOpened(str(exc)) from None
+            raise RunNotOpened(f"disk full: {exc}" if is_disk_full(exc) and "disk full" not in str(exc)
+                               else str(exc)) from None
         return cls()
 
 

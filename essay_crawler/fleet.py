@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import essay_crawler
+from essay_crawler.links import host_and_port
 from essay_crawler.runs import site_folder
 
 PROJECT = "essay_crawler"
@@ -58,8 +59,9 @@ class Site:
 
     @property
     def folder(self) -> str:
-        """The site's folder under the output root (as the spider names it: the first start URL's host)."""
-        return site_folder(urlsplit(self.start_urls[0]).hostname or "local")
+        """The site's folder under the output root (as the spider names it: the first start URL's host
+        and port)."""
+        return site_folder(host_and_port(self.start_urls[0]) or "local")
 
 
 def _check_table(path: Path, where: str, table: dict, keys: dict) -> None:

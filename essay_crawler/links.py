@@ -82,6 +82,21 @@ def extract_links(body: bytes, page_url: str, encoding: str = "utf-8") -> list[s
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def host_and_port(url: str) -> str:
+    """``host``, or ``host:port`` when the URL names a port other than its scheme's: a site (another
+    port is another site)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    return f"{host}:{port}" if port and port != DEFAULT_PORTS.get(parts.scheme) else host
+
+
+def host_with_port(url: str) -> str:
+    """``host:port`` of a URL, its scheme's port when it names none (for :func:`host_allowed`)."""
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}:{parts.port or DEFAULT_PORTS.get(parts.scheme, 0)}"
+
+
 def host_allowed(url: str, domains: tuple[str, ...]) -> bool:
     """Whether a URL's host is one of ``domains`` or a subdomain of one. A domain given with a port
     (``127.0.0.1:8000``, as a start URL's netloc) allows that port only; one without, any port."""

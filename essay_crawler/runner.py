@@ -79,15 +79,16 @@ def run_spider(spider_args: dict, overrides: dict | None = None, held_signals: H
     stopped before saving its run. SIGINT/SIGTERM are held until Scrapy's handlers are installed
     (``held_signals``: already holding since the command started).
 
-    Pending requests wait in a disk queue (a fresh ``JOBDIR`` under the output root, removed
-    afterwards), not in memory: a big site's frontier would otherwise dominate the crawl's memory.
+    Pending requests wait in a disk queue (a fresh ``JOBDIR`` in the system's temporary folder,
+    removed afterwards), not in memory: a big site's frontier would otherwise dominate the crawl's
+    memory. It is not beside the output, so a full output disk is met by the run's own writes, which
+    stop it cleanly, and not by Scrapy's scheduler.
     Resuming is the incremental state's job, so the queue never outlives one attempt.
     """
     settings = crawl_settings(overrides)
     queue_dir = None
     if not settings.get("JOBDIR"):
-        pieces = settings.get("ESSAY_PIECES_PATH")
-        queue_dir = new_queue_dir(Path(pieces).parent if pieces else Path(settings.get("ESSAY_OUTPUT_ROOT")))
+        queue_dir = new_queue_dir(Path(tempfile.gettempdir()) / "essay-crawler")
         settings.set("JOBDIR", str(queue_dir), priority="cmdline")
     outcome = CrawlOutcome()
     signals = held_signals or HeldSignals()

@@ -76,7 +76,10 @@ def kill_after_lines(proc: subprocess.Popen, pieces: Path, lines: int, sig: int,
 
 
 def site_dir(out_root: Path) -> Path:
-    return out_root / "127.0.0.1"
+    """The folder of the one loopback site crawled into ``out_root``: ``127.0.0.1_<port>``."""
+    found = sorted(out_root.glob("127.0.0.1_*"))
+    assert len(found) <= 1, found
+    return found[0] if found else out_root / "127.0.0.1_"
 
 
 def partial_pieces(out_root: Path) -> Path:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import PAGES, cli_command
@@ -144,7 +145,7 @@ def test_a_missing_argument_or_command_is_one_line(tmp_path):
 
 
 def test_a_corrupt_state_is_one_line_naming_the_file(tmp_path):
-    state = tmp_path / "output" / "127.0.0.1" / "state.sqlite"
+    state = tmp_path / "output" / "127.0.0.1_1" / "state.sqlite"
     state.parent.mkdir(parents=True)
     state.write_bytes(b"this is not a database, just some bytes" * 100)
     proc = run_cli("crawl", "http://127.0.0.1:1/", cwd=tmp_path)
@@ -200,14 +201,15 @@ def wait_for(path: Path, timeout: float = 30) -> None:
 
 def test_a_second_crawl_on_the_same_state_is_one_line(tmp_path):
     with slow_site() as srv:
+        state = f"output/127.0.0.1_{urlsplit(srv.url('/')).port}/state.sqlite"
         first = start_crawl(srv.url("/"), *FAST, cwd=tmp_path)
         try:
-            wait_for(tmp_path / "output" / "127.0.0.1" / "state.sqlite")
+            wait_for(tmp_path / state)
             second = run_cli("crawl", srv.url("/"), *FAST, cwd=tmp_path)
         finally:
             first.send_signal(signal.SIGINT)
             first.communicate(timeout=60)
-    assert_one_line(second, USAGE, "error: another crawl is using the state output/127.0.0.1/state.sqlite")
+    assert_one_line(second, USAGE, f"error: another crawl is using the state {state}")
     assert first.returncode == INTERRUPTED
 
 
@@ -219,7 +221,7 @@ def test_an_unreachable_host_gives_no_traceback_and_keeps_the_alert(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
-    assert lines[-1].startswith("alert: 127.0.0.1 run ")
+    assert lines[-1].startswith("alert: 127.0.0.1:1 run ")
     robots = [line for line in lines if "robots" in line and "│" not in line]  # not the summary's row
     assert len(robots) == 1 and "Gave up retrying <GET http://127.0.0.1:1/robots.txt>" in robots[0]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import cli_command
 from crawl_helpers import run_cli, subprocess_env
+from crawl_runs import site_dir
 
 from essay_crawler.cli import EXIT_INTERRUPTED, EXIT_USAGE
 
@@ -30,7 +32,7 @@ def demo_run(tmp_path_factory) -> tuple[Path, dict]:
 
 def test_json_prints_the_run_manifest_on_stdout(demo_run):
     root, printed = demo_run
-    run_dir = root / "127.0.0.1" / printed["run_id"]
+    run_dir = site_dir(root) / printed["run_id"]
     assert printed == json.loads((run_dir / "run.json").read_text("utf-8"))
     assert printed["status"] == "ok" and printed["counts"]["pieces_written"] > 0
 
@@ -38,7 +40,7 @@ def test_json_prints_the_run_manifest_on_stdout(demo_run):
 def test_quiet_prints_nothing_for_a_good_run(tmp_path):
     proc = run_cli("demo", "--output-root", tmp_path / "output", "--quiet", cwd=tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
-    assert (tmp_path / "output" / "127.0.0.1" / "latest" / "pieces.jsonl").stat().st_size > 0
+    assert (site_dir(tmp_path / "output") / "latest" / "pieces.jsonl").stat().st_size > 0
 
 
 def test_quiet_keeps_the_alert_line(tmp_path):
@@ -46,7 +48,7 @@ def test_quiet_keeps_the_alert_line(tmp_path):
                    cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout == ""
-    assert proc.stderr.startswith("alert: 127.0.0.1 run ") and proc.stderr.count("\n") == 1
+    assert re.match(r"alert: 127\.0\.0\.1:\d+ run ", proc.stderr) and proc.stderr.count("\n") == 1
 
 
 def test_log_level_info_shows_scrapys_log(tmp_path):
@@ -66,7 +68,7 @@ def test_the_default_summary_is_a_table_on_stderr(tmp_path):
 
 def test_export_refuses_a_folder_that_is_not_empty_unless_overwrite(demo_run, tmp_path):
     root, printed = demo_run
-    latest = root / "127.0.0.1" / "latest"
+    latest = site_dir(root) / "latest"
     out = tmp_path / "dataset"
     first = run_cli("export", latest, "-o", out, "--format", "jsonl", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
@@ -87,7 +89,7 @@ def test_export_with_overwrite_still_leaves_other_folders_alone(demo_run, tmp_pa
     root, _ = demo_run
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "todo.txt").write_text("mine", "utf-8")
-    proc = run_cli("export", root / "127.0.0.1" / "latest", "-o", tmp_path / "notes", "--overwrite", cwd=tmp_path)
+    proc = run_cli("export", site_dir(root) / "latest", "-o", tmp_path / "notes", "--overwrite", cwd=tmp_path)
     assert proc.returncode == EXIT_USAGE and proc.stderr.count("\n") == 1
     assert proc.stderr.startswith(f"error: {tmp_path / 'notes'}: ")
     assert os.listdir(tmp_path / "notes") == ["todo.txt"]

@@ -166,7 +166,7 @@ def test_run_manifest_counts_match_the_files_and_the_server(demo_crawl):
     expected = expected_articles(demo_crawl.base_url)
     assert manifest["exit_reason"] == "finished"
     assert manifest["profile"] == demo_crawl.profile
-    assert manifest["site"] == "127.0.0.1"
+    assert manifest["site"] == urlsplit(demo_crawl.base_url).netloc
     assert manifest["start_urls"] == [demo_crawl.base_url + "/"]
     assert counts["article_pages"] == len(expected) == len(by_page(run.pieces))
     assert counts["pieces_written"] == len(run.pieces)
@@ -182,7 +182,8 @@ def test_run_folder_layout(demo_crawl):
     files = {k: Path(v) for k, v in demo_crawl.run.manifest["files"].items()}
     if demo_crawl.profile:  # --output-root ROOT → ROOT/<site>/<run-id>/{pieces,errors}.jsonl, run.json
         folder = files["pieces"].parent
-        assert folder.parent.name == "127.0.0.1" and folder.name == demo_crawl.run.manifest["run_id"]
+        port = urlsplit(demo_crawl.base_url).port
+        assert folder.parent.name == f"127.0.0.1_{port}" and folder.name == demo_crawl.run.manifest["run_id"]
         assert files == {"pieces": folder / "pieces.jsonl", "errors": folder / "errors.jsonl",
                          "manifest": folder / "run.json"}
     assert all(f.is_file() for f in files.values())
@@ -214,7 +215,7 @@ def test_scrapy_crawl_from_the_project_root_gives_the_same_records(tmp_path):
     assert sorted(without_crawl_time(exported), key=key) == sorted(without_crawl_time(reference.pieces), key=key)
     assert {url: page_summary(r) for url, r in by_page(exported).items()} == expected_pages(srv.base_url)
     validate_records(exported)
-    runs = (tmp_path / "runs").glob("127.0.0.1/*/run.json")
+    runs = (tmp_path / "runs").glob(f"127.0.0.1_{urlsplit(srv.base_url).port}/*/run.json")
     (run_folder,) = (m.parent for m in runs if not m.parent.is_symlink())
     assert error_lines(read_jsonl(run_folder / "errors.jsonl")) == expected_error_lines(srv.base_url)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 from crawl_helpers import FAST, generated_site, read_jsonl, run_cli, static_routes, without_crawl_time
-from crawl_runs import line_count, read_lines
+from crawl_runs import line_count, read_lines, site_dir
 from test_scrapyd import PACKAGE_DATA, api, free_port, scrapyd_config, wait_until_up
 
 from essay_crawler.cli.fleet import print_status
@@ -413,9 +413,9 @@ def test_each_sites_records_equal_a_single_machine_crawl(scenario, name):
     key = lambda r: r["id"]  # noqa: E731
     assert len({r["id"] for r in records}) == len(records), "a record was written twice"
     assert sorted(without_crawl_time(records), key=key) == sorted(without_crawl_time(reference), key=key)
-    latest = json.loads((scenario["output"] / name / "127.0.0.1" / "latest" / "run.json").read_text("utf-8"))
+    latest = json.loads((site_dir(scenario["output"] / name) / "latest" / "run.json").read_text("utf-8"))
     assert latest["status"] == "ok" and latest["exit_reason"] == "finished"
-    assert not list((scenario["output"] / name / "127.0.0.1").glob("*.partial"))
+    assert not list(site_dir(scenario["output"] / name).glob("*.partial"))
 
 
 def test_status_shows_each_site_its_host_job_and_last_run(scenario):
@@ -426,7 +426,7 @@ def test_status_shows_each_site_its_host_job_and_last_run(scenario):
             if len(cells := [c.strip() for c in line.strip("│").split("│")]) == 7 and cells[0] in SITES}
     assert sorted(rows) == sorted(SITES), proc.stdout
     for name, (host, job, run_id, status, alerts, pieces) in rows.items():
-        manifest = json.loads((scenario["output"] / name / "127.0.0.1" / "latest" / "run.json").read_text("utf-8"))
+        manifest = json.loads((site_dir(scenario["output"] / name) / "latest" / "run.json").read_text("utf-8"))
         assert (host, job) == (rendezvous(name, hosts), "finished")
         assert (run_id, status, alerts, pieces) == (manifest["run_id"], "ok", "-",
                                                     str(manifest["counts"]["pieces_written"]))

@@ -38,3 +38,26 @@ def test_slugs_are_plain_names_and_ordinary_hosts_keep_their_name():
     for host in ["..", ".", "", "../..", "a/b", "x\x00y", "::1"]:
         slug = site_folder(host)
         assert slug not in ("", ".", "..") and "/" not in slug and "\x00" not in slug and not slug.startswith(".")
+
+
+@pytest.mark.parametrize("url, folder", [
+    ("http://127.0.0.1:8000/", "127.0.0.1_8000"), ("https://www.example.cn/zuowen/", "www.example.cn"),
+    ("http://www.example.cn:80/", "www.example.cn"), ("https://www.example.cn:8443/", "www.example.cn_8443"), ("http://WWW.Example.cn:8080/a", "www.example.cn_8080"),
+])
+def test_a_site_is_its_host_and_port(url, folder):
+    """Another port of a host is another site: its own folder and state, never mixed with the first."""
+    from essay_crawler.spiders.essays import EssaysSpider
+    assert site_folder(EssaysSpider(start_url=url).site_name) == folder
+
+
+@pytest.mark.parametrize("start, link, followed", [
+    ("http://www.example.cn/", "http://www.example.cn/a.html", True),
+    ("http://www.example.cn/", "http://www.example.cn:8080/a.html", False),
+    ("http://www.example.cn/", "http://m.www.example.cn/a.html", True),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8001/a.html", False),
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/a.html", True),
+])
+def test_links_are_followed_on_the_start_host_and_port_only(start, link, followed):
+    from essay_crawler.links import host_allowed
+    from essay_crawler.spiders.essays import EssaysSpider
+    assert host_allowed(link, EssaysSpider(start_url=start).follow_hosts) == followed

@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TCPTimedOutError, TimeoutError
 
 from essay_crawler.items import ErrorItem, PageItem
-from essay_crawler.links import extract_links, host_allowed
+from essay_crawler.links import extract_links, host_allowed, host_and_port, host_with_port
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
 from essay_crawler.profiles import resolve_profile
 from essay_crawler.runs import crawl_run
@@ -32,13 +32,6 @@ FAILURE_REASONS = (
     ((DownloadCancelledError,), "too_large", "body larger than DOWNLOAD_MAXSIZE"),
     ((ResponseDataLossError,), "truncated", "body shorter than its Content-Length"),
 )
-
-
-def host_and_port(url: str) -> str:
-    """``host`` or ``host:port`` when the URL names a port."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
 
 
 def check_start_url(url: str) -> str:
@@ -101,10 +94,10 @@ class EssaysSpider(scrapy.Spider):
         self.allowed_domains = sorted(hosts.union(self.profile.allowed_domains if self.profile else ()))
         # Links are followed on the start URLs' host and port (another port is another site), and on
         # the profile's domains.
-        self.follow_hosts = tuple(sorted({host_and_port(u) for u in given}.union(
+        self.follow_hosts = tuple(sorted({host_with_port(u) for u in given}.union(
             self.profile.allowed_domains if self.profile else ())))
         self.follow = follow not in ("0", "false", "no", False)
-        self.site_name = urlsplit(given[0]).hostname or "local"
+        self.site_name = host_and_port(given[0]) or "local"  # another port is another site
         self.known_urls: set[str] = set()
         self.skipped_urls: set[str] = set()
         self.requested: set[str] = set()  # links already turned into requests: most links repeat
