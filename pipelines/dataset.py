@@ -92,8 +92,9 @@ def _features_yaml(schema: dict) -> list[str]:
     return lines
 
 
-def card_header(records: list[dict], fmt: str) -> str:
-    """The YAML front matter of the dataset card (Hugging Face Hub metadata)."""
+def card_header(records: list[dict], fmt: str, data_bytes: int) -> str:
+    """The YAML front matter of the dataset card (Hugging Face Hub metadata); ``data_bytes``: the
+    size of the data files (the Hub's split info needs it)."""
     count = len(records)
     size = next((label for limit, label in _SIZE_CATEGORIES if count < limit), "n>1M")
     lines = ["---", "pretty_name: Chinese essays (essay-crawler export)", "language:", "- zh",
@@ -102,7 +103,7 @@ def card_header(records: list[dict], fmt: str) -> str:
              "configs:", "- config_name: default", "  data_files:", "  - split: train",
              f"    path: {_yaml_str(f'data/train-*.{fmt}')}",
              "dataset_info:", "  features:", *_features_yaml(record_schema()),
-             "  splits:", "  - name: train", f"    num_examples: {count}", "---"]
+             "  splits:", "  - name: train", f"    num_bytes: {data_bytes}", f"    num_examples: {count}", "---"]
     return "\n".join(lines) + "\n"
 
 
@@ -117,7 +118,7 @@ def _learned_list(learned: list[dict]) -> list[str]:
     return [f"- {item['site']}: {item['line']} ({item['pages']}/{item['site_pages']} pages)" for item in learned]
 
 
-def dataset_card(records: list[dict], sources: list[Source], stats: dict, fmt: str) -> str:
+def dataset_card(records: list[dict], sources: list[Source], stats: dict, fmt: str, data_bytes: int) -> str:
     """README.md for the exported dataset: header, counts, sources, fields, licence note."""
     schema = record_schema()
     chars = sorted(record["chars"] for record in records)
@@ -162,7 +163,7 @@ def dataset_card(records: list[dict], sources: list[Source], stats: dict, fmt: s
         "under text-and-data-mining exceptions), respect the sites' terms, and do not redistribute them as",
         "your own. The metadata and the export tooling are MIT-licensed.",
     ]
-    return card_header(records, fmt) + "\n" + "\n".join(body) + "\n"
+    return card_header(records, fmt, data_bytes) + "\n" + "\n".join(body) + "\n"
 
 
 def export(records: list[dict], sources: list[Source], stats: dict, out: Path, fmt: str,
@@ -179,7 +180,8 @@ def export(records: list[dict], sources: list[Source], stats: dict, out: Path, f
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     paths = write_data(records, work, fmt, rows_per_shard)
-    (work / "README.md").write_text(dataset_card(records, sources, stats, fmt), encoding="utf-8")
+    card = dataset_card(records, sources, stats, fmt, sum(path.stat().st_size for path in paths))
+    (work / "README.md").write_text(card, encoding="utf-8")
     replace_dir(work, out)
     return [out / path.relative_to(work) for path in paths]
 

@@ -1,6 +1,7 @@
 """essay-crawler export: dataset shards + card that the Hugging Face datasets library loads."""
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -16,7 +17,7 @@ from essay_crawler.cli import main
 from pipelines.dataset import record_schema
 
 
-def test_parquet_export_loads_with_datasets(tmp_path, capsys):
+def test_parquet_export_loads_with_datasets(tmp_path, capsys, caplog):
     run_a, run_b = write_runs(tmp_path / "output")
     out = tmp_path / "dataset"
     assert main(["export", str(run_a), str(run_b), "-o", str(out), "--format", "parquet"]) == 0
@@ -42,14 +43,17 @@ def test_parquet_export_loads_with_datasets(tmp_path, capsys):
         validate_record({k: v for k, v in row.items() if v is not None or k in record_schema()["required"]
                          or k in ("dup_of", "near_dup_of")})
 
-    # The card's YAML header makes the folder itself loadable.
-    by_card = load_dataset(str(out), split="train", cache_dir=str(tmp_path / "cache2"))
+    # The card's YAML header makes the folder itself loadable, with nothing of it ignored.
+    with caplog.at_level(logging.WARNING, logger="datasets"):
+        by_card = load_dataset(str(out), split="train", cache_dir=str(tmp_path / "cache2"))
+    assert [r.getMessage() for r in caplog.records if "dataset card" in r.getMessage()] == []
     assert by_card.num_rows == 19
     card = (out / "README.md").read_text(encoding="utf-8")
     header = yaml.safe_load(card.split("---\n")[1])
     assert header["configs"] == [{"config_name": "default",
                                   "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}]
-    assert header["dataset_info"]["splits"] == [{"name": "train", "num_examples": 19}]
+    data_bytes = sum(p.stat().st_size for p in (out / "data").iterdir())
+    assert header["dataset_info"]["splits"] == [{"name": "train", "num_bytes": data_bytes, "num_examples": 19}]
     assert "| a.example | 15 |" in card and "| b.example | 4 |" in card
     assert f"- a.example: {SLOGAN} (13/13 pages)" in card
     assert "## Licence" in card
@@ -88,3 +92,7 @@ def test_export_keeps_marks_of_processed_runs(tmp_path):
 def test_export_reports_missing_input(tmp_path, capsys):
     assert main(["export", str(tmp_path / "nope"), "-o", str(tmp_path / "out")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_every_record_field_has_a_description():
+    assert [name for name, spec in record_schema()["properties"].items() if not spec.get("description")] == []
