@@ -37,37 +37,31 @@ class Parser(argparse.ArgumentParser):
         raise CommandError(f"{message} (see {self.prog} --help)")
 
 
+def number_in(text: str, kind, low: float, high: float, what: str):
+    """``text`` as a ``kind`` (int or float) from ``low`` to ``high``, else an argparse error naming
+    ``what`` it must be (nan and infinities are never in range)."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """argparse type: a whole number ≥ 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
-    return value
+    return number_in(text, int, 1, float("inf"), "a whole number of at least 1")
 
 
 def seconds(text: str) -> float:
     """argparse type: a number of seconds, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value < float("inf"):  # also false for nan
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
-    return value
+    return number_in(text, float, 0.0, sys.float_info.max, "a number of seconds (0 or more)")
 
 
 def rate(text: str) -> float:
     """argparse type: a rate from 0 to 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:  # also false for nan
-        raise argparse.ArgumentTypeError(f"{text!r} is not a rate from 0 to 1")
-    return value
+    return number_in(text, float, 0.0, 1.0, "a rate from 0 to 1")
 
 
 def build_parser() -> argparse.ArgumentParser:
