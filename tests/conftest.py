@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from functools import lru_cache
@@ -14,6 +15,16 @@ import pytest
 from jsonschema import Draft202012Validator
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"  # the seed and the real-page set, beside the checkout
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+# What some tests need from the machine, declared where they are collected (`.ci/run` installs it all
+# and fails on any skip): Debian's chromium, the shared data, root with mount(8) for a tmpfs.
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium and fonts-noto-cjk (apt-get install -y chromium fonts-noto-cjk)")
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"needs {SHARED} (the shared data beside the checkout)")
+needs_tmpfs = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"),
+                                 reason="mounting a tmpfs needs root and mount(8)")
 PAGES = REPO / "tests" / "fixtures" / "pages"
 SCHEMA = REPO / "pipelines" / "schema" / "record.schema.json"
 

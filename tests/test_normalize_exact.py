@@ -9,16 +9,14 @@ import random
 import re
 import sys
 from functools import cache
-from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import PAGES, REPO
+from conftest import PAGES, REPO, SHARED, needs_shared
 
 from pipelines import normalize
 from pipelines.decode import decode_page
 
-SHARED = REPO.parent / "shared"
 SEED = SHARED / "seeds" / "000_31e30dd63c086f7e.txt"
 REAL_PAGES = SHARED / "realpages" / "pages"
 
@@ -140,23 +138,18 @@ def assert_same(texts: list[str]) -> None:
             assert new(text) == old(text), (new.__name__, text[:200])
 
 
-def needs(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"needs {path} (the shared data next to the checkout)")
-
-
 @pytest.mark.parametrize("page", sorted(p.name for p in PAGES.iterdir() if p.suffix in (".html", ".txt")))
 def test_fixture_pages(page):
     assert_same(texts_of_page((PAGES / page).read_bytes()))
 
 
+@needs_shared
 def test_seed_page():
-    needs(SEED)
     assert_same(texts_of_page(SEED.read_bytes()))
 
 
+@needs_shared
 def test_every_real_page():
-    needs(REAL_PAGES)
     pages = sorted(REAL_PAGES.iterdir())
     assert len(pages) >= 80
     for page in pages:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import SHARED, needs_shared
 
-REALPAGES = Path(__file__).resolve().parents[1].parent / "shared" / "realpages"
+REALPAGES = SHARED / "realpages"
 
 # (figure, split) → the least accepted count; raise these when the cleaner improves.
 FLOORS = {
@@ -25,8 +25,6 @@ CEILINGS = {("Traditional chars left (pages with any / Traditional pages)", "all
 
 @pytest.fixture(scope="module")
 def summary(tmp_path_factory) -> dict:
-    if not (REALPAGES / "score.py").is_file():
-        pytest.skip(f"needs {REALPAGES} (the real-page set beside the checkout)")
     out = tmp_path_factory.mktemp("realpages")
     records, scores = out / "out.jsonl", out / "scores.json"
     cleaned = subprocess.run([sys.executable, "-m", "essay_crawler", "clean", str(REALPAGES / "pages"),
@@ -41,12 +39,14 @@ def _count(figure: str) -> int:
     return int(figure.split("/")[0].split()[0])
 
 
+@needs_shared
 @pytest.mark.parametrize("key", sorted(FLOORS), ids=lambda k: f"{k[1]}: {k[0]}")
 def test_figure_does_not_fall(summary, key):
     figure, split = key
     assert _count(summary[split][figure]) >= FLOORS[key], summary[split][figure]
 
 
+@needs_shared
 @pytest.mark.parametrize("key", sorted(CEILINGS), ids=lambda k: f"{k[1]}: {k[0]}")
 def test_figure_does_not_rise(summary, key):
     figure, split = key

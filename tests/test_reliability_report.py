@@ -4,11 +4,11 @@ Checked in real headless Chromium."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, needs_chromium
 from lxml import html as lxml_html
 
 from pipelines.report import render_html, summarize
@@ -20,10 +20,7 @@ HOSTILE = ["<!--<script>", "</script><h1 id=pwned>x</h1>", "<!--", "<script>", "
 
 
 def dom_of(page: Path, profile: Path):
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not binary:
-        pytest.skip("needs Debian's chromium and fonts-noto-cjk (apt-get install -y chromium fonts-noto-cjk)")
-    done = subprocess.run([binary, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
+    done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=5000",
                            "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True)
     return lxml_html.fromstring(done.stdout)
 
@@ -40,6 +37,7 @@ def records() -> list[dict]:
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
+@needs_chromium
 def test_a_hostile_title_or_category_leaves_every_card_and_shows_as_text(tmp_path, hostile):
     recs = [r for r in records() if r["title"] == hostile]
     page = tmp_path / "report.html"

@@ -1,11 +1,10 @@
 """essay-crawler report: summary tables on stdout and an HTML report rendered in headless Chromium."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from conftest import CHROMIUM, needs_chromium
 from lxml import html as lxml_html
 from run_fixtures import SLOGAN, write_runs
 
@@ -16,14 +15,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
-    """Run headless Chromium (the Debian package); the test is skipped, saying so, where it is missing."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not binary:
-        pytest.skip("needs Debian's chromium and fonts-noto-cjk (apt-get install -y chromium fonts-noto-cjk)")
-    return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+    """Run headless Chromium (the Debian package; tests using it are marked ``needs_chromium``)."""
+    return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
                           capture_output=True, text=True, timeout=120, check=True)
 
 
+@needs_chromium
 def test_report_prints_summary_and_renders_charts(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "240")  # rich folds long cells to the terminal width
     run_a, run_b = write_runs(tmp_path / "output")
