@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
+# Fixtures shared by the crawl tests (the demo site, an uninterrupted reference crawl).
+pytest_plugins = ["crawl_runs"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"  # the seed and the real-page set, beside the checkout
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

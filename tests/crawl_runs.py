@@ -1,4 +1,5 @@
-"""Helpers for tests that run ``essay-crawler crawl`` in a subprocess against a local site."""
+"""Helpers and fixtures (`site`, `reference`) for tests that run ``essay-crawler crawl`` in a subprocess
+against a local site; loaded as a pytest plugin by conftest."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,7 +9,9 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import NamedTuple
 
+import pytest
 from conftest import REPO, cli_command
 
 from essay_crawler.demo.server import Route, SiteServer
@@ -145,3 +148,34 @@ def terminate(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
+
+
+DEMO_PIECES = 65  # what an uninterrupted crawl of the demo site writes
+# At most two requests in the downloader: a graceful shutdown finishes those before it stops.
+TWO_AT_A_TIME = ("-s", "CONCURRENT_REQUESTS=2")
+
+
+class Reference(NamedTuple):
+    """An uninterrupted crawl of the demo site: its pieces, its errors, the size of its pieces file."""
+
+    pieces: list[dict]
+    errors: list[dict]
+    pieces_bytes: int
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The demo site, served for a test module."""
+    with demo_site() as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def reference(site, tmp_path_factory) -> Reference:
+    """An uninterrupted crawl of the same site, to compare interrupted ones with."""
+    out = tmp_path_factory.mktemp("reference")
+    result = run_crawl(site, out, *TWO_AT_A_TIME)
+    assert result.returncode == 0, result.stderr
+    manifest, pieces, errors = latest_run(out)
+    assert manifest["counts"]["pieces_written"] == len(pieces) == DEMO_PIECES
+    return Reference(pieces, errors, (site_dir(out) / "latest" / "pieces.jsonl").stat().st_size)

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from conftest import needs_tmpfs
 from crawl_runs import (
-    demo_site,
+    DEMO_PIECES,
+    TWO_AT_A_TIME,
     kill_after_lines,
     latest_run,
     partial_pieces,
     read_lines,
     run_crawl,
-    site_dir,
     slow_articles,
     start_crawl,
     terminate,
@@ -31,24 +31,10 @@ from crawl_runs import (
 from essay_crawler.runs import CrawlRun
 from pipelines.jsonl import JsonlAppender
 
-DEMO_PIECES = 65
-ARGS = ("-s", "CONCURRENT_REQUESTS=2")
+ARGS = TWO_AT_A_TIME
 
 
-@pytest.fixture(scope="module")
-def site():
-    with demo_site() as srv:
-        yield srv
 
-
-@pytest.fixture(scope="module")
-def reference(site, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reference")
-    result = run_crawl(site, out, *ARGS)
-    assert result.returncode == 0, result.stderr
-    _, pieces, errors = latest_run(out)
-    assert len(pieces) == DEMO_PIECES
-    return pieces, errors, (site_dir(out) / "latest" / "pieces.jsonl").stat().st_size
 
 
 @pytest.fixture
@@ -91,7 +77,7 @@ def test_a_full_disk_stops_the_run_cleanly_and_it_resumes_once_space_is_back(sit
     out = small_disk / "output"
     state = () if state_on == "full disk" else ("--state", str(small_disk.parent / "state.sqlite"))
     # the run's reserve (256 KiB), its folders, and room for about half the pieces
-    filler = fill(small_disk, 256 * 1024 + 8 * 1024 + (160 * 1024 if state_on == "full disk" else 0) + reference[2] // 2)
+    filler = fill(small_disk, 256 * 1024 + 8 * 1024 + (160 * 1024 if state_on == "full disk" else 0) + reference.pieces_bytes // 2)
     result = run_crawl(site, out, *ARGS, *state)
     assert result.returncode == 3, result.stderr
     disk_lines = [line for line in result.stderr.splitlines() if "disk full" in line]

@@ -9,9 +9,8 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from crawl_runs import (
-    demo_site,
+    TWO_AT_A_TIME,
     latest_run,
     line_count,
     partial_pieces,
@@ -25,24 +24,10 @@ from crawl_runs import (
 
 from pipelines.worker import clean_fetched_page, init_cleaner
 
-DEMO_PIECES = 65
-ARGS = ("-s", "CONCURRENT_REQUESTS=2")
+ARGS = TWO_AT_A_TIME
 
 
-@pytest.fixture(scope="module")
-def site():
-    with demo_site() as srv:
-        yield srv
 
-
-@pytest.fixture(scope="module")
-def reference(site, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reference")
-    result = run_crawl(site, out, *ARGS)
-    assert result.returncode == 0, result.stderr
-    _, pieces, errors = latest_run(out)
-    assert len(pieces) == DEMO_PIECES
-    return pieces, errors
 
 
 def parent_pids() -> dict[int, int]:

@@ -8,8 +8,9 @@ import sqlite3
 
 import pytest
 from crawl_runs import (
+    DEMO_PIECES,
+    TWO_AT_A_TIME,
     committed_runs,
-    demo_site,
     kill_after_lines,
     latest_run,
     partial_pieces,
@@ -23,27 +24,11 @@ from crawl_runs import (
     without_crawled_at,
 )
 
-DEMO_PIECES = 65
 KILL_AFTER = 12  # pieces on disk when the signal is sent (the whole crawl writes 65)
-# At most two requests in the downloader: a graceful shutdown finishes those before it stops.
-ARGS = ("-s", "CONCURRENT_REQUESTS=2")
+ARGS = TWO_AT_A_TIME
 
 
-@pytest.fixture(scope="module")
-def site():
-    with demo_site() as srv:
-        yield srv
 
-
-@pytest.fixture(scope="module")
-def reference(site, tmp_path_factory):
-    """Records and errors of an uninterrupted crawl of the same site."""
-    out = tmp_path_factory.mktemp("reference")
-    result = run_crawl(site, out, *ARGS)
-    assert result.returncode == 0, result.stderr
-    manifest, pieces, errors = latest_run(out)
-    assert manifest["counts"]["pieces_written"] == DEMO_PIECES
-    return pieces, errors
 
 
 def killed_crawl(site, out, sig, *extra):
@@ -67,7 +52,7 @@ def whole_articles(records):
 
 
 def assert_same_run(pieces, errors, reference):
-    ref_pieces, ref_errors = reference
+    ref_pieces, ref_errors = reference.pieces, reference.errors
     ids = [r["id"] for r in pieces]
     assert len(ids) == len(set(ids)) == DEMO_PIECES
     assert without_crawled_at(pieces) == without_crawled_at(ref_pieces)
