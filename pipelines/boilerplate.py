@@ -235,9 +235,9 @@ _JUNK_MARKS = ("<", ">", "`", "www.", "http")  # every junk pattern needs one of
 def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
     """Blocks with injected junk (watermarks, leftover tags, stray marks) cut out of their text;
     a block left empty is dropped."""
-    texts = [b.text for b in blocks]
-    joined = "\n".join(texts)
-    if not any(mark in joined for mark in _JUNK_MARKS) or "\n" in "".join(texts) or not patterns.junk.search(joined):
+    joined = "\n".join(b.text for b in blocks)
+    multiline = joined.count("\n") != len(blocks) - 1  # a paragraph holds a newline: lines would not line up
+    if multiline or not any(mark in joined for mark in _JUNK_MARKS) or not patterns.junk.search(joined):
         return blocks
     cleaned = patterns.junk.sub("", joined).split("\n")
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns
@@ -101,7 +101,7 @@ def _heading_candidates(blocks: list[Block]) -> list[_Heading]:
     found, prose_above = [], False
     for i, block in enumerate(blocks):
         if h := heading_match(block.text):
-            found.append(_Heading(i, h.style, h.stem, h.n, "《" in block.text, not prose_above))
+            found.append(replace(h, index=i, works="《" in block.text, opens_text=not prose_above))
         prose_above = prose_above or is_prose(block.text)
     return found
 
