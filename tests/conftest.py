@@ -119,7 +119,7 @@ E2E_MODULES = frozenset({
     "test_crawl_e2e", "test_crawl_postprocess", "test_demo_site", "test_export", "test_faults", "test_fleet",
     "test_incremental", "test_report", "test_resume", "test_scrapyd",
     "test_reliability_disk", "test_reliability_output", "test_reliability_postprocess",
-    "test_reliability_report", "test_reliability_robots", "test_reliability_worker",
+    "test_reliability_report", "test_reliability_robots", "test_reliability_worker", "test_warc_clean",
 })
 
 

@@ -1,6 +1,7 @@
 """``essay-crawler clean``: saved pages and mirrors → piece JSONL, with no crawl."""
 from __future__ import annotations
 
+import glob
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -9,6 +10,7 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urljoin
@@ -17,6 +19,7 @@ from essay_crawler.cli import positive_int, seconds
 from pipelines.errors import PageError
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
+from pipelines.warc import WarcCounts, WarcError, WarcPage, is_warc_name, read_pages
 from pipelines.worker import clean_fetched_page, init_cleaner
 
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt")
@@ -47,9 +50,10 @@ def default_jobs() -> int:
 
 
 def add_parser(sub):
-    p = sub.add_parser("clean", help="clean saved pages (files or folders) into piece JSONL",
-                       description="Clean saved essay pages (.html/.htm/.shtml/.xhtml/.txt files, or folders "
-                                   "such as a wget -m mirror, searched recursively) into one JSON line per piece.")
+    p = sub.add_parser("clean", help="clean saved pages (files, folders or WARC archives) into piece JSONL",
+                       description="Clean saved essay pages (.html/.htm/.shtml/.xhtml/.txt files, .warc/.warc.gz "
+                                   "web archives, or folders of them such as a wget -m mirror, searched "
+                                   "recursively) into one JSON line per piece.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write here (atomically) instead of stdout")
     p.add_argument("--base-url", metavar="URL",
@@ -82,13 +86,16 @@ def looks_like_page(file: Path) -> bool:
 
 
 def page_files(path: Path, globs: list[str] | None = None) -> list[tuple[Path, Path]]:
-    """``(file, folder it is relative to)`` for a file or the page files under a folder."""
+    """``(file, folder it is relative to)`` for a file, the files a glob pattern names, or the page
+    and WARC files under a folder."""
+    if not path.exists() and glob.has_magic(str(path)):
+        return [pair for match in sorted(glob.glob(str(path))) for pair in page_files(Path(match), globs)]
     if not path.is_dir():
         return [(path, path.parent)]
     if globs:
         files = {f for pattern in globs for f in path.rglob(pattern) if f.is_file()}
     else:
-        files = {f for f in path.rglob("*") if f.is_file() and looks_like_page(f)}
+        files = {f for f in path.rglob("*") if f.is_file() and (is_warc_name(f) or looks_like_page(f))}
     return [(f, path) for f in sorted(files)]
 
 
@@ -129,8 +136,25 @@ class LinesFile(AtomicJsonlFile):
         self.count += count
 
 
-def clean_file(task: tuple[Path, str]) -> Outcome:
-    """Read and clean one file, with the profile and conversion :func:`init_cleaner` set."""
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An input that gave no page to clean (a WARC file cut short, unreadable, not a WARC): its
+    error, reported in its place in the input order."""
+
+    reason: str
+    message: str
+
+
+#: What is cleaned: a loose file and the URL it stands for, a page out of a WARC file, or an error.
+Task = tuple[Path, str] | WarcPage | Failed
+
+
+def clean_task(task: Task) -> Outcome:
+    """Clean one input, with the profile and conversion :func:`init_cleaner` set."""
+    if isinstance(task, Failed):
+        return Outcome(error=(task.reason, task.message))
+    if isinstance(task, WarcPage):
+        return outcome_of(clean_fetched_page(task.body, task.url, task.declared_encoding))
     file, url = task
     try:
         data = file.read_bytes()
@@ -139,7 +163,11 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
     kind = binary_kind(data)
     if kind:
         return Outcome(error=("not_a_page", kind))
-    result = clean_fetched_page(data, url, None)
+    return outcome_of(clean_fetched_page(data, url, None))
+
+
+def outcome_of(result: dict) -> Outcome:
+    """A cleaning result as an outcome, its records serialised."""
     if "error" in result:
         return Outcome(error=result["error"])
     records = result["records"]
@@ -179,7 +207,7 @@ def serve(conn, profile, convert: str) -> None:
         while (message := conn.recv()) is not None:
             index, task = message
             try:
-                conn.send((index, clean_file(task), None))
+                conn.send((index, clean_task(task), None))
             except Exception as exc:  # a bug: the parent raises it, as one process would
                 conn.send((index, None, exc))
     except EOFError:
@@ -208,25 +236,39 @@ class Workers:
         child.close()
         return _Worker(conn, proc)
 
-    def outcomes(self, tasks: list):
-        """Outcomes of ``tasks`` (as :func:`clean_file` gives them), in order."""
-        todo = deque(range(len(tasks)))  # indices not handed out (files to clean again go first)
+    def outcomes(self, items: Iterable[tuple[str, Task]]) -> Iterator[tuple[str, Outcome]]:
+        """``(label, outcome)`` of each ``(label, task)``, in order; ``items`` is read as the window
+        allows, so a WARC file is never held whole."""
+        source = iter(items)
+        pending: dict[int, tuple[str, Task]] = {}  # read and not yet written, by index
+        todo: deque[int] = deque()  # indices not handed out (files to clean again go first)
         deaths: dict[int, int] = {}
         done: dict[int, Outcome] = {}
-        written = 0
+        written = read = 0
+        exhausted = False
         limit = WINDOW * len(self.workers)
-        while written < len(tasks):
+        while not exhausted or written < read:
             for worker in list(self.workers):
-                while len(worker.held) < AHEAD and todo and todo[0] < written + limit:
+                while len(worker.held) < AHEAD:
+                    if not todo and not exhausted and read < written + limit:
+                        item = next(source, None)
+                        if item is None:
+                            exhausted = True
+                            break
+                        pending[read] = item
+                        todo.append(read)
+                        read += 1
+                    if not todo or todo[0] >= written + limit:
+                        break
                     index = todo.popleft()
                     try:
-                        worker.hand(index, tasks[index])
+                        worker.hand(index, pending[index][1])
                     except OSError:  # it died: what it held is handed out again, this file first
                         todo.appendleft(index)
                         self.replace(worker, todo, skip=None)
                         break
             busy = [w for w in self.workers if w.held]
-            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=self.wait_time(busy))
+            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=self.wait_time(busy)) if busy else []
             for worker in busy:
                 if worker.conn in ready:
                     self.collect(worker, done, todo, deaths)
@@ -235,7 +277,7 @@ class Workers:
                     done[index] = Outcome(error=("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
                     self.replace(worker, todo, skip=index)
             while written in done:
-                yield done.pop(written)
+                yield pending.pop(written)[0], done.pop(written)
                 written += 1
 
     def wait_time(self, busy: list[_Worker]) -> float | None:
@@ -297,7 +339,7 @@ class _Worker:
         return time.monotonic() - self.since
 
 
-def _progress(total: int):
+def _progress(total: int | None):
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -309,7 +351,7 @@ def _progress(total: int):
 
     console = Console(stderr=True)  # no bar unless stderr is a terminal (else rich leaves a blank line)
     return Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True, disable=total <= PROGRESS_MIN_FILES or not console.is_terminal)
+                    console=console, transient=True, disable=(total is not None and total <= PROGRESS_MIN_FILES) or not console.is_terminal)
 
 
 def say(progress, line: str) -> None:
@@ -322,11 +364,12 @@ def skipped_line(count: int) -> str:
            f"not {'articles' if count != 1 else 'an article'}"
 
 
-def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[int, int]:
-    """Write each file's records in input order, with its stderr line; returns (failed, skipped)."""
-    task = progress.add_task("clean", total=len(files))
+def write_outcomes(outcomes: Iterable[tuple[str, Outcome]], total: int | None, out: LinesFile | None,
+                   progress) -> tuple[int, int]:
+    """Write each input's records in input order, with its stderr line; returns (failed, skipped)."""
+    task = progress.add_task("clean", total=total)
     failed = skipped = 0
-    for (file, _), outcome in zip(files, outcomes, strict=True):
+    for label, outcome in outcomes:
         progress.advance(task)
         if outcome.error:
             reason, message = outcome.error
@@ -334,10 +377,10 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
                 skipped += 1
             else:
                 failed += 1
-                say(progress, f"error: {file}: {reason}: {message}")
+                say(progress, f"error: {label}: {reason}: {message}")
             continue
         if outcome.mismatch:
-            say(progress, f"warning: {file}: split_mismatch: found {outcome.count} pieces, "
+            say(progress, f"warning: {label}: split_mismatch: found {outcome.count} pieces, "
                           f"title claims {outcome.claimed}")
         if out:
             out.write_lines(outcome.lines, outcome.count)
@@ -347,13 +390,37 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
     return failed, skipped
 
 
+def file_tasks(files: list[tuple[Path, Path]], base_url: str | None, counts: WarcCounts
+               ) -> Iterator[tuple[str, Task]]:
+    """``(label, task)`` of every input: a loose file, or each page of a WARC file (read as asked for)."""
+    for file, folder in files:
+        if is_warc_name(file):
+            yield from warc_tasks(file, counts)
+        else:
+            yield str(file), (file, page_url(file, folder, base_url))
+
+
+def warc_tasks(file: Path, counts: WarcCounts) -> Iterator[tuple[str, Task]]:
+    """The pages of one WARC file, labelled ``FILE URL``; then its error, if it has one."""
+    try:
+        for page in read_pages(file, counts):
+            yield f"{file} {page.url}", page
+    except WarcError as exc:
+        yield str(file), Failed(exc.reason, exc.message)
+    except OSError as exc:
+        yield str(file), Failed("unreadable", exc.strerror or str(exc))
+
+
 def run(args) -> int:
     from essay_crawler.profiles import resolve_profile
 
     profile = resolve_profile(args.profile) if args.profile else None
     files = [pair for p in args.paths for pair in page_files(Path(p), args.glob)]
-    tasks = [(file, page_url(file, folder, args.base_url)) for file, folder in files]
-    jobs = min(args.jobs, len(tasks))
+    archives = sum(is_warc_name(file) for file, _ in files)
+    total = None if archives else len(files)  # the pages a WARC file holds are known once it is read
+    counts = WarcCounts()
+    tasks = file_tasks(files, args.base_url, counts)
+    jobs = args.jobs if archives else min(args.jobs, len(files))
     warm_up(profile, args.convert)
     workers = None
     if jobs > 1:  # forked before the progress bar starts its thread
@@ -361,11 +428,13 @@ def run(args) -> int:
         outcomes = workers.outcomes(tasks)
     else:
         init_cleaner(profile, args.convert)
-        outcomes = map(clean_file, tasks)
+        outcomes = ((label, clean_task(task)) for label, task in tasks)
     out = LinesFile(args.output) if args.output else None
     try:
-        with _progress(len(files)) as progress:
-            failed, skipped = write_outcomes(files, outcomes, out, progress)
+        with _progress(total) as progress:
+            failed, skipped = write_outcomes(outcomes, total, out, progress)
+            if archives:
+                say(progress, counts.line())
             if skipped:
                 say(progress, skipped_line(skipped))
     except BaseException:

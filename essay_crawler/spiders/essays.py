@@ -21,6 +21,7 @@ from essay_crawler.links import extract_links, host_allowed, host_and_port, host
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
 from essay_crawler.profiles import resolve_profile
 from essay_crawler.runs import crawl_run
+from pipelines.decode import header_charset
 
 ARTICLE_PRIORITY = 10  # finish articles before opening more list pages: keeps the queue short
 
@@ -161,9 +162,7 @@ class EssaysSpider(scrapy.Spider):
 
     @staticmethod
     def header_charset(response) -> str | None:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-        _, _, charset = content_type.partition("charset=")
-        return charset.strip(" ;\"'") or None
+        return header_charset(response.headers.get("Content-Type", b"").decode("latin-1"))
 
     def on_error(self, failure):
         if failure.check(IgnoreRequest) and not failure.check(HttpError, RedirectFailed, RobotsUnreachable):
