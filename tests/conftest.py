@@ -125,7 +125,7 @@ E2E_MODULES = frozenset({
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in E2E_MODULES:
+        if item.path.stem in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
 
 
