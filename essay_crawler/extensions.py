@@ -1,19 +1,25 @@
 """Crawl components besides the pipelines: the run opened before the crawl starts, the page budget of
-``CLOSESPIDER_PAGECOUNT`` kept to, robots.txt failures in one log line, and the live progress line."""
+``CLOSESPIDER_PAGECOUNT`` kept to, robots.txt failures in one log line, the fetched responses archived
+as WARC, and the live progress line."""
 from __future__ import annotations
 
 import logging
 import sqlite3
 import sys
 import time
+from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from twisted.internet import task
 
 from essay_crawler.runs import crawl_run, default_state_path, is_disk_full
+
+logger = logging.getLogger(__name__)
 
 
 class RunNotOpened(ValueError):
@@ -149,6 +155,56 @@ class OneLineRobotsErrors(logging.Filter):
 
     def remove(self):
         logging.getLogger(self.LOGGER).removeFilter(self)
+
+
+class WarcArchive:
+    """Writes every response the downloader receives into the run's WARC file, ``pages.warc.gz`` in the
+    run folder (``OUT.warc.gz`` with ``-o``), when ``ESSAY_WARC`` is on: one WARC/1.1 ``response``
+    record per response (robots.txt, redirects, errors and retries included), with the HTTP status line
+    and headers as received and the body as it came off the wire (a compressed body stays compressed,
+    with its ``Content-Encoding``; ``Transfer-Encoding`` is left out: the client has undone the
+    chunking). Connected to the ``response_downloaded`` signal, so it sees each response before the
+    downloader middlewares change it.
+
+    The file is one of the run's files: partial while the run goes on, renamed into the run folder
+    by its commit, and continued by a resumed run, which repeats no response already in it (same
+    target URI, same payload). A full disk stops the crawl as it stops the pieces file (``disk_full``).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stopped = False
+        self.closing = None  # the engine closing the spider after a full disk (kept referenced)
+        self.archive = crawl_run(crawler).archive()
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ESSAY_WARC") or getattr(crawler.spider, "site_name", None) is None:
+            raise NotConfigured
+        return cls(crawler)
+
+    def response_downloaded(self, response, request, spider):
+        if self.stopped:
+            return
+        headers = [(name.decode("latin-1"), value.decode("latin-1"))
+                   for name, values in response.headers.items() for value in values]
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        try:
+            if self.archive.write_response(response.url, response.status, reason, headers, response.body,
+                                           datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")):
+                self.crawler.stats.inc_value("essay/warc_records")
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            self.stopped = True
+            logger.error("disk full: %s (%s); the run stopped; free some space and run the same command again "
+                         "to resume it", self.archive.path, exc)
+            self.crawler.stats.set_value("essay/disk_full", str(exc))
+            self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
 
 
 class ProgressLine:

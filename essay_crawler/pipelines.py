@@ -292,7 +292,7 @@ class RunWriterPipeline:
             "attempts": self.run.row.attempts,
             "refresh": self.refresh,
             "state": str(self.run.state.path) if self.run.state else None,
-            "files": self.run.files.final_paths(),
+            "files": self.run.files.final_paths() | ({"warc": str(self.run.files.warc)} if self.run.warc else {}),
             "counts": counts,
             "versions": {"essay-crawler": __version__, "scrapy": scrapy.__version__,
                          "python": platform.python_version()},
@@ -308,7 +308,8 @@ class RunWriterPipeline:
 
 
 MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
-                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT")
+                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT",
+                     "ESSAY_WARC")
 
 #: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
 ATTEMPT_STATS = {

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from essay_crawler import __version__
 from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
 from pipelines.jsonl import (
     fsync_dir,
@@ -36,6 +37,7 @@ from pipelines.jsonl import (
     write_bytes_atomic,
     write_json_atomic,
 )
+from pipelines.warc import WarcAppender
 
 PARTIAL = ".partial"
 
@@ -75,6 +77,7 @@ class RunFiles:
     pieces: Path
     errors: Path
     manifest: Path
+    warc: Path  # the fetched responses, with ``ESSAY_WARC``
     partial_dir: Path | None = None  # run-folder mode: the folder renamed to ``final_dir`` on commit
     final_dir: Path | None = None
 
@@ -85,6 +88,10 @@ class RunFiles:
     @property
     def partial_errors(self) -> Path:
         return self._partial(self.errors)
+
+    @property
+    def partial_warc(self) -> Path:
+        return self._partial(self.warc)
 
     @property
     def partial_manifest(self) -> Path:
@@ -100,15 +107,16 @@ class RunFiles:
 
 
 def pieces_path_files(pieces: Path) -> RunFiles:
-    """``-o OUT.jsonl``: OUT.jsonl, OUT.errors.jsonl, OUT.run.json."""
+    """``-o OUT.jsonl``: OUT.jsonl, OUT.errors.jsonl, OUT.run.json (and OUT.warc.gz)."""
     stem = pieces.with_suffix("") if pieces.suffix == ".jsonl" else pieces
-    return RunFiles(pieces, Path(f"{stem}.errors.jsonl"), Path(f"{stem}.run.json"))
+    return RunFiles(pieces, Path(f"{stem}.errors.jsonl"), Path(f"{stem}.run.json"), Path(f"{stem}.warc.gz"))
 
 
 def folder_files(site_dir: Path, key: str, run_id: str) -> RunFiles:
-    """``<root>/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json}``, written in ``<key>.partial/``."""
+    """``<root>/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json,pages.warc.gz}``, written in
+    ``<key>.partial/``."""
     final = site_dir / run_id
-    return RunFiles(final / "pieces.jsonl", final / "errors.jsonl", final / "run.json",
+    return RunFiles(final / "pieces.jsonl", final / "errors.jsonl", final / "run.json", final / "pages.warc.gz",
                     partial_dir=site_dir / f"{key}{PARTIAL}", final_dir=final)
 
 
@@ -325,6 +333,7 @@ class CrawlRun:
         self.forgotten_articles = 0
         self.damaged_lines: list[str] = []
         self.error_keys: set[tuple[str, str]] = set()
+        self.warc: WarcAppender | None = None
         self.row = self._open_row()
         self.run_id, self.started = self.row.run_id, self.row.started
         self.files = self._files(self.run_id)
@@ -356,7 +365,7 @@ class CrawlRun:
 
     def _discard_partial_files(self) -> None:
         """A run without state cannot skip what it wrote before, so it starts its partial files empty."""
-        for path in (self.files.partial_pieces, self.files.partial_errors):
+        for path in (self.files.partial_pieces, self.files.partial_errors, self.files.partial_warc):
             path.unlink(missing_ok=True)
 
     def _recover(self) -> None:
@@ -376,6 +385,17 @@ class CrawlRun:
                                     self.row.id, records[0].get("crawled_at") or utc_now())
 
     # during the run ---------------------------------------------------------------------------
+
+    def archive(self) -> WarcAppender:
+        """The run's WARC file (opened on first use; a resumed run's is cut after its last whole
+        record and continued without repeating a response)."""
+        if self.warc is None:
+            self.warc = WarcAppender(self.files.partial_warc, f"essay-crawler/{__version__}")
+        return self.warc
+
+    def _close_archive(self) -> None:
+        if self.warc is not None:
+            self.warc.close()
 
     def known_urls(self) -> set[str]:
         return self.state.known_urls(self.row.id) if self.state else set()
@@ -414,6 +434,7 @@ class CrawlRun:
     def leave_resumable(self, manifest: dict, counters: dict) -> Path:
         """An interrupted run: keep the partial files, write ``run.json`` beside them (not final)."""
         self.reserve.release()
+        self._close_archive()
         if self.state:
             self.state.save_current(self.row.id, counters)
         write_json_atomic(self.files.partial_manifest, manifest)
@@ -427,8 +448,10 @@ class CrawlRun:
         earlier runs are never replaced and a commit finished after a kill appends exactly once.
         """
         self.reserve.release()
+        self._close_archive()
         if self.state and self.pieces_path:
-            manifest["appended_at"] = {"pieces": file_size(self.files.pieces), "errors": file_size(self.files.errors)}
+            manifest["appended_at"] = {"pieces": file_size(self.files.pieces), "errors": file_size(self.files.errors),
+                                       "warc": file_size(self.files.warc)}
         if self.state:
             self.state.set_committing(self.row.id, manifest)
         self._apply_commit(self.files, manifest)
@@ -448,7 +471,8 @@ class CrawlRun:
             partial_dir, final_dir = files.partial_dir, files.final_dir
             assert final_dir is not None  # run-folder mode sets both (folder_files)
             if partial_dir.exists():
-                for partial, final in ((files.partial_pieces, files.pieces), (files.partial_errors, files.errors)):
+                for partial, final in ((files.partial_pieces, files.pieces), (files.partial_errors, files.errors),
+                                       (files.partial_warc, files.warc)):
                     if partial.exists():
                         os.replace(partial, partial_dir / final.name)
                 write_json_atomic(partial_dir / files.manifest.name, manifest)
@@ -459,13 +483,14 @@ class CrawlRun:
             return
         offsets = manifest.get("appended_at")
         for name, partial, final in (("errors", files.partial_errors, files.errors),
-                                     ("pieces", files.partial_pieces, files.pieces)):
+                                     ("pieces", files.partial_pieces, files.pieces),
+                                     ("warc", files.partial_warc, files.warc)):
             if not partial.exists():
                 continue
             if offsets is None:
                 os.replace(partial, final)
             else:
-                append_at(partial, final, offsets[name])
+                append_at(partial, final, offsets.get(name, 0))
                 partial.unlink()
             fsync_dir(final.parent)
         write_json_atomic(files.manifest, manifest)

@@ -67,6 +67,8 @@ ITEM_PIPELINES = {
 # Where runs go: ESSAY_OUTPUT_ROOT/<site>/<run-id>/ unless ESSAY_PIECES_PATH is set.
 ESSAY_OUTPUT_ROOT = "output"
 ESSAY_PIECES_PATH = None
+# Archive every fetched response in the run as WARC (pages.warc.gz), for `essay-crawler reclean`.
+ESSAY_WARC = False
 
 # Feed exports (scrapy crawl -O out.jsonl) write one line per piece, in UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -78,6 +80,7 @@ FEED_EXPORTERS = {
 EXTENSIONS = {
     "essay_crawler.extensions.OpenRun": 0,  # a state that cannot be used stops the crawl before it starts
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
+    "essay_crawler.extensions.WarcArchive": 10,  # after OpenRun: the WARC file is one of the run's files
     "essay_crawler.extensions.ProgressLine": 500,
 }
 ESSAY_PROGRESS = False

@@ -120,6 +120,7 @@ E2E_MODULES = frozenset({
     "test_incremental", "test_readme", "test_report", "test_resume", "test_scrapyd",
     "test_reliability_disk", "test_reliability_output", "test_reliability_postprocess",
     "test_reliability_report", "test_reliability_robots", "test_reliability_worker", "test_warc_clean",
+    "test_warc_runs",
 })
 
 

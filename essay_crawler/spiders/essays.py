@@ -19,7 +19,7 @@ from twisted.internet.error import TCPTimedOutError, TimeoutError
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.links import extract_links, host_allowed, host_and_port, host_with_port
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
-from essay_crawler.profiles import resolve_profile
+from essay_crawler.profiles import page_kind, resolve_profile
 from essay_crawler.runs import crawl_run
 from pipelines.decode import header_charset
 
@@ -129,16 +129,7 @@ class EssaysSpider(scrapy.Spider):
         return True
 
     def page_kind(self, url: str) -> str:
-        """``article`` / ``list`` by the profile's URL patterns, ``other`` when it has patterns and
-        none match, ``candidate`` on the automatic path."""
-        if not self.profile or not (self.profile.article_urls or self.profile.list_urls):
-            return "candidate"
-        path = urlsplit(url).path
-        if self.profile.is_article_url(path):
-            return "article"
-        if self.profile.is_list_url(path):
-            return "list"
-        return "other"
+        return page_kind(self.profile, url)
 
     def request(self, url: str, kind: str) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, cb_kwargs={"kind": kind},
