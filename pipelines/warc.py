@@ -2,7 +2,7 @@
 file that a killed writer leaves readable. Built on warcio; imports no Scrapy.
 
 Reading keeps ``response`` records whose HTTP status is 2xx and whose ``Content-Type`` is a page
-(HTML, XHTML, plain text, or none given); every other record is counted by what it is. An archive
+(HTML, XHTML, or none given); every other record is counted by what it is. An archive
 that ends inside a record (a copy cut short, a crawl killed mid-write) gives the records before it
 and then :class:`WarcError` ``truncated``.
 """
@@ -25,7 +25,8 @@ from warcio.warcwriter import WARCWriter
 from .decode import header_charset
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
-PAGE_TYPES = frozenset(("text/html", "application/xhtml+xml", "text/plain", ""))
+#: Media types of pages: plain text is not one here (in an archive it is robots.txt, sitemaps, feeds).
+PAGE_TYPES = frozenset(("text/html", "application/xhtml+xml", ""))
 SNIFF_BYTES = 64
 #: Hop-by-hop framing the HTTP client has already undone: the stored body is not chunked.
 FRAMING_HEADERS = frozenset(("transfer-encoding",))

@@ -33,36 +33,40 @@ def http(status: str, content_type: str | None, length: int) -> StatusAndHeaders
     return StatusAndHeaders(status, headers + [("Content-Length", str(length))], protocol="HTTP/1.1")
 
 
-def response(writer: WARCWriter, url: str, body: bytes, content_type: str | None = "text/html; charset=utf-8",
-             status: str = "200 OK"):
-    return writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                     http_headers=http(status, content_type, len(body)),
-                                     warc_headers_dict={"WARC-Date": DATE})
-
-
 def build_archive(path: Path, truncate_last: bool = True) -> int:
     """A WARC.gz of every kind of record, its last record (an article) cut in half; where that
-    record starts."""
+    record starts. The same bytes every time (record ids and dates are fixed)."""
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
+    numbers = iter(range(1, 100))
+
+    def fixed() -> dict:
+        return {"WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{next(numbers):012d}>", "WARC-Date": DATE}
+
+    def response(url: str, body: bytes, content_type: str | None = "text/html; charset=utf-8",
+                 status: str = "200 OK"):
+        return writer.create_warc_record(url, "response", payload=io.BytesIO(body),
+                                         http_headers=http(status, content_type, len(body)), warc_headers_dict=fixed())
+
     article = (PAGES / "p02_table_gbk.html").read_bytes()
     single = (PAGES / "p08_single_essay.html").read_bytes()
     records = [
-        writer.create_warcinfo_record("test.warc.gz", {"software": "test"}),
+        writer.create_warc_record(path.name, "warcinfo", payload=io.BytesIO(b"software: test\r\n"),
+                                  warc_content_type="application/warc-fields", warc_headers_dict=fixed()),
         writer.create_warc_record("http://x.cn/a/1.html", "request", payload=io.BytesIO(b""),
                                   http_headers=StatusAndHeaders("GET /a/1.html HTTP/1.1", [("Host", "x.cn")],
-                                                                is_http_request=True)),
-        response(writer, "http://x.cn/a/1.html", article, "text/html"),
+                                                                is_http_request=True), warc_headers_dict=fixed()),
+        response("http://x.cn/a/1.html", article, "text/html"),
         writer.create_warc_record("http://x.cn/a/1.html", "metadata", payload=io.BytesIO(b"via: http://x.cn/\r\n"),
-                                  warc_content_type="application/warc-fields"),
-        response(writer, "http://x.cn/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png"),
-        response(writer, "http://x.cn/snow.html", SNOW_PAGE, "text/html; charset=GBK"),
+                                  warc_content_type="application/warc-fields", warc_headers_dict=fixed()),
+        response("http://x.cn/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png"),
+        response("http://x.cn/snow.html", SNOW_PAGE, "text/html; charset=GBK"),
         writer.create_revisit_record("http://x.cn/a/1.html", "sha1:AAAA", "http://x.cn/a/1.html", DATE,
-                                     http_headers=http("200 OK", "text/html", 0)),
-        response(writer, "http://x.cn/gone.html", NO_CONTENT_PAGE.encode("utf-8"), status="404 Not Found"),
-        response(writer, "http://x.cn/index.html", NO_CONTENT_PAGE.encode("utf-8")),
-        response(writer, "http://x.cn/b/2.html", single, "text/html"),
-        response(writer, "http://x.cn/c/3.html", single, "text/html"),
+                                     http_headers=http("200 OK", "text/html", 0), warc_headers_dict=fixed()),
+        response("http://x.cn/gone.html", NO_CONTENT_PAGE.encode("utf-8"), status="404 Not Found"),
+        response("http://x.cn/index.html", NO_CONTENT_PAGE.encode("utf-8")),
+        response("http://x.cn/b/2.html", single, "text/html"),
+        response("http://x.cn/c/3.html", single, "text/html"),
     ]
     ends = []
     for record in records:

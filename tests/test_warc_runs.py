@@ -164,3 +164,35 @@ def test_an_appender_reopened_cuts_a_partial_record_and_repeats_none(tmp_path):
         out.close()
         assert [url for url, _ in warc_responses(path)] == ["http://x.cn/1.html", "http://x.cn/2.html"]
         path.write_bytes(path.read_bytes()[:whole] + second)
+
+
+def test_a_gzipped_response_is_archived_as_sent_and_recleaned(tmp_path):
+    """The body stays compressed in the archive, under its Content-Encoding; reclean undoes it."""
+    import dataclasses
+    import gzip
+
+    from crawl_runs import article_page
+
+    from essay_crawler.demo.server import Route, SiteServer
+
+    page = article_page("压缩的一页", [("第一篇：晨读", ["清晨的校园里，同学们捧着书本大声朗读，声音传得很远很远。"] * 3),
+                                       ("第二篇：晚霞", ["傍晚的天空铺满了晚霞，红的像火，金的像麦浪，美极了。"] * 3)])
+    srv = SiteServer()
+    srv.routes["/robots.txt"] = Route.page(b"User-agent: *\nAllow: /\n", "text/plain")
+    srv.routes["/"] = Route.page('<html><body><a href="/z/1.html">一页</a></body></html>'.encode())
+    srv.routes["/z/1.html"] = dataclasses.replace(page, headers={**page.headers, "Content-Encoding": "gzip"},
+                                                  body=gzip.compress(page.body))
+    with srv:
+        result = run_crawl(srv, tmp_path, "--warc", "--max-error-rate", "1", profile=None)  # its 栏目 link is a 404
+    assert result.returncode == 0, result.stderr
+    manifest, crawled, _ = latest_run(tmp_path)
+    assert [r["piece_title"] for r in crawled] == ["第一篇：晨读", "第二篇：晚霞"]
+    with open(site_dir(tmp_path) / "latest" / "pages.warc.gz", "rb") as fh:
+        archived = [(r.http_headers.get_header("Content-Encoding"), r.raw_stream.read()) for r in ArchiveIterator(fh)
+                    if r.rec_headers.get_header("WARC-Target-URI", "").endswith("/z/1.html")]
+    ((encoding, raw),) = archived
+    assert encoding == "gzip" and gzip.decompress(raw) == page.body
+    result = run_reclean(site_dir(tmp_path) / "latest")
+    assert result.returncode == 0, result.stderr
+    (new,) = [p for p in committed_runs(tmp_path) if p.name != manifest["run_id"]]
+    assert without_crawled_at(read_lines(new / "pieces.jsonl")) == without_crawled_at(crawled)

@@ -10,6 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from essay_crawler import __version__
 from essay_crawler.cli import CommandError
@@ -35,11 +36,13 @@ def add_parser(sub):
 
 @dataclass(frozen=True)
 class SourceRun:
-    """A committed run folder with its archive."""
+    """A committed run folder (resolved: ``latest`` is followed) with its archive, and its site's
+    folder as given (where the new run folder goes)."""
 
     folder: Path
     manifest: dict
     warc: Path
+    site_dir: Path
 
 
 def source_run(path: Path) -> SourceRun:
@@ -56,7 +59,7 @@ def source_run(path: Path) -> SourceRun:
     warc = folder / "pages.warc.gz"
     if not warc.is_file():
         raise CommandError(f"{path}: no pages.warc.gz (the run was crawled without --warc)")
-    return SourceRun(folder, manifest, warc)
+    return SourceRun(folder, manifest, warc, path.parent)
 
 
 @dataclass
@@ -67,7 +70,7 @@ class Tally:
     pieces: int = 0
     not_articles: int = 0
     duplicates: int = 0
-    other_pages: int = 0  # list and other pages by the profile: the crawl did not clean them either
+    other_pages: int = 0  # list and other pages by the profile, robots.txt: the crawl did not clean them either
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -97,7 +100,7 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
     try:
         for page in read_pages(source.warc, counts):
             kind = page_kind(profile, page.url)
-            if kind not in ("article", "candidate"):
+            if kind not in ("article", "candidate") or urlsplit(page.url).path == "/robots.txt":
                 tally.other_pages += 1
                 continue
             out = clean_fetched_page(page.body, page.url, page.declared_encoding)
@@ -148,8 +151,8 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None) ->
     profile = resolve_profile(profile_name) if profile_name else None
     convert = convert or (old.get("settings") or {}).get("CLEAN_CONVERT") or "t2s"
     init_cleaner(profile, convert)
-    run_id, partial = new_run_folder(source.folder.parent)
-    final = source.folder.parent / run_id
+    run_id, partial = new_run_folder(source.site_dir)
+    final = source.site_dir / run_id
     started = utc_now()
     partial.mkdir()
     counts = WarcCounts()
