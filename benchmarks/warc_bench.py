@@ -1,7 +1,9 @@
-"""Reading a WARC.gz: warcio (what ``pipelines.warc`` uses) against resiliparse's FastWARC.
+"""Reading a WARC.gz: warcio (what ``pipelines.warc`` uses) against resiliparse's FastWARC; and
+what writing one costs the crawl.
 
 Writes N generated pages (``benchmarks/pagegen.py``, ~90 KB each) as response records of one gzipped
-WARC file, then times, interleaved, best of three passes:
+WARC file with ``pipelines.warc.WarcAppender`` (what ``crawl --warc`` writes with; timed), then times,
+interleaved, best of three passes:
 
 * ``pipelines.warc.read_pages`` — warcio, every record's body read, counted and checked complete;
 * ``fastwarc`` — FastWARC's ``ArchiveIterator`` (HTTP headers parsed), every body read (content and transfer encodings decoded, as warcio does);
@@ -76,14 +78,17 @@ def main() -> None:
     pages = pagegen.generate_pages(args.pages)
     with tempfile.TemporaryDirectory(prefix="warc-bench-") as tmp:
         path = Path(tmp) / "pages.warc.gz"
+        start = time.perf_counter()
         write_warc(path, pages)
+        write_s = time.perf_counter() - start
         assert with_warcio(path) == with_fastwarc(path) == sum(len(b) for _, b in pages)
         size = path.stat().st_size / 2**20
         print(f"{args.pages} pages, {sum(len(b) for _, b in pages) / 2**20:.1f} MiB of HTML, "
-              f"{size:.1f} MiB gzipped WARC")
+              f"{size:.1f} MiB gzipped WARC ({1024 * size / args.pages:.1f} KiB a page)")
         warcio_s, fastwarc_s = best(with_warcio, path), best(with_fastwarc, path)
     clean_s = best(with_cleaning, pages[:300], passes=1) * args.pages / min(300, args.pages)
-    for name, seconds in (("warcio", warcio_s), ("fastwarc", fastwarc_s), ("cleaning (est.)", clean_s)):
+    for name, seconds in (("writing", write_s), ("warcio", warcio_s), ("fastwarc", fastwarc_s),
+                          ("cleaning (est.)", clean_s)):
         print(f"{name:16} {seconds:7.2f} s  {args.pages / seconds:9.0f} pages/s  "
               f"{1000 * seconds / args.pages:6.3f} ms/page")
     print(f"fastwarc / warcio speed: {warcio_s / fastwarc_s:.1f}x; reading with warcio is "

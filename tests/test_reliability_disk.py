@@ -202,3 +202,26 @@ def test_a_disk_too_full_to_open_the_run_is_one_line_and_exit_2(site, small_disk
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "disk full" in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+@needs_tmpfs
+def test_a_warc_record_that_does_not_fit_is_rolled_back(small_disk):
+    """The archive keeps whole records only: the one the disk refused is cut back."""
+    from pipelines.warc import WarcAppender, WarcCounts, complete_members, read_pages
+
+    fill(small_disk, 12000)
+    path = small_disk / "pages.warc.gz.partial"
+    archive = WarcAppender(path, "test")
+    body = os.urandom(1500)  # incompressible: each record takes its size on the disk
+    written = 0
+    with pytest.raises(OSError) as exc:
+        for n in range(100):
+            archive.write_response(f"http://example.org/{n}.html", 200, "OK", [("Content-Type", "text/html")],
+                                   body, "2026-12-01T00:00:00Z")
+            written += 1
+    assert exc.value.errno == errno.ENOSPC
+    archive.close()
+    assert complete_members(path)[0] == path.stat().st_size
+    counts = WarcCounts()
+    assert [page.url for page in read_pages(path, counts)] == [f"http://example.org/{n}.html" for n in range(written)]
+    assert written > 0
