@@ -76,7 +76,7 @@ FEED_EXPORTERS = {
 }
 
 EXTENSIONS = {
-    "essay_crawler.extensions.OpenRun": 0,  # a state that cannot be used stops the crawl before it starts
+    "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
     "essay_crawler.extensions.ProgressLine": 500,
 }

@@ -16,11 +16,11 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TCPTimedOutError, TimeoutError
 
+from essay_crawler.extensions import CrawlRunExtension
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.links import extract_links, host_allowed, host_and_port, host_with_port
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
 from essay_crawler.profiles import resolve_profile
-from essay_crawler.runs import crawl_run
 
 ARTICLE_PRIORITY = 10  # finish articles before opening more list pages: keeps the queue short
 
@@ -116,7 +116,8 @@ class EssaysSpider(scrapy.Spider):
         crawler = getattr(self, "crawler", None)
         if crawler is None or crawler.settings.getbool("ESSAY_REFRESH", False):
             return set()
-        return crawl_run(crawler).known_urls()
+        runs = crawler.get_extension(CrawlRunExtension)
+        return runs.run.known_urls() if runs else set()
 
     def skip_known(self, url: str, kind: str) -> bool:
         """True for a known article (or candidate) URL; counted once per URL in ``essay/articles_known``."""
