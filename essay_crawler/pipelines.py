@@ -9,16 +9,19 @@ import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from functools import cached_property
+from typing import NoReturn
 
 from scrapy.exceptions import DropItem, NotConfigured
 
 from essay_crawler.extensions import CrawlRunExtension
-from essay_crawler.items import ErrorItem, PageItem
+from essay_crawler.items import ArticleItem, ErrorItem, PageItem
 from essay_crawler.manifest import attempt_counters
 from essay_crawler.monitor import PAGE_ERROR_REASONS
 from essay_crawler.runfiles import utc_now
 from essay_crawler.state import content_hash, url_shape
+from pipelines.result import CleanResult
 from pipelines.worker import clean_fetched_page, init_cleaner
 
 logger = logging.getLogger(__name__)
@@ -105,54 +108,55 @@ class CleanPipeline:
         """An article by the profile's URL pattern, or shaped like articles of earlier runs."""
         return item.kind == "article" or url_shape(item.url) in self.article_shapes
 
-    async def _clean(self, item: PageItem) -> dict:
-        body = item.body
-        assert body is not None  # dropped only once the page is cleaned (process_item)
+    async def _clean(self, item: PageItem) -> CleanResult:
         if self.pool is None:
-            return clean_fetched_page(body, item.url, item.declared_encoding)
+            return clean_fetched_page(item.body, item.url, item.declared_encoding)
         for _ in range(2):
             pool = self.pool
             try:
-                future = pool.submit(clean_fetched_page, body, item.url, item.declared_encoding)
+                future = pool.submit(clean_fetched_page, item.body, item.url, item.declared_encoding)
                 return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
             except TimeoutError:
                 self.replace_stuck_pool(pool)
-                return {"error": ("timeout_cleaning", f"not cleaned within CLEAN_TIMEOUT ({self.timeout} s)")}
+                return CleanResult.failed("timeout_cleaning", f"not cleaned within CLEAN_TIMEOUT ({self.timeout} s)")
             except BrokenProcessPool:
                 self.replace_broken_pool(pool)
             except Exception as exc:  # e.g. a result that cannot be sent back
-                return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
-        return {"error": ("internal_error", "the cleaning worker died twice while cleaning this page")}
+                return CleanResult.failed("internal_error", f"{type(exc).__name__}: {exc}")
+        return CleanResult.failed("internal_error", "the cleaning worker died twice while cleaning this page")
 
     async def process_item(self, item):
         if not isinstance(item, PageItem):
             return item
-        out = await self._clean(item)
-        item.body = None
+        result = await self._clean(item)
+        error = result.error
         stats = self.crawler.stats
         if self.looks_like_article(item):
             stats.inc_value("essay/layout/checked")
-            if "error" in out and out["error"][0] == "no_content":
+            if error and error.reason == "no_content":
                 stats.inc_value("essay/layout/no_content")
-        if "error" in out:
-            reason, message = out["error"]
-            if item.kind == "candidate" and reason == "no_content":
+        if error:
+            if item.kind == "candidate" and error.reason == "no_content":
                 stats.inc_value("essay/pages_not_article")
                 raise DropItem(f"not an article: {item.url}", log_level="DEBUG")
-            return ErrorItem(item.url, reason, message)
-        for record in out["records"]:
+            return ErrorItem(item.url, error.reason, error.message)
+        for record in result.records:
             record["crawled_at"] = item.crawled_at
-        item.records, item.claimed, item.mismatch = out["records"], out["claimed"], out["mismatch"]
-        return item
+        return ArticleItem(item.url, result, content_hash(result.records))
 
 
-class DuplicatePipeline:
-    """Drops a page whose canonical URL was already written in this run (one article, two URLs);
-    the second URL is recorded in the state as an alias, so later runs do not fetch it."""
+class AlreadyKnownPipeline:
+    """Decides whether a cleaned page is written: not when its canonical URL was already written in
+    this run (``essay/duplicates_skipped``: one article, two URLs), nor when the state knows the
+    article (``essay/articles_known``) — unless ``ESSAY_REFRESH``, and then not when its content is
+    unchanged (``essay/articles_unchanged``). The URL a page left out was fetched under is recorded
+    as an alias of its canonical URL, so later runs do not fetch it. A page let through is a new
+    article, or (``changed``) new content of a known one."""
 
     def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
         self.runs = runs
+        self.refresh = crawler.settings.getbool("ESSAY_REFRESH", False)
         self.seen: set[str] = set()
 
     @classmethod
@@ -160,35 +164,51 @@ class DuplicatePipeline:
         return cls(crawler, run_extension(crawler))
 
     def process_item(self, item):
-        if isinstance(item, PageItem) and item.records:
-            url = item.records[0]["url"]
-            if url in self.seen:
-                self.runs.run.add_alias(item.url, url)
-                self.crawler.stats.inc_value("essay/duplicates_skipped")
-                raise DropItem(f"duplicate of {url}: {item.url}", log_level="DEBUG")
-            self.seen.add(url)
-        return item
+        if not isinstance(item, ArticleItem):
+            return item
+        canonical = item.canonical
+        if canonical in self.seen:
+            self.leave_out(item, "duplicates_skipped", f"duplicate of {canonical}")
+        self.seen.add(canonical)
+        known = self.runs.run.known_hash(canonical)
+        if known is not None and not self.refresh:
+            self.leave_out(item, "articles_known", "already written")
+        if known == item.digest:
+            self.leave_out(item, "articles_unchanged", "unchanged")
+        return item if known is None else replace(item, changed=True)
+
+    def leave_out(self, item: ArticleItem, counter: str, why: str) -> NoReturn:
+        with self.runs.writing(item.url) as run:
+            if item.url != item.canonical:
+                run.add_alias(item.url, item.canonical)
+        self.crawler.stats.inc_value(f"essay/{counter}")
+        raise DropItem(f"{why}: {item.url}", log_level="DEBUG")
 
 
 class RunWriterPipeline:
-    """Writes pieces and errors into the run's partial files (one ``write(2)`` per article) and
-    records each written article in the incremental state; the run extension commits them.
-
-    A page whose canonical URL is known is not written again; with ``ESSAY_REFRESH`` it is written
-    when its content changed (same ids, newer ``crawled_at``).
-    """
+    """Writes what reaches it into the run's partial files: an article's pieces in one ``write(2)``
+    (recorded in the incremental state; with a ``split_mismatch`` error when the title claimed
+    another number of pieces), an error once per (url, reason) in a run. The run extension commits
+    them."""
 
     def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
         self.runs = runs
-        self.refresh = crawler.settings.getbool("ESSAY_REFRESH", False)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler, run_extension(crawler))
 
+    def process_item(self, item):
+        if isinstance(item, ErrorItem | ArticleItem):
+            with self.runs.writing(item.url):
+                if isinstance(item, ErrorItem):
+                    self.write_error(item)
+                else:
+                    self.write_article(item)
+        return item
+
     def write_error(self, item: ErrorItem) -> None:
-        """Write an error once per (url, reason) in a run, across resumed attempts."""
         if not self.runs.run.write_error(item.as_record(utc_now())):
             return
         stats = self.crawler.stats
@@ -196,33 +216,13 @@ class RunWriterPipeline:
         if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
             stats.inc_value("essay/requests_failed")
 
-    def process_item(self, item):
-        with self.runs.writing(item.url):
-            if isinstance(item, ErrorItem):
-                self.write_error(item)
-            elif isinstance(item, PageItem):
-                self.write_page(item)
-        return item
-
-    def write_page(self, item: PageItem) -> None:
-        run = self.runs.run
+    def write_article(self, item: ArticleItem) -> None:
         stats = self.crawler.stats
-        canonical = item.records[0]["url"]
-        if item.url != canonical:
-            run.add_alias(item.url, canonical)
-        digest = content_hash(item.records)
-        known = run.known_hash(canonical)
-        if known is not None and not self.refresh:
-            stats.inc_value("essay/articles_known")
-            raise DropItem(f"already written: {canonical}", log_level="DEBUG")
-        if known == digest:
-            stats.inc_value("essay/articles_unchanged")
-            raise DropItem(f"unchanged: {canonical}", log_level="DEBUG")
-        if item.mismatch:
-            self.write_error(ErrorItem(item.url, "split_mismatch",
-                                       f"found {len(item.records)} pieces, title claims {item.claimed}"))
-        run.write_article(item.records, item.url, digest, attempt_counters(stats.get_stats()))
+        records, claimed = item.records, item.result.claimed
+        if item.result.mismatch:
+            self.write_error(ErrorItem(item.url, "split_mismatch", f"found {len(records)} pieces, title claims {claimed}"))
+        self.runs.run.write_article(records, item.url, item.digest, attempt_counters(stats.get_stats()))
         stats.inc_value("essay/articles")
-        stats.inc_value("essay/pieces_written", len(item.records))
-        if known is not None:
+        stats.inc_value("essay/pieces_written", len(records))
+        if item.changed:
             stats.inc_value("essay/articles_changed")

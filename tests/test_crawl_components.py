@@ -135,3 +135,133 @@ def test_the_extension_is_off_for_another_spider(tmp_path):
     crawler = get_crawler(settings_dict={"ESSAY_OUTPUT_ROOT": str(tmp_path)})
     with pytest.raises(NotConfigured):
         CrawlRunExtension.from_crawler(crawler)
+
+
+# ------------------------------------------------------------------ already known: middleware and pipelines
+
+ARTICLE = "http://127.0.0.1:8000/zuowen/1.html"
+PARAGRAPHS = ["清晨，我推开窗，看见院子里的桂花树开满了细碎的金色小花，香气一阵阵飘进屋里。",
+              "奶奶说，这棵树是爸爸小时候亲手种下的，那时它只有一根筷子那么高。",
+              "如今它已经比屋檐还高了，每到秋天，全家人都会在树下摆一张小桌，边吃月饼边聊天。",
+              "我想，等我长大了，也要种一棵树，让它陪着我的孩子一起长大。"]
+
+
+def article_page(paragraphs: list[str] = PARAGRAPHS) -> bytes:
+    """An article page of our own text, canonical URL :data:`ARTICLE`."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<html><head><meta charset="utf-8"><title>院子里的桂花树</title>'
+            f'<link rel="canonical" href="{ARTICLE}"></head><body><div class="nav"><a href="/">首页</a></div>'
+            f'<div class="content"><h1>院子里的桂花树</h1>{body}</div></body></html>').encode()
+
+
+class Chain:
+    """The project's item pipelines on one crawler, run in order as Scrapy runs them."""
+
+    def __init__(self, crawler):
+        from essay_crawler.pipelines import AlreadyKnownPipeline, CleanPipeline, RunWriterPipeline
+
+        self.crawler = crawler
+        self.runs = crawler.get_extension(CrawlRunExtension)
+        self.runs.spider_opened(crawler.spider)
+        self.stages = [CleanPipeline.from_crawler(crawler), AlreadyKnownPipeline.from_crawler(crawler),
+                       RunWriterPipeline.from_crawler(crawler)]
+        self.stages[0].open_spider()
+
+    def feed(self, url: str, body: bytes, kind: str = "article"):
+        """The item that left the last pipeline, or the DropItem message."""
+        import asyncio
+
+        from scrapy.exceptions import DropItem
+
+        from essay_crawler.items import PageItem
+
+        item = PageItem(url, body, None, kind, "2026-01-01T00:00:00+00:00")
+        try:
+            item = asyncio.run(self.stages[0].process_item(item))
+            for stage in self.stages[1:]:
+                item = stage.process_item(item)
+        except DropItem as exc:
+            return str(exc)
+        return item
+
+    def stat(self, name: str) -> int:
+        return self.crawler.stats.get_value(f"essay/{name}", 0)
+
+    def end(self, reason: str = "finished") -> dict:
+        self.runs.spider_closed(self.crawler.spider, reason)
+        return self.runs.manifest
+
+
+def test_one_article_under_two_urls_is_written_once_and_the_second_url_becomes_an_alias(tmp_path):
+    chain = Chain(essays_crawler(tmp_path, CLEAN_WORKERS=0))
+    first = chain.feed(ARTICLE, article_page())
+    assert [r["text"] for r in first.records] == ["\n".join(PARAGRAPHS)]
+    assert first.records[0]["url"] == ARTICLE and first.records[0]["crawled_at"] == "2026-01-01T00:00:00+00:00"
+    assert chain.feed(ARTICLE + "?from=list", article_page()) == f"duplicate of {ARTICLE}: {ARTICLE}?from=list"
+    assert (chain.stat("articles"), chain.stat("duplicates_skipped")) == (1, 1)
+    assert chain.runs.run.known_urls() == {ARTICLE, ARTICLE + "?from=list"}
+    manifest = chain.end()
+    assert read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "pieces.jsonl") == first.records
+    assert (manifest["counts"]["articles_new"], manifest["counts"]["duplicates_skipped"]) == (1, 1)
+
+
+def test_known_article_urls_are_not_requested_and_a_known_article_under_a_new_url_is_not_written(tmp_path):
+    from scrapy.http import HtmlResponse
+
+    from essay_crawler.middlewares import KnownArticlesMiddleware
+
+    interrupted = Chain(essays_crawler(tmp_path, CLEAN_WORKERS=0))
+    interrupted.feed(ARTICLE, article_page())
+    interrupted.end("shutdown")  # its articles are known to the run that continues it
+    crawler = essays_crawler(tmp_path, CLEAN_WORKERS=0)
+    chain = Chain(crawler)
+    middleware = KnownArticlesMiddleware.from_crawler(crawler)
+    spider = crawler.spider
+    links = [spider.request(ARTICLE, "article"), spider.request(ARTICLE, "candidate"),
+             spider.request("http://127.0.0.1:8000/zuowen/", "list"), spider.request(ARTICLE, "list"),
+             spider.request("http://127.0.0.1:8000/zuowen/2.html", "article")]
+    response = HtmlResponse("http://127.0.0.1:8000/zuowen/", body=b"<html></html>")
+    kept = list(middleware.process_spider_output(response, links))
+    assert [(r.url, r.cb_kwargs["kind"]) for r in kept] == [
+        ("http://127.0.0.1:8000/zuowen/", "list"), (ARTICLE, "list"), ("http://127.0.0.1:8000/zuowen/2.html", "article")]
+    assert chain.stat("articles_known") == 1  # one URL, left out twice
+
+    assert chain.feed(ARTICLE + "?utm=mail", article_page()) == f"already written: {ARTICLE}?utm=mail"
+    assert (chain.stat("articles_known"), chain.stat("articles")) == (2, 0)
+    assert chain.runs.run.known_urls() == {ARTICLE, ARTICLE + "?utm=mail"}
+    chain.end()
+
+
+def test_with_refresh_only_changed_content_is_written_again(tmp_path):
+    from essay_crawler.middlewares import KnownArticlesMiddleware
+
+    first = Chain(essays_crawler(tmp_path, CLEAN_WORKERS=0))
+    first.feed(ARTICLE, article_page())
+    first.end()
+    crawler = essays_crawler(tmp_path, CLEAN_WORKERS=0, ESSAY_REFRESH=True)
+    with pytest.raises(NotConfigured):
+        KnownArticlesMiddleware.from_crawler(crawler)
+    same = Chain(crawler)
+    assert same.feed(ARTICLE, article_page()) == f"unchanged: {ARTICLE}"
+    assert (same.stat("articles_unchanged"), same.stat("articles")) == (1, 0)
+    same.end()
+    chain = Chain(essays_crawler(tmp_path, CLEAN_WORKERS=0, ESSAY_REFRESH=True))
+    changed = chain.feed(ARTICLE + "?v=2", article_page(PARAGRAPHS[:3]))
+    assert changed.changed and [r["text"] for r in changed.records] == ["\n".join(PARAGRAPHS[:3])]
+    assert (chain.stat("articles_changed"), chain.stat("articles")) == (1, 1)
+    manifest = chain.end()
+    assert read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "pieces.jsonl") == changed.records
+    assert (manifest["counts"]["articles_changed"], manifest["counts"]["articles_new"]) == (1, 0)
+
+
+def test_a_page_without_content_is_an_error_for_an_article_and_not_an_article_on_the_automatic_path(tmp_path):
+    chain = Chain(essays_crawler(tmp_path, CLEAN_WORKERS=0))
+    empty = '<html><head><meta charset="utf-8"><title>列表</title></head><body><a href="/">首页</a></body></html>'.encode()
+    assert chain.feed("http://127.0.0.1:8000/list.html", empty, kind="candidate") == (
+        "not an article: http://127.0.0.1:8000/list.html")
+    error = chain.feed("http://127.0.0.1:8000/zuowen/9.html", empty)
+    assert (error.reason, error.url) == ("no_content", "http://127.0.0.1:8000/zuowen/9.html")
+    assert (chain.stat("pages_not_article"), chain.stat("errors/no_content"), chain.stat("layout/checked")) == (1, 1, 1)
+    manifest = chain.end()
+    errors = read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "errors.jsonl")
+    assert [(e["url"], e["reason"]) for e in errors] == [("http://127.0.0.1:8000/zuowen/9.html", "no_content")]
