@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pipelines.profiles import ProfileError, SiteProfile
@@ -27,7 +28,11 @@ def resolve_profile(name_or_file: str) -> SiteProfile:
     return profiles[name_or_file]
 
 
-def page_kind(profile: SiteProfile | None, url: str) -> str:
+#: What a link leads to, by the profile's URL patterns (``candidate``: no patterns, the automatic path).
+LinkKind = Literal["article", "candidate", "list", "other"]
+
+
+def page_kind(profile: SiteProfile | None, url: str) -> LinkKind:
     """``article`` / ``list`` by the profile's URL patterns, ``other`` when it has patterns and none
     match, ``candidate`` on the automatic path. Only articles and candidates are cleaned."""
     if not profile or not (profile.article_urls or profile.list_urls):

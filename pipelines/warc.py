@@ -88,13 +88,16 @@ def media_type(content_type: str | None) -> str:
 def check_start(fh) -> None:
     """:class:`WarcError` ``bad_warc`` unless ``fh`` begins a WARC record (gzipped or not)."""
     head = fh.read(SNIFF_BYTES)
-    fh.seek(0)
     start = head
     if head.startswith(b"\x1f\x8b"):
+        inflate = zlib.decompressobj(wbits=31)
         try:
-            start = zlib.decompressobj(wbits=31).decompress(head)
+            start = inflate.decompress(head)
+            while len(start) < len(b"WARC/") and (more := fh.read(SNIFF_BYTES)) and not inflate.eof:
+                start += inflate.decompress(more)
         except zlib.error:
             start = b""
+    fh.seek(0)
     if not start.startswith(b"WARC/"):
         shown = repr(start[:16]) if start else "nothing"
         raise WarcError("bad_warc", f"not a WARC file (it begins with {shown})")

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PAGES, expected_records, parse_jsonl, run_clean, validate_records
+from conftest import PAGES, REPO, expected_records, parse_jsonl, run_clean, validate_records
 from test_clean_cli import NO_CONTENT_PAGE
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -189,3 +189,12 @@ def test_read_pages_keeps_the_pages_before_a_cut():
     assert seen == [("http://x.cn/a/1.html", None, DATE), ("http://x.cn/snow.html", "gbk", DATE),
                     ("http://x.cn/index.html", "utf-8", DATE), ("http://x.cn/b/2.html", None, DATE)]
     assert (counts.records, counts.pages, counts.not_ok, counts.not_html) == (10, 4, 1, 1)
+
+
+def test_an_archive_whose_first_bytes_inflate_to_little_is_still_a_warc():
+    """This record's first 64 gzipped bytes inflate to ``WARC`` alone: the start is read on until it
+    says ``WARC/`` (a real crawl's archive, once taken for no WARC)."""
+    archive = REPO / "tests" / "fixtures" / "warc" / "warcinfo-slow-start.warc.gz"
+    counts = WarcCounts()
+    assert list(read_pages(archive, counts)) == []
+    assert (counts.records, dict(counts.other)) == (1, {"warcinfo": 1})

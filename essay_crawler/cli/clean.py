@@ -16,9 +16,10 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from essay_crawler.cli import positive_int, seconds
-from pipelines.errors import PageError
+from pipelines.errors import PageError, PageFailure
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
+from pipelines.result import CleanResult
 from pipelines.warc import WarcCounts, WarcError, WarcPage, is_warc_name, read_pages
 from pipelines.worker import clean_fetched_page, init_cleaner
 
@@ -118,12 +119,11 @@ def binary_kind(data: bytes) -> str | None:
 @dataclass(slots=True)
 class Outcome:
     """What cleaning one file gave: its records as UTF-8 JSON lines (serialised where it was cleaned:
-    bytes cross a process boundary far faster than text or dicts) and the title's claim, or an error
-    (reason, message)."""
+    bytes cross a process boundary far faster than text or dicts) and the title's claim, or an error."""
 
     lines: bytes = b""
     count: int = 0
-    error: tuple[str, str] | None = None
+    error: PageFailure | None = None
     claimed: int | None = None
     mismatch: bool = False
 
@@ -136,43 +136,35 @@ class LinesFile(AtomicJsonlFile):
         self.count += count
 
 
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """An input that gave no page to clean (a WARC file cut short, unreadable, not a WARC): its
-    error, reported in its place in the input order."""
-
-    reason: str
-    message: str
-
-
-#: What is cleaned: a loose file and the URL it stands for, a page out of a WARC file, or an error.
-Task = tuple[Path, str] | WarcPage | Failed
+#: What is cleaned: a loose file and the URL it stands for, a page out of a WARC file, or the error of
+#: an input that gave no page (a WARC file cut short, not a WARC, unreadable), in its place in the order.
+Task = tuple[Path, str] | WarcPage | PageFailure
 
 
 def clean_task(task: Task) -> Outcome:
     """Clean one input, with the profile and conversion :func:`init_cleaner` set."""
-    if isinstance(task, Failed):
-        return Outcome(error=(task.reason, task.message))
+    if isinstance(task, PageFailure):
+        return Outcome(error=task)
     if isinstance(task, WarcPage):
         return outcome_of(clean_fetched_page(task.body, task.url, task.declared_encoding))
     file, url = task
     try:
         data = file.read_bytes()
     except OSError as exc:
-        return Outcome(error=("unreadable", exc.strerror or str(exc)))
+        return Outcome(error=PageFailure("unreadable", exc.strerror or str(exc)))
     kind = binary_kind(data)
     if kind:
-        return Outcome(error=("not_a_page", kind))
+        return Outcome(error=PageFailure("not_a_page", kind))
     return outcome_of(clean_fetched_page(data, url, None))
 
 
-def outcome_of(result: dict) -> Outcome:
+def outcome_of(result: CleanResult) -> Outcome:
     """A cleaning result as an outcome, its records serialised."""
-    if "error" in result:
-        return Outcome(error=result["error"])
-    records = result["records"]
-    return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result["claimed"],
-                   mismatch=result["mismatch"])
+    if result.error:
+        return Outcome(error=result.error)
+    records = result.records
+    return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result.claimed,
+                   mismatch=result.mismatch)
 
 
 WARM_UP_PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1>"
@@ -274,7 +266,7 @@ class Workers:
                     self.collect(worker, done, todo, deaths)
                 elif self.timeout and worker.running_for() > self.timeout:
                     index = worker.held[0]
-                    done[index] = Outcome(error=("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
+                    done[index] = Outcome(error=PageFailure("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
                     self.replace(worker, todo, skip=index)
             while written in done:
                 yield pending.pop(written)[0], done.pop(written)
@@ -293,7 +285,7 @@ class Workers:
             index = worker.held[0]
             deaths[index] = deaths.get(index, 0) + 1
             if deaths[index] > 1:
-                done[index] = Outcome(error=("internal_error", "the cleaning worker died twice on this file"))
+                done[index] = Outcome(error=PageFailure("internal_error", "the cleaning worker died twice on this file"))
             self.replace(worker, todo, skip=index if deaths[index] > 1 else None)
             return
         worker.finished(index)
@@ -372,7 +364,7 @@ def write_outcomes(outcomes: Iterable[tuple[str, Outcome]], total: int | None, o
     for label, outcome in outcomes:
         progress.advance(task)
         if outcome.error:
-            reason, message = outcome.error
+            reason, message = outcome.error.reason, outcome.error.message
             if reason == NOT_ARTICLE:
                 skipped += 1
             else:
@@ -406,9 +398,9 @@ def warc_tasks(file: Path, counts: WarcCounts) -> Iterator[tuple[str, Task]]:
         for page in read_pages(file, counts):
             yield f"{file} {page.url}", page
     except WarcError as exc:
-        yield str(file), Failed(exc.reason, exc.message)
+        yield str(file), PageFailure(exc.reason, exc.message)
     except OSError as exc:
-        yield str(file), Failed("unreadable", exc.strerror or str(exc))
+        yield str(file), PageFailure("unreadable", exc.strerror or str(exc))
 
 
 def run(args) -> int:

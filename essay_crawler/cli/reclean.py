@@ -87,7 +87,7 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
     the tally, and the archive's own error (damaged) if it has one."""
     from essay_crawler.items import ErrorItem
     from essay_crawler.profiles import page_kind
-    from essay_crawler.runs import utc_now
+    from essay_crawler.runfiles import utc_now
     from pipelines.warc import WarcError, read_pages
     from pipelines.worker import clean_fetched_page
 
@@ -104,20 +104,19 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
                 tally.other_pages += 1
                 continue
             out = clean_fetched_page(page.body, page.url, page.declared_encoding)
-            if "error" in out:
-                reason, message = out["error"]
-                if kind == "candidate" and reason == "no_content":
+            if out.error:
+                if kind == "candidate" and out.error.reason == "no_content":
                     tally.not_articles += 1
                 else:
-                    error(page.url, reason, message)
+                    error(page.url, out.error.reason, out.error.message)
                 continue
-            records = out["records"]
+            records = out.records
             if records[0]["url"] in seen:
                 tally.duplicates += 1
                 continue
             seen.add(records[0]["url"])
-            if out["mismatch"]:
-                error(page.url, "split_mismatch", f"found {len(records)} pieces, title claims {out['claimed']}")
+            if out.mismatch:
+                error(page.url, "split_mismatch", f"found {len(records)} pieces, title claims {out.claimed}")
             crawled_at = fetch_time(page.date)
             for record in records:
                 record["crawled_at"] = crawled_at
@@ -132,7 +131,7 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
 
 
 def new_run_folder(site_dir: Path) -> tuple[str, Path]:
-    from essay_crawler.runs import free_run_id, new_run_id
+    from essay_crawler.runfiles import free_run_id, new_run_id
 
     run_id = free_run_id(site_dir, new_run_id())
     return run_id, site_dir / (run_id + RECLEANED)
@@ -142,7 +141,7 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None) ->
     """Re-clean one run into a new run folder beside it (written as ``<id>.reclean.partial/``,
     fsynced, renamed); its manifest and the archive's error."""
     from essay_crawler.profiles import resolve_profile
-    from essay_crawler.runs import utc_now
+    from essay_crawler.runfiles import utc_now
     from pipelines.warc import WarcCounts
     from pipelines.worker import init_cleaner
 
