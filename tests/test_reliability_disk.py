@@ -225,3 +225,33 @@ def test_a_warc_record_that_does_not_fit_is_rolled_back(small_disk):
     counts = WarcCounts()
     assert [page.url for page in read_pages(path, counts)] == [f"http://example.org/{n}.html" for n in range(written)]
     assert written > 0
+
+
+@needs_tmpfs
+def test_a_full_disk_during_a_crawl_with_warc_stops_once_and_resumes_with_each_page_once(site, reference, small_disk):
+    from collections import Counter
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from pipelines.warc import WarcCounts, read_pages
+
+    out = small_disk / "output"
+    state = ("--state", str(small_disk.parent / "state.sqlite"))
+    # the run's reserve, its folders, and room for part of the pieces and the archive (57 KB whole)
+    filler = fill(small_disk, 256 * 1024 + 8 * 1024 + reference.pieces_bytes // 2)
+    result = run_crawl(site, out, *ARGS, *state, "--warc")
+    assert result.returncode == 3, result.stderr
+    assert len([line for line in result.stderr.splitlines() if "disk full" in line]) == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert_whole_lines(out)
+    partial_warc = partial_pieces(out).with_name("pages.warc.gz.partial")
+    assert list(read_pages(partial_warc, WarcCounts()))  # whole records only: it reads to its end
+
+    filler.unlink()
+    result = run_crawl(site, out, *ARGS, *state, "--warc")
+    assert result.returncode == 0, result.stderr
+    manifest, pieces, _ = latest_run(out)
+    assert without_crawled_at(pieces) == without_crawled_at(reference.pieces)
+    with open(manifest["files"]["warc"], "rb") as fh:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert Counter(uris).most_common(1)[0][1] == 1
