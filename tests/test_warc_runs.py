@@ -196,3 +196,31 @@ def test_a_gzipped_response_is_archived_as_sent_and_recleaned(tmp_path):
     assert result.returncode == 0, result.stderr
     (new,) = [p for p in committed_runs(tmp_path) if p.name != manifest["run_id"]]
     assert without_crawled_at(read_lines(new / "pieces.jsonl")) == without_crawled_at(crawled)
+
+
+def test_with_o_the_archive_is_appended_run_after_run(site, tmp_path):
+    """``-o OUT.jsonl``: OUT.warc.gz, each run's records after the earlier runs' (as OUT.jsonl)."""
+    out = tmp_path / "out.jsonl"
+    first = run_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc", "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    archive = tmp_path / "out.warc.gz"
+    once = warc_responses(archive)
+    assert len(once) == 35
+    second = run_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc", "-o", str(out))
+    assert second.returncode == 0, second.stderr
+    manifest = json.loads((tmp_path / "out.run.json").read_text("utf-8"))
+    assert manifest["files"]["warc"] == str(archive)
+    twice = warc_responses(archive)
+    assert twice[:len(once)] == once
+    assert len(twice) - len(once) == manifest["counts"]["pages_fetched"]  # the list pages read again
+    assert manifest["appended_at"]["warc"] == archive_end(archive, len(once))
+
+
+def archive_end(path: Path, responses: int) -> int:
+    """Where the first run's part of an appended archive ends: after its warcinfo and responses."""
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        for n, _ in enumerate(records):
+            if n == responses + 1:  # after the first warcinfo and the responses: the second run's warcinfo
+                return records.get_record_offset()
+    raise AssertionError("the archive holds one run only")
