@@ -224,3 +224,25 @@ def archive_end(path: Path, responses: int) -> int:
             if n == responses + 1:  # after the first warcinfo and the responses: the second run's warcinfo
                 return records.get_record_offset()
     raise AssertionError("the archive holds one run only")
+
+
+def test_reclean_of_a_damaged_archive_writes_the_pages_before_the_damage(archived, tmp_path):
+    import shutil
+
+    out, manifest = archived
+    folder = tmp_path / "site" / manifest["run_id"]
+    shutil.copytree(site_dir(out) / manifest["run_id"], folder)
+    archive = folder / "pages.warc.gz"
+    data = archive.read_bytes()
+    archive.write_bytes(data[:len(data) // 2])
+    result = run_reclean(folder)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {archive}: truncated: the archive ends inside record ")
+    (new,) = [p for p in (tmp_path / "site").iterdir() if p.name != manifest["run_id"]]
+    made = json.loads((new / "run.json").read_text("utf-8"))
+    assert (made["status"], [a["check"] for a in made["alerts"]]) == ("failed", ["archive_damaged"])
+    pieces = read_lines(new / "pieces.jsonl")
+    crawled = {r["id"]: r for r in without_crawled_at(read_lines(site_dir(out) / manifest["run_id"] / "pieces.jsonl"))}
+    assert 0 < len(pieces) < DEMO_PIECES
+    assert all(crawled[r["id"]] == r for r in without_crawled_at(pieces))

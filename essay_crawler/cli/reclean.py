@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 
 from essay_crawler import __version__
 from essay_crawler.cli import CommandError
+from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile, fsync_dir, write_json_atomic
 from pipelines.normalize import CONVERSIONS
+from pipelines.warc import WarcCounts
 
 RECLEANED = ".reclean.partial"  # a new run folder while it is written
 
@@ -82,7 +84,7 @@ def fetch_time(warc_date: str | None) -> str | None:
 
 
 def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors: AtomicJsonlFile,
-                    counts) -> tuple[Tally, tuple[str, str] | None]:
+                    counts: WarcCounts) -> tuple[Tally, PageFailure | None]:
     """Clean the archive's pages into ``pieces`` and ``errors`` as the crawl's item pipelines do;
     the tally, and the archive's own error (damaged) if it has one."""
     from essay_crawler.items import ErrorItem
@@ -124,9 +126,9 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
             tally.article_pages += 1
             tally.pieces += len(records)
     except WarcError as exc:
-        return tally, (exc.reason, exc.message)
+        return tally, PageFailure(exc.reason, exc.message)
     except OSError as exc:
-        return tally, ("unreadable", exc.strerror or str(exc))
+        return tally, PageFailure("unreadable", exc.strerror or str(exc))
     return tally, None
 
 
@@ -137,12 +139,11 @@ def new_run_folder(site_dir: Path) -> tuple[str, Path]:
     return run_id, site_dir / (run_id + RECLEANED)
 
 
-def reclean(source: SourceRun, profile_name: str | None, convert: str | None) -> tuple[dict, tuple[str, str] | None]:
+def reclean(source: SourceRun, profile_name: str | None, convert: str | None) -> tuple[dict, PageFailure | None]:
     """Re-clean one run into a new run folder beside it (written as ``<id>.reclean.partial/``,
     fsynced, renamed); its manifest and the archive's error."""
     from essay_crawler.profiles import resolve_profile
     from essay_crawler.runfiles import utc_now
-    from pipelines.warc import WarcCounts
     from pipelines.worker import init_cleaner
 
     old = source.manifest
@@ -167,7 +168,7 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None) ->
             "finished": utc_now(),
             "exit_reason": "reclean",
             "status": "failed" if damaged else "ok",
-            "alerts": [{"check": "archive_damaged", "message": f"{source.warc}: {damaged[0]}: {damaged[1]}"}]
+            "alerts": [{"check": "archive_damaged", "message": f"{source.warc}: {damaged.reason}: {damaged.message}"}]
                       if damaged else [],
             "reclean_of": {"run_id": old["run_id"], "folder": str(source.folder), "warc": str(source.warc),
                            "versions": old.get("versions")},
@@ -195,7 +196,7 @@ def run(args) -> int:
     for source in sources:
         manifest, damaged = reclean(source, args.profile, args.convert)
         if damaged:
-            print(f"error: {source.warc}: {damaged[0]}: {damaged[1]}", file=sys.stderr)
+            print(f"error: {source.warc}: {damaged.reason}: {damaged.message}", file=sys.stderr)
             status = 1
         counts = manifest["counts"]
         print(f"{manifest['files']['pieces']}: {counts['pieces_written']} pieces from {counts['article_pages']} "
