@@ -37,6 +37,7 @@ NOT_COMMANDS = {
     "output/<site>/state.sqlite": "the run folder layout, described in prose",
     "from datasets import load_dataset": "Python for the export, run by tests/test_export.py (load_dataset)",
     "site: ": "output of benchmarks/crawl_bench.py: figures of a benchmark run, not a test",
+    "2000 pages, ": "output of benchmarks/warc_bench.py: figures of a benchmark run, not a test",
     "scrapy.cfg            Scrapy project file (+ [deploy] for scrapyd)": "the layout, checked below",
 }
 
