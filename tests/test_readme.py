@@ -104,6 +104,7 @@ def commands_in(line: str) -> list[list[str]]:
 
 def all_commands() -> list[tuple[int, list[str]]]:
     return [(block.line, args) for block in readme_blocks(README.read_text(encoding="utf-8"))
+            if not block.first.startswith(tuple(NOT_COMMANDS))
             for line in joined_lines(block.text) if line.startswith("$ ") or not block.first.startswith("$ ")
             for args in commands_in(line)]
 
