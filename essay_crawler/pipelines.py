@@ -255,6 +255,9 @@ class RunWriterPipeline:
         if known == digest:
             stats.inc_value("essay/articles_unchanged")
             raise DropItem(f"unchanged: {canonical}", log_level="DEBUG")
+        if not run.claim(canonical):
+            stats.inc_value("essay/articles_taken")
+            raise DropItem(f"written by another worker: {canonical}", log_level="DEBUG")
         if item.mismatch:
             self.write_error(ErrorItem(item.url, "split_mismatch",
                                        f"found {len(item.records)} pieces, title claims {item.claimed}"))
@@ -308,7 +311,8 @@ class RunWriterPipeline:
 
 
 MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
-                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT")
+                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT",
+                     "ESSAY_REDIS_WORKERS", "ESSAY_REDIS_SWEEP")
 
 #: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
 ATTEMPT_STATS = {
@@ -318,6 +322,7 @@ ATTEMPT_STATS = {
     "robots_disallowed": "robotstxt/forbidden",
     "articles_known": "essay/articles_known",
     "articles_unchanged": "essay/articles_unchanged",
+    "articles_taken": "essay/articles_taken",
     "requests_failed": "essay/requests_failed",
     "layout_checked": "essay/layout/checked",
     "layout_no_content": "essay/layout/no_content",
@@ -353,6 +358,7 @@ def run_counts(counters: dict, files: dict) -> dict:
         "articles_changed": files.get("articles_changed", 0),
         "articles_unchanged": counters.get("articles_unchanged", 0),
         "articles_known": counters.get("articles_known", 0),
+        "articles_taken": counters.get("articles_taken", 0),
         "duplicates_skipped": counters.get("duplicates_skipped", 0),
         "not_articles": counters.get("not_articles", 0),
         "robots_disallowed": counters.get("robots_disallowed", 0),

@@ -310,17 +310,19 @@ class CrawlRun:
     """One run of the crawl: its files, its state row, resume on open and commit on completion.
 
     ``state_path`` None runs without state: nothing is known, nothing resumed (``scrape``).
+    ``redis_url``: the articles' state is the site's, in that Redis, shared with other workers
+    (:class:`~essay_crawler.redis_state.RedisState`); the runs stay in ``state_path``.
     """
 
     def __init__(self, *, site: str, start_urls: list[str], profile: str | None, output_root: Path,
-                 pieces_path: Path | None, state_path: Path | None):
+                 pieces_path: Path | None, state_path: Path | None, redis_url: str | None = None):
         self.site = site
         self.site_dir = inside(output_root, output_root / site_folder(site))
         target = str(pieces_path.resolve()) if pieces_path else str(self.site_dir.resolve())
         self.key = run_key(start_urls, profile, target)
         self.pieces_path = pieces_path
         self.lock = StateLock(state_path) if state_path else None
-        self.state = CrawlState(state_path) if state_path else None
+        self.state = open_state(state_path, redis_url, site) if state_path else None
         self.recovered_articles = 0
         self.forgotten_articles = 0
         self.damaged_lines: list[str] = []
@@ -389,6 +391,10 @@ class CrawlRun:
     def add_alias(self, url: str, canonical: str) -> None:
         if self.state:
             self.state.add_alias(url, canonical)
+
+    def claim(self, canonical: str) -> bool:
+        """True when this run may write the article (with a shared state: no other worker claimed it)."""
+        return self.state.claim(canonical, self.row.id) if self.state else True
 
     def mark_written(self, records: list[dict], fetched_url: str, digest: str, counters: dict) -> None:
         if self.state:
@@ -489,17 +495,29 @@ def default_state_path(output_root: Path, site: str, pieces_path: Path | None) -
     return inside(output_root, output_root / site_folder(site) / "state.sqlite")
 
 
+def open_state(path: Path, redis_url: str | None, site: str) -> CrawlState:
+    """The SQLite state at ``path``, or with ``redis_url`` the site's shared state in that Redis."""
+    if not redis_url:
+        return CrawlState(path)
+    from essay_crawler.redis_state import RedisState  # imports Redis only for a shared site
+
+    return RedisState(path, redis_url, site)
+
+
 def open_run(settings, spider) -> CrawlRun:
     """The run described by a crawler's settings and spider: ``ESSAY_OUTPUT_ROOT``, ``ESSAY_PIECES_PATH``,
-    ``ESSAY_STATE`` (default on), ``ESSAY_STATE_PATH`` (default :func:`default_state_path`)."""
+    ``ESSAY_STATE`` (default on), ``ESSAY_STATE_PATH`` (default :func:`default_state_path`),
+    ``ESSAY_REDIS_URL`` (the shared state of a site crawled by several workers: needs ``ESSAY_STATE``)."""
     root = Path(settings.get("ESSAY_OUTPUT_ROOT", "output"))
     pieces = Path(settings.get("ESSAY_PIECES_PATH")) if settings.get("ESSAY_PIECES_PATH") else None
-    state = None
+    state, redis_url = None, settings.get("ESSAY_REDIS_URL")
+    if redis_url and not settings.getbool("ESSAY_STATE", True):
+        raise ValueError("a crawl shared through Redis needs its state (drop --no-state)")
     if settings.getbool("ESSAY_STATE", True):
         state = Path(settings.get("ESSAY_STATE_PATH") or default_state_path(root, spider.site_name, pieces))
     profile = spider.profile.name if spider.profile else None
     return CrawlRun(site=spider.site_name, start_urls=list(spider.start_urls), profile=profile,
-                    output_root=root, pieces_path=pieces, state_path=state)
+                    output_root=root, pieces_path=pieces, state_path=state, redis_url=redis_url)
 
 
 def crawl_run(crawler) -> CrawlRun:

@@ -5,7 +5,7 @@ The pieces, each the Scrapy way and each off unless ``ESSAY_REDIS_URL`` is set:
 - :class:`SharedSite`, an add-on (``ADDONS``): scrapy-redis's scheduler and request dupefilter as the
   frontier (kept in Redis between workers, ``SCHEDULER_PERSIST``), requests stored as JSON
   (:mod:`essay_crawler.requestjson`), and this worker's share of the site's polite rate
-  (``ESSAY_REDIS_WORKERS``). With ``ESSAY_REDIS_SWEEP`` the crawl keeps Scrapy's own scheduler.
+  (``ESSAY_REDIS_WORKERS``), with no more requests taken from the queue than it may send at once. With ``ESSAY_REDIS_SWEEP`` the crawl keeps Scrapy's own scheduler.
 - :class:`SiteScheduler`: scrapy-redis's scheduler with keys named after the site, not the spider.
 - :class:`WorkerIdle`, an extension: a worker stays while the shared queue holds requests or another
   worker is busy, and stops once the whole site has been idle ``ESSAY_REDIS_IDLE`` seconds.
@@ -122,7 +122,11 @@ class SharedSite:
         workers = settings.getint("ESSAY_REDIS_WORKERS", 1)
         if workers < 1:
             raise ValueError(f"ESSAY_REDIS_WORKERS: {workers} is not a whole number of at least 1")
-        for name, value in politeness_share(settings, workers).items():
+        share = politeness_share(settings, workers)
+        # A worker holds no more requests than it may send at once: what a killed worker had taken
+        # from the shared queue is lost to the others until the sweep.
+        share["CONCURRENT_REQUESTS"] = share["CONCURRENT_REQUESTS_PER_DOMAIN"]
+        for name, value in share.items():
             settings.set(name, value, priority=settings.getpriority(name) or "addon")
         settings.set("REDIS_URL", url, priority="addon")
         settings.set("SCHEDULER", "essay_crawler.shared.SiteScheduler", priority="addon")

@@ -1,0 +1,100 @@
+"""One site, two workers sharing a frontier and state in a real redis-server: a worker killed mid-crawl,
+the other finishing, the sweep, and the union of their outputs equal to one uninterrupted crawl's."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+
+from conftest import needs_redis
+from crawl_runs import (
+    REPO,
+    crawl_args,
+    env,
+    latest_run,
+    line_count,
+    partial_pieces,
+    read_lines,
+    run_crawl,
+    terminate,
+    without_crawled_at,
+)
+from redis_runs import free_port
+
+from essay_crawler.links import host_and_port
+from essay_crawler.shared import SiteKeys
+
+pytestmark = needs_redis
+# Each worker waits 0.4 s between requests (the site's 0.2 s times two workers): the crawl lasts long
+# enough for both to take part and for one to be killed in the middle.
+SHARED = ("-s", "DOWNLOAD_DELAY=0.2", "--workers", "2", "-s", "ESSAY_REDIS_IDLE=3")
+
+
+def start_worker(site, out, url, *extra):
+    return subprocess.Popen(crawl_args(site, out, "--redis", url, *SHARED, *extra), cwd=REPO, env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_until(condition, what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_a_killed_worker_loses_nothing_once_the_sweep_has_run(site, reference, redis_server, tmp_path):
+    keys = SiteKeys.of(host_and_port(site.base_url))
+    client = redis_server.client()
+    out1, out2, out_sweep = tmp_path / "w1", tmp_path / "w2", tmp_path / "sweep"
+    w1 = start_worker(site, out1, redis_server.url)
+    w2 = start_worker(site, out2, redis_server.url)
+    try:
+        wait_until(lambda: line_count(partial_pieces(out1)) >= 2 or w1.poll() is not None, "worker 1 wrote nothing")
+        assert w1.poll() is None, w1.stderr.read()
+        written = line_count(partial_pieces(out1)) + line_count(partial_pieces(out2))
+        w1.send_signal(signal.SIGKILL)
+        assert w1.wait(timeout=60) == -signal.SIGKILL
+        assert written < len(reference.pieces), "the crawl was over before worker 1 was killed"
+        killed_pieces = read_lines(partial_pieces(out1))  # whole lines only
+        assert killed_pieces
+
+        early = run_crawl(site, out_sweep, "--redis", redis_server.url, "--sweep")
+        assert early.returncode == 2
+        assert "still running" in early.stderr and "sweep once they have ended" in early.stderr
+
+        assert w2.wait(timeout=300) == 0, w2.stderr.read()
+    finally:
+        terminate(w1)
+        terminate(w2)
+    _, worker_pieces, _ = latest_run(out2)
+    assert worker_pieces
+    wait_until(lambda: not list(client.scan_iter(match=keys.workers)), "a worker's heartbeat did not expire", 30)
+
+    sweep = run_crawl(site, out_sweep, "--redis", redis_server.url, "--sweep")
+    assert sweep.returncode == 0, sweep.stderr
+    manifest, sweep_pieces, _ = latest_run(out_sweep)
+    assert manifest["counts"]["articles_known"] > 0  # what the workers wrote was not fetched again
+    union = killed_pieces + worker_pieces + sweep_pieces
+    assert len({r["id"] for r in union}) == len(union)
+    assert without_crawled_at(union) == without_crawled_at(reference.pieces)
+    assert client.exists(keys.requests, keys.seen, keys.claims) == 0  # the next shared crawl starts afresh
+
+    # The killed worker's command, run again, commits its partial run: the committed runs alone are
+    # then the whole site.
+    again = run_crawl(site, out1, "--redis", redis_server.url, *SHARED)
+    assert again.returncode == 0, again.stderr
+    resumed, resumed_pieces, _ = latest_run(out1)
+    assert resumed["attempts"] == 2 and without_crawled_at(resumed_pieces) == without_crawled_at(killed_pieces)
+    committed = resumed_pieces + worker_pieces + sweep_pieces
+    assert without_crawled_at(committed) == without_crawled_at(reference.pieces)
+
+
+def test_an_unreachable_redis_is_one_line_and_exit_2(site, tmp_path):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    result = run_crawl(site, tmp_path, "--redis", url)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: redis {url}: unreachable (Error 111 connecting to 127.0.0.1:{port}. "
+        "Connection refused.)"]
+    assert list(tmp_path.iterdir()) == []  # nothing started
