@@ -8,7 +8,8 @@ The pieces, each the Scrapy way and each off unless ``ESSAY_REDIS_URL`` is set:
   (``ESSAY_REDIS_WORKERS``), with no more requests taken from the queue than it may send at once. With ``ESSAY_REDIS_SWEEP`` the crawl keeps Scrapy's own scheduler.
 - :class:`SiteScheduler`: scrapy-redis's scheduler with keys named after the site, not the spider.
 - :class:`WorkerIdle`, an extension: a worker stays while the shared queue holds requests or another
-  worker is busy, and stops once the whole site has been idle ``ESSAY_REDIS_IDLE`` seconds.
+  worker is busy, and stops once the whole site has been idle ``ESSAY_REDIS_IDLE`` seconds; an idle
+  worker takes a request from the shared queue within a second of one arriving.
 - :class:`Sweep`, an extension: the pass after the workers, which ends a shared crawl (it refuses to
   start while a worker is alive, clears the frontier and releases the claims of articles never
   written).
@@ -27,9 +28,11 @@ import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from essay_crawler import requestjson
 from essay_crawler.runs import site_folder
 
 #: Seconds a worker's heartbeat lives: a worker killed without a goodbye is forgotten after it.
@@ -181,11 +184,18 @@ class WorkerIdle:
                    settings.getfloat("ESSAY_REDIS_IDLE", 30.0))
 
     def spider_opened(self, spider):
+        self.queue = PriorityQueue(self.client, spider, self.keys.requests, serializer=requestjson)
         self.last_work = time.monotonic()
         self.loop.start(HEARTBEAT_INTERVAL, now=True)
 
     def beat(self) -> None:
-        busy = not self.crawler.engine.spider_is_idle()
+        engine = self.crawler.engine
+        if not engine.downloader.active and (request := self.queue.pop()) is not None:
+            # An idle engine looks at its scheduler again only every few seconds (its heartbeat):
+            # hand it a request of the shared queue now, so an idle worker joins in at once.
+            request.dont_filter = True  # it is in the shared dupefilter already
+            engine.crawl(request)
+        busy = not engine.spider_is_idle()
         self.client.set(self.me, "busy" if busy else "idle", px=int(HEARTBEAT_TTL * 1000))
         if busy:
             self.last_work = time.monotonic()
