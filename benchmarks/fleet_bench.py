@@ -71,6 +71,13 @@ def round_trips(before: dict[str, int], after: dict[str, int]) -> tuple[int, int
     return commands, commands - in_pipelines + pops + writes  # … count one round trip each
 
 
+def key_memory(client: redis.Redis, keys: SiteKeys) -> dict[str, int]:
+    """Bytes held by the site's keys (``MEMORY USAGE``, every element counted), by kind."""
+    kinds = {"seen": [keys.seen], "articles": [keys.articles], "urls": [keys.urls], "claims": [keys.claims],
+             "runs": list(client.scan_iter(match=keys.run("*")))}
+    return {kind: sum(client.memory_usage(k, samples=0) or 0 for k in names) for kind, names in kinds.items()}
+
+
 def crawl_command(base: str, out: Path, concurrency: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "essay_crawler", "crawl", base + "/", "--output-root", str(out), "--no-robots",
             "--concurrency", str(concurrency), "-q",
@@ -102,6 +109,8 @@ def run_shared(label: str, commands: list[list[str]], outs: list[Path], client: 
     commands, trips = round_trips(before, after)
     print(f"{label:34} {pages:6} pages in {done:6.1f} s → {pages / done:6.1f} pages/s; "
           f"Redis: {commands / pages:.1f} commands, {trips / pages:.1f} round trips per page")
+    print(f"{'':34} Redis memory kept per page fetched: " + ", ".join(
+        f"{name} {size / pages:.0f} B" for name, size in key_memory(client, keys).items()))
 
 
 def main() -> int:

@@ -5,7 +5,8 @@ partial files are on the worker's disk, and so is what resumes and commits it).
 :class:`RedisState` has :class:`~essay_crawler.state.CrawlState`'s interface. Keys (``essay:<site>:``):
 
 ``articles``   hash: canonical URL → JSON ``{"hash", "pieces", "run", "first_run", "written_at"}``
-               (``run``: the run that last wrote it, as ``<host>:<state path>#<run row>``).
+               (``run``: the run that last wrote it, by its number in ``runs``).
+``runs``       hash: ``<host>:<state path>#<run row>`` → the run's number (from the counter ``run_numbers``).
 ``urls``       hash: every URL an article was fetched under (canonical and aliases) → canonical URL.
 ``claims``     hash: canonical URL → the run that claimed it. The first claim wins (``HSETNX``), and
                only the winner writes the article, so no two workers write one article.
@@ -34,14 +35,21 @@ class RedisState(CrawlState):
         self.url = url
         self.keys = SiteKeys.of(site)
         self.worker = f"{socket.gethostname()}:{self.path.resolve()}"
+        self.names: dict[int, str] = {}
 
     def close(self) -> None:
         super().close()
         self.client.close()
 
     def run_name(self, run: int) -> str:
-        """The run's name in Redis, unique among every worker's runs."""
-        return f"{self.worker}#{run}"
+        """The run's short name in Redis (a number, unique among every worker's runs): the ``runs`` hash
+        gives each ``<host>:<state path>#<run row>`` one the first time it is seen."""
+        if run not in self.names:
+            full = f"{self.worker}#{run}"
+            candidate = str(self.client.incr(self.keys.run_numbers))
+            self.client.hsetnx(self.keys.runs, full, candidate)
+            self.names[run] = cast(str, self.client.hget(self.keys.runs, full))
+        return self.names[run]
 
     def _article(self, canonical: str) -> dict | None:
         value = self.client.hget(self.keys.articles, canonical)

@@ -85,6 +85,14 @@ class SiteKeys:
     def run(self, name: str) -> str:
         return f"{self.prefix}:run:{name}"
 
+    @property
+    def runs(self) -> str:
+        return f"{self.prefix}:runs"
+
+    @property
+    def run_numbers(self) -> str:
+        return f"{self.prefix}:run_numbers"
+
 
 def connect(url: str) -> redis.Redis:
     """A client for ``url`` that has answered a PING, else :class:`RedisUnreachable`."""

@@ -34,6 +34,7 @@ def two_workers(redis_server, tmp_path):
 
 def test_first_claim_wins_and_only_written_articles_are_known(two_workers):
     (w1, w2), (r1, r2) = two_workers
+    assert r1 == r2 == 1 and w1.run_name(r1) != w2.run_name(r2)  # same row in each worker's SQLite
     assert w1.claim(A, r1) and w1.claim(A, r1)  # the winner keeps its claim
     assert not w2.claim(A, r2)
     assert w2.claim(B, r2)
@@ -67,6 +68,7 @@ def test_a_refresh_counts_as_changed_and_resume_forgets_only_its_own_lost_articl
 def test_a_killed_redis_with_aof_keeps_every_written_article(redis_server, tmp_path):
     state = RedisState(tmp_path / "state.sqlite", redis_server.url, SITE)
     run = state.start_run("key", "20261201T000000Z", "t").id
+    name = state.run_name(run)
     urls = [f"http://127.0.0.1:8737/zuowen/{n}.html" for n in range(200)]
     for n, url in enumerate(urls):
         assert state.claim(url, run)
@@ -76,6 +78,7 @@ def test_a_killed_redis_with_aof_keeps_every_written_article(redis_server, tmp_p
     redis_server.start()
     state = RedisState(tmp_path / "state.sqlite", redis_server.url, SITE)
     assert state.known_urls(run) == set(urls)
+    assert state.run_name(run) == name
     assert [state.known_hash(url, run) for url in urls] == [f"h{n}" for n in range(200)]
     assert state.written_by(run) == {"new": 200, "changed": 0}
     assert not RedisState(tmp_path / "other.sqlite", redis_server.url, SITE).claim(urls[0], run)
