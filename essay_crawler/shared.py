@@ -22,11 +22,12 @@ import math
 import os
 import socket
 import time
+import warnings
 from dataclasses import dataclass
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -34,6 +35,11 @@ from twisted.internet import task
 
 from essay_crawler import requestjson
 from essay_crawler.runs import site_folder
+
+# scrapy-redis 0.9.1 passes ``spider=`` to the stats collector, which Scrapy warns about on every
+# crawl (fixed upstream after 0.9.1); the warning says nothing about this project's crawl.
+warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsCollector",
+                        category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 #: Seconds a worker's heartbeat lives: a worker killed without a goodbye is forgotten after it.
 HEARTBEAT_TTL = 5.0
