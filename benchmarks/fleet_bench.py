@@ -71,11 +71,15 @@ def round_trips(before: dict[str, int], after: dict[str, int]) -> tuple[int, int
     return commands, commands - in_pipelines + pops + writes  # … count one round trip each
 
 
-def key_memory(client: redis.Redis, keys: SiteKeys) -> dict[str, int]:
-    """Bytes held by the site's keys (``MEMORY USAGE``, every element counted), by kind."""
-    kinds = {"seen": [keys.seen], "articles": [keys.articles], "urls": [keys.urls], "claims": [keys.claims],
-             "runs": list(client.scan_iter(match=keys.run("*")))}
-    return {kind: sum(client.memory_usage(k, samples=0) or 0 for k in names) for kind, names in kinds.items()}
+def key_memory(client: redis.Redis, keys: SiteKeys) -> dict[str, float]:
+    """Bytes per element held by the site's keys (``MEMORY USAGE``, every element counted): per request
+    seen, per article, per URL of an article, per claim, per entry of a run's set."""
+    runs = list(client.scan_iter(match=keys.run("*")))
+    held = {"seen": ([keys.seen], client.scard(keys.seen)), "articles": ([keys.articles], client.hlen(keys.articles)),
+            "urls": ([keys.urls], client.hlen(keys.urls)), "claims": ([keys.claims], client.hlen(keys.claims)),
+            "runs": (runs, sum(client.scard(k) for k in runs))}
+    return {kind: sum(client.memory_usage(k, samples=0) or 0 for k in names) / max(count, 1)
+            for kind, (names, count) in held.items()}
 
 
 def crawl_command(base: str, out: Path, concurrency: int, *extra: str) -> list[str]:
@@ -109,8 +113,8 @@ def run_shared(label: str, commands: list[list[str]], outs: list[Path], client: 
     commands, trips = round_trips(before, after)
     print(f"{label:34} {pages:6} pages in {done:6.1f} s → {pages / done:6.1f} pages/s; "
           f"Redis: {commands / pages:.1f} commands, {trips / pages:.1f} round trips per page")
-    print(f"{'':34} Redis memory kept per page fetched: " + ", ".join(
-        f"{name} {size / pages:.0f} B" for name, size in key_memory(client, keys).items()))
+    print(f"{'':34} Redis memory kept, bytes per element: " + ", ".join(
+        f"{name} {size:.0f}" for name, size in key_memory(client, keys).items()))
 
 
 def main() -> int:

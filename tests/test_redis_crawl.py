@@ -89,7 +89,7 @@ def test_a_killed_worker_loses_nothing_once_the_sweep_has_run(site, reference, r
     assert without_crawled_at(committed) == without_crawled_at(reference.pieces)
 
 
-def test_an_unreachable_redis_is_one_line_and_exit_2(site, tmp_path):
+def test_an_unreachable_redis_or_options_without_it_are_one_line_and_exit_2(site, tmp_path):
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     result = run_crawl(site, tmp_path, "--redis", url)
@@ -98,3 +98,8 @@ def test_an_unreachable_redis_is_one_line_and_exit_2(site, tmp_path):
         f"error: redis {url}: unreachable (Error 111 connecting to 127.0.0.1:{port}. "
         "Connection refused.)"]
     assert list(tmp_path.iterdir()) == []  # nothing started
+    for options, line in ((("--sweep",), "error: --sweep and --workers go with --redis"),
+                          (("--redis", url, "--no-state"),
+                           "error: --redis needs the state (it is shared there): drop --no-state")):
+        result = run_crawl(site, tmp_path, *options)
+        assert (result.returncode, result.stderr.splitlines()) == (2, [line])
