@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
+import redis
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -22,6 +23,7 @@ from essay_crawler import __version__
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.monitor import PAGE_ERROR_REASONS, Thresholds, run_alerts
 from essay_crawler.runs import CrawlRun, crawl_run, is_disk_full, utc_now
+from essay_crawler.shared import redis_lost, stop_on_lost_redis
 from essay_crawler.state import content_hash, url_shape
 from pipelines.jsonl import JsonlAppender
 from pipelines.worker import clean_fetched_page, init_cleaner
@@ -155,7 +157,10 @@ class DuplicatePipeline:
         if isinstance(item, PageItem) and item.records:
             url = item.records[0]["url"]
             if url in self.seen:
-                crawl_run(self.crawler).add_alias(item.url, url)
+                try:
+                    crawl_run(self.crawler).add_alias(item.url, url)
+                except redis.RedisError as exc:  # the shared state of a site crawled by several workers
+                    stop_on_lost_redis(self.crawler, exc)
                 self.crawler.stats.inc_value("essay/duplicates_skipped")
                 raise DropItem(f"duplicate of {url}: {item.url}", log_level="DEBUG")
             self.seen.add(url)
@@ -213,13 +218,16 @@ class RunWriterPipeline:
             stats.inc_value("essay/requests_failed")
 
     def process_item(self, item):
-        if self.stopped:
-            raise DropItem(f"not written ({self.stopped}): {item.url}", log_level="DEBUG")
+        if self.stopped or redis_lost(self.crawler):
+            raise DropItem(f"not written ({self.stopped or 'redis unreachable'}): {item.url}", log_level="DEBUG")
         try:
             if isinstance(item, ErrorItem):
                 self.write_error(item)
             elif isinstance(item, PageItem):
                 self.write_page(item)
+        except redis.RedisError as exc:  # the shared state of a site crawled by several workers
+            stop_on_lost_redis(self.crawler, exc)
+            raise DropItem(f"not written (redis unreachable): {item.url}", log_level="DEBUG") from None
         except (OSError, sqlite3.Error) as exc:
             if not is_disk_full(exc):
                 raise

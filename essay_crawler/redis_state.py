@@ -22,6 +22,8 @@ import socket
 from pathlib import Path
 from typing import cast
 
+import redis
+
 from essay_crawler.shared import SiteKeys, connect
 from essay_crawler.state import CrawlState, url_shape
 
@@ -106,7 +108,13 @@ class RedisState(CrawlState):
         return len(gone)
 
     def written_by(self, run: int) -> dict[str, int]:
-        name = self.run_name(run)
+        """As :meth:`CrawlState.written_by`; empty when Redis does not answer (a run stopped by that)."""
+        try:
+            return self._written_by(self.run_name(run))
+        except redis.RedisError:
+            return {}
+
+    def _written_by(self, name: str) -> dict[str, int]:
         urls = sorted(self._run_urls(name))
         articles = [json.loads(v) for v in (self.client.hmget(self.keys.articles, urls) if urls else []) if v]
         mine = [a for a in articles if a["run"] == name]

@@ -410,8 +410,8 @@ class CrawlRun:
         pieces, errors = self.files.partial_pieces, self.files.partial_errors
         counts = {"pieces_written": count_lines(pieces), "article_pages": distinct_urls(pieces),
                   "errors": errors_by_reason(errors)}
-        if self.state:
-            written = self.state.written_by(self.row.id)
+        written = self.state.written_by(self.row.id) if self.state else {}
+        if written:  # (a shared state that stopped answering has no figures)
             counts |= {"articles_new": written["new"], "articles_changed": written["changed"]}
         return counts
 

@@ -18,6 +18,7 @@ The incremental state of such a site lives in the same Redis (:mod:`essay_crawle
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 import socket
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -35,6 +37,8 @@ from twisted.internet import task
 
 from essay_crawler import requestjson
 from essay_crawler.runs import site_folder
+
+logger = logging.getLogger(__name__)
 
 # scrapy-redis 0.9.1 passes ``spider=`` to the stats collector, which Scrapy warns about on every
 # crawl (fixed upstream after 0.9.1); the warning says nothing about this project's crawl.
@@ -152,18 +156,70 @@ class SharedSite:
         settings.set("SCHEDULER_SERIALIZER", "essay_crawler.requestjson", priority="addon")
 
 
+LOST = "essay/redis_lost"  # stats key: why the crawl stopped when Redis stopped answering
+
+
+def stop_on_lost_redis(crawler, exc: Exception) -> None:
+    """Redis stopped answering during the crawl: say so once and stop the crawl (reason
+    ``redis_unreachable``), leaving its run resumable (the run's own record is in its SQLite file)."""
+    if crawler.stats.get_value(LOST):
+        return
+    crawler.stats.set_value(LOST, str(exc))
+    logger.error("redis %s: unreachable (%s); the run stopped; run the same command again once it answers",
+                 crawler.settings["ESSAY_REDIS_URL"], exc)
+    closing = deferred_from_coro(crawler.engine.close_spider_async(reason="redis_unreachable"))
+    _closing.add(closing)  # kept referenced until it has run
+
+    def forget(result):
+        _closing.discard(closing)
+        return result
+
+    closing.addBoth(forget)
+
+
+_closing: set = set()
+
+
+def redis_lost(crawler) -> bool:
+    """True once :func:`stop_on_lost_redis` has stopped the crawl."""
+    return bool(crawler.stats.get_value(LOST))
+
+
 class SiteScheduler(Scheduler):
     """scrapy-redis's scheduler, its queue and dupefilter keys named after the site (``essay:<site>:…``),
-    so several sites can share one Redis database; unreachable Redis is :class:`RedisUnreachable`."""
+    so several sites can share one Redis database; unreachable Redis is :class:`RedisUnreachable` at
+    the start, and stops the crawl during it (:func:`stop_on_lost_redis`)."""
 
     @classmethod
     def from_crawler(cls, crawler):
         connect(crawler.settings["ESSAY_REDIS_URL"])
         scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
         keys = SiteKeys.of(crawler.spider.site_name)
         scheduler.queue_key = keys.requests
         scheduler.df = RFPDupeFilter(scheduler.server, key=keys.seen, debug=crawler.settings.getbool("DUPEFILTER_DEBUG"))
         return scheduler
+
+    def enqueue_request(self, request):
+        try:
+            return not redis_lost(self.crawler) and super().enqueue_request(request)
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+            return False
+
+    def next_request(self):
+        try:
+            return None if redis_lost(self.crawler) else super().next_request()
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+            return None
+
+    def has_pending_requests(self):
+        try:
+            return not redis_lost(self.crawler) and super().has_pending_requests()
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+            return False
 
 
 def worker_name() -> str:
@@ -203,6 +259,15 @@ class WorkerIdle:
         self.loop.start(HEARTBEAT_INTERVAL, now=True)
 
     def beat(self) -> None:
+        try:
+            self.share_work()
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+
+    def share_work(self) -> None:
+        """Hand an idle engine a request of the shared queue; write this worker's heartbeat."""
+        if redis_lost(self.crawler):
+            return
         engine = self.crawler.engine
         if not engine.downloader.active and (request := self.queue.pop()) is not None:
             # An idle engine looks at its scheduler again only every few seconds (its heartbeat):
@@ -219,8 +284,14 @@ class WorkerIdle:
         return "busy" in (self.client.mget(names) if names else [])
 
     def spider_idle(self, spider):
-        if self.client.zcard(self.keys.requests) or self.others_busy():
-            self.last_work = time.monotonic()
+        if redis_lost(self.crawler):
+            return
+        try:
+            if self.client.zcard(self.keys.requests) or self.others_busy():
+                self.last_work = time.monotonic()
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+            return
         if time.monotonic() - self.last_work < self.idle_seconds:
             raise DontCloseSpider
 

@@ -103,3 +103,34 @@ def test_an_unreachable_redis_or_options_without_it_are_one_line_and_exit_2(site
                            "error: --redis needs the state (it is shared there): drop --no-state")):
         result = run_crawl(site, tmp_path, *options)
         assert (result.returncode, result.stderr.splitlines()) == (2, [line])
+
+
+def test_a_redis_killed_mid_crawl_stops_the_worker_resumably_and_its_restart_loses_nothing(
+        site, reference, redis_server, tmp_path):
+    out, out_sweep = tmp_path / "w", tmp_path / "sweep"
+    worker = start_worker(site, out, redis_server.url)
+    try:
+        wait_until(lambda: line_count(partial_pieces(out)) >= 2 or worker.poll() is not None, "the worker wrote nothing")
+        assert worker.poll() is None, worker.stderr.read()
+        redis_server.stop(signal.SIGKILL)
+        assert worker.wait(timeout=120) == 3
+        stderr = worker.stderr.read()
+    finally:
+        terminate(worker)
+    assert "Traceback" not in stderr
+    assert f"ERROR: redis {redis_server.url}: unreachable (" in stderr
+    assert stderr.rstrip().splitlines()[-1].endswith(
+        "stopped (redis_unreachable); run the same command again to resume it")
+    before = read_lines(partial_pieces(out))
+
+    redis_server.start()  # the same folder: its AOF holds every acknowledged write
+    again = run_crawl(site, out, "--redis", redis_server.url, *SHARED)
+    assert again.returncode == 0, again.stderr
+    manifest, pieces, _ = latest_run(out)
+    assert manifest["attempts"] == 2
+    assert without_crawled_at(before) == [r for r in without_crawled_at(pieces) if r["url"] in {b["url"] for b in before}]
+    sweep = run_crawl(site, out_sweep, "--redis", redis_server.url, "--sweep")
+    assert sweep.returncode == 0, sweep.stderr
+    union = pieces + latest_run(out_sweep)[1]
+    assert len({r["id"] for r in union}) == len(union)
+    assert without_crawled_at(union) == without_crawled_at(reference.pieces)
