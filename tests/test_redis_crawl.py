@@ -2,6 +2,7 @@
 the other finishing, the sweep, and the union of their outputs equal to one uninterrupted crawl's."""
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import time
@@ -134,3 +135,28 @@ def test_a_redis_killed_mid_crawl_stops_the_worker_resumably_and_its_restart_los
     union = pieces + latest_run(out_sweep)[1]
     assert len({r["id"] for r in union}) == len(union)
     assert without_crawled_at(union) == without_crawled_at(reference.pieces)
+
+
+def test_a_worker_with_nothing_to_do_yet_waits_for_the_others_and_then_takes_part(site, reference, redis_server,
+                                                                                 tmp_path):
+    """The home page takes 12 s, far longer than ESSAY_REDIS_IDLE (2 s) and the engine's 5 s idle checks:
+    the second worker finds the queue empty for all that time, and stays because the first is busy."""
+    keys = SiteKeys.of(host_and_port(site.base_url))
+    client = redis_server.client()
+    home = site.routes["/"]
+    site.routes["/"] = dataclasses.replace(home, delay=12.0)
+    first = start_worker(site, tmp_path / "a", redis_server.url)
+    second = None
+    try:
+        wait_until(lambda: client.scard(keys.seen) > 0, "the first worker did not seed the site")
+        second = start_worker(site, tmp_path / "b", redis_server.url, "-s", "ESSAY_REDIS_IDLE=2")
+        assert first.wait(timeout=300) == 0, first.stderr.read()
+        assert second.wait(timeout=300) == 0, second.stderr.read()
+    finally:
+        site.routes["/"] = home
+        terminate(first)
+        if second:
+            terminate(second)
+    a, b = latest_run(tmp_path / "a")[1], latest_run(tmp_path / "b")[1]
+    assert a and b  # both took part
+    assert without_crawled_at(a + b) == without_crawled_at(reference.pieces)  # the crawl needs no sweep
