@@ -67,14 +67,20 @@ def test_a_killed_worker_loses_nothing_once_the_sweep_has_run(site, reference, r
     finally:
         terminate(w1)
         terminate(w2)
-    _, worker_pieces, _ = latest_run(out2)
+    worker_manifest, worker_pieces, _ = latest_run(out2)
     assert worker_pieces
+    # Each of the two workers: half the site's rate, and no more requests in hand than it may send.
+    assert {k: worker_manifest["settings"][k] for k in ("DOWNLOAD_DELAY", "CONCURRENT_REQUESTS_PER_DOMAIN",
+                                                       "CONCURRENT_REQUESTS", "ESSAY_REDIS_WORKERS")} == {
+        "DOWNLOAD_DELAY": 0.4, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "CONCURRENT_REQUESTS": 1, "ESSAY_REDIS_WORKERS": 2}
     wait_until(lambda: not list(client.scan_iter(match=keys.workers)), "a worker's heartbeat did not expire", 30)
 
     sweep = run_crawl(site, out_sweep, "--redis", redis_server.url, "--sweep")
     assert sweep.returncode == 0, sweep.stderr
     manifest, sweep_pieces, _ = latest_run(out_sweep)
     assert manifest["counts"]["articles_known"] > 0  # what the workers wrote was not fetched again
+    assert manifest["settings"]["ESSAY_REDIS_SWEEP"] is True
+    assert manifest["settings"]["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2  # the sweep runs alone, at the whole rate
     union = killed_pieces + worker_pieces + sweep_pieces
     assert len({r["id"] for r in union}) == len(union)
     assert without_crawled_at(union) == without_crawled_at(reference.pieces)
