@@ -36,7 +36,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from essay_crawler import requestjson
-from essay_crawler.runs import site_folder
+from essay_crawler.runfiles import site_folder
 
 logger = logging.getLogger(__name__)
 
