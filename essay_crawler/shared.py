@@ -25,6 +25,7 @@ import socket
 import time
 import warnings
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from scrapy import signals
@@ -104,15 +105,30 @@ class SiteKeys:
         return f"{self.prefix}:run_numbers"
 
 
+def shown(url: str) -> str:
+    """``url`` as messages show it: a password in it replaced by ``***``.
+
+    >>> shown("redis://:s3cret@10.0.0.5:6379/0")
+    'redis://:***@10.0.0.5:6379/0'
+    >>> shown("redis://127.0.0.1:6379/0")
+    'redis://127.0.0.1:6379/0'
+    """
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}***@{parts.netloc.rpartition('@')[2]}"))
+
+
 def connect(url: str) -> redis.Redis:
     """A client for ``url`` that has answered a PING, else :class:`RedisUnreachable`."""
     try:
         client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30)
         client.ping()
     except ValueError as exc:
-        raise RedisUnreachable(f"redis {url}: not a Redis URL ({exc})") from None
+        raise RedisUnreachable(f"redis {shown(url)}: not a Redis URL ({exc})") from None
     except redis.RedisError as exc:
-        raise RedisUnreachable(f"redis {url}: unreachable ({exc})") from None
+        raise RedisUnreachable(f"redis {shown(url)}: unreachable ({exc})") from None
     return client
 
 
@@ -166,7 +182,7 @@ def stop_on_lost_redis(crawler, exc: Exception) -> None:
         return
     crawler.stats.set_value(LOST, str(exc))
     logger.error("redis %s: unreachable (%s); the run stopped; run the same command again once it answers",
-                 crawler.settings["ESSAY_REDIS_URL"], exc)
+                 shown(crawler.settings["ESSAY_REDIS_URL"]), exc)
     closing = deferred_from_coro(crawler.engine.close_spider_async(reason="redis_unreachable"))
     _closing.add(closing)  # kept referenced until it has run
 
@@ -323,7 +339,7 @@ class Sweep:
         client = connect(settings["ESSAY_REDIS_URL"])
         alive = sorted(k.rsplit(":worker:", 1)[1] for k in client.scan_iter(match=keys.workers, count=100))
         if alive:
-            raise ValueError(f"redis {settings['ESSAY_REDIS_URL']}: {len(alive)} worker(s) of "
+            raise ValueError(f"redis {shown(settings['ESSAY_REDIS_URL'])}: {len(alive)} worker(s) of "
                              f"{crawler.spider.site_name} still running ({', '.join(alive)}); "
                              "sweep once they have ended")
         client.delete(keys.requests, keys.seen, keys.claims)

@@ -92,6 +92,10 @@ def test_an_unreachable_redis_is_one_line(redis_server, tmp_path):
         connect(url)
     with pytest.raises(RedisUnreachable, match=r"^redis http://x/: not a Redis URL"):
         connect("http://x/")
+    secret = url.replace("redis://", "redis://reader:s3cret@")
+    with pytest.raises(RedisUnreachable) as caught:
+        connect(secret)
+    assert str(caught.value).startswith(f"redis {url.replace('redis://', 'redis://reader:***@')}: unreachable (")
 
 
 def test_requests_go_through_json_whole():
