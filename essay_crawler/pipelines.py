@@ -35,6 +35,26 @@ def run_extension(crawler) -> CrawlRunExtension:
     return runs
 
 
+def clean_settings(settings) -> tuple[int, str, float | None]:
+    """``CLEAN_WORKERS`` (0: clean in the crawl process), ``CLEAN_CONVERT`` (an OpenCC conversion or
+    ``none``) and ``CLEAN_TIMEOUT`` (seconds, 0: no limit → None), checked: a bad value is a
+    ValueError naming the setting, which stops the crawl before it starts."""
+    from pipelines.normalize import CONVERSIONS
+
+    try:
+        workers, timeout = settings.getint("CLEAN_WORKERS"), settings.getfloat("CLEAN_TIMEOUT")
+    except ValueError as exc:
+        raise ValueError(f"CLEAN_WORKERS and CLEAN_TIMEOUT take numbers ({exc})") from None
+    convert = settings.get("CLEAN_CONVERT")
+    if workers < 0:
+        raise ValueError(f"CLEAN_WORKERS must be 0 or more, not {workers}")
+    if timeout < 0:
+        raise ValueError(f"CLEAN_TIMEOUT must be 0 (no limit) or more seconds, not {timeout:g}")
+    if convert not in CONVERSIONS:
+        raise ValueError(f"CLEAN_CONVERT must be one of {', '.join(CONVERSIONS)}, not {convert!r}")
+    return workers, convert, timeout or None
+
+
 class CleanPipeline:
     """Turns fetched pages into piece records in ``CLEAN_WORKERS`` worker processes.
 
@@ -53,9 +73,7 @@ class CleanPipeline:
     def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
         self.runs = runs
-        self.workers = crawler.settings.getint("CLEAN_WORKERS")
-        self.convert = crawler.settings.get("CLEAN_CONVERT")
-        self.timeout = crawler.settings.getfloat("CLEAN_TIMEOUT") or None
+        self.workers, self.convert, self.timeout = clean_settings(crawler.settings)
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod

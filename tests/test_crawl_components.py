@@ -265,3 +265,19 @@ def test_a_page_without_content_is_an_error_for_an_article_and_not_an_article_on
     manifest = chain.end()
     errors = read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "errors.jsonl")
     assert [(e["url"], e["reason"]) for e in errors] == [("http://127.0.0.1:8000/zuowen/9.html", "no_content")]
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("CLEAN_CONVERT", "s2t", "CLEAN_CONVERT must be one of t2s, tw2sp, hk2s, none, not 's2t'"),
+    ("CLEAN_WORKERS", "-1", "CLEAN_WORKERS must be 0 or more, not -1"),
+    ("CLEAN_TIMEOUT", "-5", "CLEAN_TIMEOUT must be 0 (no limit) or more seconds, not -5"),
+    ("CLEAN_WORKERS", "two", "CLEAN_WORKERS and CLEAN_TIMEOUT take numbers (invalid literal for int() with base 10: 'two')"),
+])
+def test_a_cleaning_setting_it_cannot_use_stops_the_crawl_naming_the_setting(tmp_path, setting, value, message):
+    from essay_crawler.pipelines import CleanPipeline
+
+    crawler = essays_crawler(tmp_path, **{setting: value})
+    with pytest.raises(ValueError) as refused:
+        CleanPipeline.from_crawler(crawler)
+    assert str(refused.value) == message
+    crawler.get_extension(CrawlRunExtension).run.close()
