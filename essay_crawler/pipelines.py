@@ -13,10 +13,10 @@ from dataclasses import replace
 from functools import cached_property
 from typing import NoReturn
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 
 from essay_crawler.extensions import CrawlRunExtension
-from essay_crawler.items import ArticleItem, ErrorItem, PageItem
+from essay_crawler.items import ArticleItem, ErrorItem, LeftOut, LeftOutReason, PageItem
 from essay_crawler.manifest import attempt_counters
 from essay_crawler.monitor import PAGE_ERROR_REASONS
 from essay_crawler.runfiles import utc_now
@@ -155,8 +155,7 @@ class CleanPipeline:
                 stats.inc_value("essay/layout/no_content")
         if error:
             if item.kind == "candidate" and error.reason == "no_content":
-                stats.inc_value("essay/pages_not_article")
-                raise DropItem(f"not an article: {item.url}", log_level="DEBUG")
+                raise LeftOut("not_article", f"not an article: {item.url}")
             return ErrorItem(item.url, error.reason, error.message)
         for record in result.records:
             record["crawled_at"] = item.crawled_at
@@ -165,9 +164,9 @@ class CleanPipeline:
 
 class AlreadyKnownPipeline:
     """Decides whether a cleaned page is written: not when its canonical URL was already written in
-    this run (``essay/duplicates_skipped``: one article, two URLs), nor when the state knows the
-    article (``essay/articles_known``) — unless ``ESSAY_REFRESH``, and then not when its content is
-    unchanged (``essay/articles_unchanged``). The URL a page left out was fetched under is recorded
+    this run (``duplicate``: one article, two URLs), nor when the state knows the article
+    (``known``) — unless ``ESSAY_REFRESH``, and then not when its content is unchanged
+    (``unchanged``). The URL a page left out was fetched under is recorded
     as an alias of its canonical URL, so later runs do not fetch it. A page let through is a new
     article, or (``changed``) new content of a known one."""
 
@@ -186,21 +185,20 @@ class AlreadyKnownPipeline:
             return item
         canonical = item.canonical
         if canonical in self.seen:
-            self.leave_out(item, "duplicates_skipped", f"duplicate of {canonical}")
+            self.leave_out(item, "duplicate", f"duplicate of {canonical}")
         self.seen.add(canonical)
         known = self.runs.run.known_hash(canonical)
         if known is not None and not self.refresh:
-            self.leave_out(item, "articles_known", "already written")
+            self.leave_out(item, "known", "already written")
         if known == item.digest:
-            self.leave_out(item, "articles_unchanged", "unchanged")
+            self.leave_out(item, "unchanged", "unchanged")
         return item if known is None else replace(item, changed=True)
 
-    def leave_out(self, item: ArticleItem, counter: str, why: str) -> NoReturn:
+    def leave_out(self, item: ArticleItem, reason: LeftOutReason, why: str) -> NoReturn:
         with self.runs.writing(item.url) as run:
             if item.url != item.canonical:
                 run.add_alias(item.url, item.canonical)
-        self.crawler.stats.inc_value(f"essay/{counter}")
-        raise DropItem(f"{why}: {item.url}", log_level="DEBUG")
+        raise LeftOut(reason, f"{why}: {item.url}")
 
 
 class RunWriterPipeline:
