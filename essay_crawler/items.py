@@ -46,9 +46,10 @@ class ArticleItem:
 
 
 #: Why a page is left out on purpose: not an article (automatic path), a duplicate of an article
-#: this run wrote under another URL, known to the state, unchanged (``ESSAY_REFRESH``), or not
-#: written because the run stopped (disk full).
-LeftOutReason = Literal["not_article", "duplicate", "known", "unchanged", "not_written"]
+#: this run wrote under another URL, known to the state, unchanged (``ESSAY_REFRESH``), taken (on a
+#: site shared through Redis, another worker claimed it first), or not written because the run
+#: stopped (disk full, Redis lost).
+LeftOutReason = Literal["not_article", "duplicate", "known", "unchanged", "taken", "not_written"]
 
 
 class LeftOut(DropItem):

@@ -32,7 +32,7 @@ RUN_ELSEWHERE = {
 NOT_COMMANDS = {
     "output/<site>/state.sqlite": "the run folder layout, described in prose",
     "from datasets import load_dataset": "Python for the export, run by tests/test_export.py (load_dataset)",
-    "site: ": "output of benchmarks/crawl_bench.py: figures of a benchmark run, not a test",
+    "site: ": "output of benchmarks/crawl_bench.py or fleet_bench.py: figures of a benchmark run, not a test",
     "scrapy.cfg            Scrapy project file (+ [deploy] for scrapyd)": "the layout, checked below",
 }
 
@@ -104,6 +104,7 @@ def commands_in(line: str) -> list[list[str]]:
 
 def all_commands() -> list[tuple[int, list[str]]]:
     return [(block.line, args) for block in readme_blocks(README.read_text(encoding="utf-8"))
+            if not block.first.startswith(tuple(NOT_COMMANDS))
             for line in joined_lines(block.text) if line.startswith("$ ") or not block.first.startswith("$ ")
             for args in commands_in(line)]
 
