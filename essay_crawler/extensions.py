@@ -14,11 +14,12 @@ from pathlib import Path
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from twisted.internet import task
 
+from essay_crawler.items import LeftOut, LeftOutReason
 from essay_crawler.manifest import attempt_counters, run_counts, run_manifest
 from essay_crawler.monitor import Thresholds, run_alerts
 from essay_crawler.runfiles import default_state_path, is_disk_full
@@ -78,7 +79,8 @@ class CrawlRunExtension:
 
     Other components get it with ``crawler.get_extension(CrawlRunExtension)``: they read the state
     through :attr:`run`, write through :meth:`writing`, which stops the run at the first write the
-    disk refuses (reason ``disk_full``, left resumable).
+    disk refuses (reason ``disk_full``, left resumable). Pages left out on purpose are counted here,
+    by reason (:meth:`count_left_out`); errors are counted by reason where they are written.
     """
 
     def __init__(self, crawler, run: CrawlRun):
@@ -110,6 +112,7 @@ class CrawlRunExtension:
         extension = cls(crawler, run)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         return extension
 
     def spider_opened(self, spider):
@@ -128,24 +131,32 @@ class CrawlRunExtension:
             logger.warning("%d article(s) recorded in the state are not in %s: they will be fetched again",
                            self.run.forgotten_articles, self.run.files.partial_pieces)
 
+    def count_left_out(self, reason: LeftOutReason) -> None:
+        """Count a page (for ``known``, a request) left out on purpose: ``essay/left_out/<reason>``."""
+        self.crawler.stats.inc_value(f"essay/left_out/{reason}")
+
+    def item_dropped(self, item, exception):
+        if isinstance(exception, LeftOut):
+            self.count_left_out(exception.reason)
+
     @contextmanager
     def writing(self, url: str):
-        """Around a write of the page ``url`` (or a read of a shared state): DropItem when the run
-        stopped writing; a write the disk refuses (:func:`~essay_crawler.runfiles.is_disk_full`) stops
-        it, and so does a shared state's Redis that stopped answering
-        (:func:`~essay_crawler.shared.stop_on_lost_redis`); any other error is raised."""
+        """Around a write of the page ``url`` (or a read of a shared state): :class:`LeftOut`
+        (``not_written``) when the run stopped writing; a write the disk refuses
+        (:func:`~essay_crawler.runfiles.is_disk_full`) stops it, and so does a shared state's Redis that
+        stopped answering (:func:`~essay_crawler.shared.stop_on_lost_redis`); any other error is raised."""
         if self.stopped or redis_lost(self.crawler):
-            raise DropItem(f"not written ({self.stopped or 'redis unreachable'}): {url}", log_level="DEBUG")
+            raise LeftOut("not_written", f"not written ({self.stopped or 'redis unreachable'}): {url}")
         try:
             yield self.run
         except redis.RedisError as exc:
             stop_on_lost_redis(self.crawler, exc)
-            raise DropItem(f"not written (redis unreachable): {url}", log_level="DEBUG") from None
+            raise LeftOut("not_written", f"not written (redis unreachable): {url}") from None
         except (OSError, sqlite3.Error) as exc:
             if not is_disk_full(exc):
                 raise
             self.stop_on_full_disk(exc)
-            raise DropItem(f"not written ({self.stopped}): {url}", log_level="DEBUG") from None
+            raise LeftOut("not_written", f"not written ({self.stopped}): {url}") from None
 
     def stop_on_full_disk(self, exc: Exception) -> None:
         """The first write the disk refuses stops the run (reason ``disk_full``), left resumable: the
@@ -317,7 +328,7 @@ class WarcArchive:
                 if archive.write_response(response.url, response.status, reason, headers, response.body,
                                           datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")):
                     self.crawler.stats.inc_value("essay/warc_records")
-        except DropItem:
+        except LeftOut:
             pass  # the run stopped writing (disk full): it has said so, once
 
 

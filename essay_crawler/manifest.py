@@ -18,12 +18,12 @@ MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUES
 #: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
 ATTEMPT_STATS = {
     "pages_fetched": "response_received_count",
-    "duplicates_skipped": "essay/duplicates_skipped",
-    "not_articles": "essay/pages_not_article",
+    "duplicates_skipped": "essay/left_out/duplicate",
+    "not_articles": "essay/left_out/not_article",
     "robots_disallowed": "robotstxt/forbidden",
-    "articles_known": "essay/articles_known",
-    "articles_unchanged": "essay/articles_unchanged",
-    "articles_taken": "essay/articles_taken",
+    "articles_known": "essay/left_out/known",
+    "articles_unchanged": "essay/left_out/unchanged",
+    "articles_taken": "essay/left_out/taken",
     "requests_failed": "essay/requests_failed",
     "layout_checked": "essay/layout/checked",
     "layout_no_content": "essay/layout/no_content",
