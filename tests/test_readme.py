@@ -299,6 +299,7 @@ def test_demo_output_is_real(tmp_path):
 
     second = subprocess.run([*cli_command(), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=300)
+    assert f"127.0.0.1:{port}/" in second.stderr, "the second demo run served on another port (8737 was taken?)"
     claims = re.search(r"writes nothing \(`pieces written (\d+)`, `known articles skipped (\d+)`\)",
                        README.read_text(encoding="utf-8"))
     assert claims is not None
