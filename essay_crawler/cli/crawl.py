@@ -15,6 +15,7 @@ from essay_crawler.cli import (
     rate,
 )
 from essay_crawler.monitor import Thresholds, alert_line
+from pipelines.normalize import CONVERSIONS
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -23,7 +24,7 @@ def add_crawl_options(p, profile_default: str = "automatic detection") -> None:
     """Options shared by ``crawl``, ``scrape`` and ``demo``."""
     p.add_argument("--profile", metavar="NAME|FILE", help=f"site profile (default: {profile_default})")
     p.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
-    p.add_argument("--convert", choices=("t2s", "tw2sp", "hk2s", "none"), default=None,
+    p.add_argument("--convert", choices=CONVERSIONS, default=None,
                    help="OpenCC conversion (default t2s)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting (repeatable)")
