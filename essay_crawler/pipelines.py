@@ -23,6 +23,7 @@ from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.monitor import PAGE_ERROR_REASONS, Thresholds, run_alerts
 from essay_crawler.runs import CrawlRun, crawl_run, is_disk_full, utc_now
 from essay_crawler.state import content_hash, url_shape
+from pipelines.errors import NOTICES, truncation_notice
 from pipelines.jsonl import JsonlAppender
 from pipelines.worker import clean_fetched_page, init_cleaner
 
@@ -209,7 +210,7 @@ class RunWriterPipeline:
         run.error_keys.add(key)
         stats = self.crawler.stats
         stats.inc_value(f"essay/errors/{item.reason}")
-        if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
+        if item.status is None and item.reason not in PAGE_ERROR_REASONS | NOTICES:
             stats.inc_value("essay/requests_failed")
 
     def process_item(self, item):
@@ -258,6 +259,8 @@ class RunWriterPipeline:
         if item.mismatch:
             self.write_error(ErrorItem(item.url, "split_mismatch",
                                        f"found {len(item.records)} pieces, title claims {item.claimed}"))
+        if notice := truncation_notice(item.records):
+            self.write_error(ErrorItem(item.url, "truncated_by_site", notice))
         pieces.write_all(item.records)
         stats.inc_value("essay/articles")
         stats.inc_value("essay/pieces_written", len(item.records))

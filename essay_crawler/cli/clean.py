@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from essay_crawler.cli import positive_int, seconds
-from pipelines.errors import PageError
+from pipelines.errors import PageError, truncation_notice
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
 from pipelines.worker import clean_fetched_page, init_cleaner
@@ -119,6 +119,7 @@ class Outcome:
     error: tuple[str, str] | None = None
     claimed: int | None = None
     mismatch: bool = False
+    truncated: str | None = None  # the truncated_by_site message, when the site cut a piece short
 
 
 class LinesFile(AtomicJsonlFile):
@@ -144,7 +145,7 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
         return Outcome(error=result["error"])
     records = result["records"]
     return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result["claimed"],
-                   mismatch=result["mismatch"])
+                   mismatch=result["mismatch"], truncated=truncation_notice(records))
 
 
 WARM_UP_PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1>"
@@ -339,6 +340,8 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
         if outcome.mismatch:
             say(progress, f"warning: {file}: split_mismatch: found {outcome.count} pieces, "
                           f"title claims {outcome.claimed}")
+        if outcome.truncated:
+            say(progress, f"warning: {file}: truncated_by_site: {outcome.truncated}")
         if out:
             out.write_lines(outcome.lines, outcome.count)
         else:
