@@ -137,6 +137,7 @@ class BoilerplatePatterns:
     collection: re.Pattern
     signature: re.Pattern
     junk: re.Pattern
+    site_line: re.Pattern
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
@@ -202,6 +203,7 @@ def default_patterns() -> BoilerplatePatterns:
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
         junk=re.compile("|".join(data["junk"])),
+        site_line=re.compile(data["site_line"]),
     )
 
 
@@ -243,6 +245,17 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
 
 
+BYLINE_TITLE_MAX_CHARS = 30  # a longer line above a byline is no piece title
+
+
+def _byline_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is a byline (``作者：X``) under a short line without sentence punctuation: kept for
+    the split, which reads a title over a byline as a piece heading (piece edges drop the byline)."""
+    above = texts[i - 1] if i else ""
+    return (bool(above) and len(above) <= BYLINE_TITLE_MAX_CHARS and not SENTENCE_MARK.search(above)
+            and patterns.is_byline(texts[i], school=False) and not patterns.section_end.hit(texts[i]))
+
+
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:
     """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on, intros, boilerplate
     lines, and a trailing prev/next title line."""
@@ -252,6 +265,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}
+    dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns)}
     end = _content_end(texts, checked, dropped, patterns)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):

@@ -12,12 +12,14 @@ from .document import Block, Piece
 
 TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
 TITLE_LOOKAHEAD = 12      # the title is looked for among this many first lines
+SITE_NAME_MAX_CHARS = 16  # a longer line is no site name
 TEASER_LOOKAHEAD = 6      # teasers are looked for among a piece's first lines
 _ELLIPSES = ("…", "...")
 _TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
 _SITE_SUFFIX = re.compile(r"\s*(?:_|\||｜| - | — )\s*[^，。！？_|｜]{2,12}$")
+_TITLE_PARTS = re.compile(r"_|\||｜| - | — ")
 _BRACKET_SUFFIX = re.compile(r"[（(【\[][^）)】\]]{0,12}[）)】\]]$")
 _UNFINISHED = re.compile("[，、；：,:]$")
 _EDGE_PUNCT = re.compile(r"^[\s《【“\"]+|[\s》】”\"。！？!?.…]+$")
@@ -53,25 +55,64 @@ def repeats_title(text: str, title: str | None) -> bool:
     return bool(title) and len(text) <= TITLE_MAX_CHARS and len(core) >= 2 and core in _core(title or "")
 
 
+def site_lines(blocks: list[Block], patterns: BoilerplatePatterns) -> list[str]:
+    """The page's short lines that name the site (``© 2024 X``, ``X 版权所有``, ``来源：X``), found
+    by one search over the joined lines."""
+    joined = "\n".join(b.text for b in blocks)
+    found, pos = [], 0
+    while m := patterns.site_line.search(joined, pos):
+        start, end = joined.rfind("\n", 0, m.start()) + 1, joined.find("\n", m.end())
+        end = len(joined) if end < 0 else end
+        if end - start <= patterns.line_max_chars:
+            found.append(joined[start:end])
+        pos = end + 1
+    return found
+
+
+def is_site_name(text: str, sites: list[str]) -> bool:
+    """A short line that comes again inside one of the page's ``sites`` lines: the site's name."""
+    return len(text) <= SITE_NAME_MAX_CHARS and any(text in line and text != line for line in sites)
+
+
+def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
+    """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
+    that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
+    line is its own headline."""
+    head, *rest = [part.strip() for part in _TITLE_PARTS.split(text)]
+    if rest and len(head) >= 2 and any(b.text == head for b in blocks[:TITLE_LOOKAHEAD]):
+        return head, frozenset(rest)
+    return text, frozenset()
+
+
 def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                piece_titles: frozenset[int] = frozenset()) -> tuple[str | None, list[Block]]:
     """A text dump's title: its first line that is neither chrome nor text nor a piece heading
-    (``is_heading``, or an index in ``piece_titles``).
+    (``is_heading``, or an index in ``piece_titles``), nor the site's name.
 
-    A first line gluing the title to the first sentence is cut in two."""
+    A first line gluing the title to the first sentence is cut in two. Site names, and the other
+    parts of a ``<title>``-style line, are dropped from the first lines."""
+    sites = site_lines(blocks, patterns)
+    drop = {i for i, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if is_site_name(b.text, sites)}
     for i, block in enumerate(blocks[:TITLE_LOOKAHEAD]):
         text = block.text
         if is_heading(text) or i in piece_titles:
-            return None, blocks
-        if is_chrome(text, patterns, school=False):
+            break
+        if i in drop or is_chrome(text, patterns, school=False):
             continue
         for glued in _GLUED_TITLE:
             if (m := glued.match(text)) and is_prose(m.group("rest")):
-                return m.group("title"), blocks[:i] + [Block(m.group("rest"))] + blocks[i + 1:]
-        if is_title_like(text):
-            return text, blocks[:i] + blocks[i + 1:]
-        return None, blocks
-    return None, blocks
+                return m.group("title"), _without(blocks[:i], drop) + [Block(m.group("rest"))] + _without(
+                    blocks[i + 1:], {j - i - 1 for j in drop})
+        if not is_title_like(text):
+            break
+        title, parts = headline_of(text, blocks[i + 1:])
+        drop |= {j for j, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if b.text in parts}
+        return title, _without(blocks, drop | {i})
+    return None, _without(blocks, drop)
+
+
+def _without(blocks: list[Block], indices: set[int]) -> list[Block]:
+    return [b for i, b in enumerate(blocks) if i not in indices] if indices else blocks
 
 
 def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:

@@ -60,9 +60,14 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
     ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
+    # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
+    # only a run of two or more with one stem is a numbering, and one alone is no heading.
+    ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?)"
+                          r"(?P<n>[一二三四五六七八九十]{1,3})$")),
 )
 _OUTLINE_STYLES = frozenset({"bare", "paren", "qi"})
-_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day"})
+_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem"})
+_RUN_ONLY_STYLES = frozenset({"cnstem"})  # a heading only in a run of two or more
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 
@@ -93,8 +98,9 @@ def heading_match(text: str) -> _Heading | None:
 
 
 def is_heading(text: str) -> bool:
-    """Whether a paragraph is a numbered heading of any style."""
-    return heading_match(text) is not None
+    """Whether a paragraph is a numbered heading of any style that counts alone."""
+    h = heading_match(text)
+    return h is not None and h.style not in _RUN_ONLY_STYLES
 
 
 def _heading_candidates(blocks: list[Block]) -> list[_Heading]:
@@ -117,6 +123,8 @@ def _accepted(group: list[_Heading], claimed: int | None, collection: bool, titl
     if not _runs_in_order(group):
         return False
     first = group[0]
+    if first.style in _RUN_ONLY_STYLES:
+        return len(group) >= 2
     if first.style in _OUTLINE_STYLES:
         return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
     return (len(group) >= 2 or claimed == 1 or first.opens_text
