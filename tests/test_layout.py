@@ -138,7 +138,7 @@ def test_headings_glued_to_their_first_sentence_are_cut_off():
     assert pieces(page) == [("秋天的作文1", [ESSAY[0]]), ("秋天的作文2", [ESSAY[1]])]
 
 
-@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>"])
+@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>", "（未完待续）"])
 def test_a_piece_the_site_cut_short_is_marked_and_the_marker_dropped(marker):
     page = "\n".join(["秋天", ESSAY[0], ESSAY[1] + marker])
     record, = clean_page(page, "http://x.cn/a.html", kind="text").records
@@ -317,6 +317,8 @@ def test_more_site_templates_exactly(name):
     ["评论（3）"], ["暂无评论，快来抢沙发吧"], ["关于我们 | 联系我们 | 网站地图"], ["本文由作文网整理，转载请注明出处。"],
     ["投稿邮箱：tougao@example.com"], ["回上页 | 列印 | 转寄"], ["网友留言", "写得真好！"], ["沙发", "写得真好！"],
     ["（完）"], ["排版：小周"], ["图片来源于网络"], ["作者简介：张小明，四年级学生，爱好读书。"],
+    ["【点评】", "小作者观察细致，语言生动。"], ["本版编辑：李红"], ["（摘自《少年文艺》）"], ["共3页: 1 2 3 下一页"],
+    ["【收藏】【打印】【关闭】"], ["本文已影响1234人"], ["下载word版"], ["微信扫一扫"], ["觉得好看，请点赞！"],
 ])
 def test_trailing_chrome_after_the_essay_is_dropped(tail):
     assert pieces("\n".join(["秋天", *ESSAY, *tail])) == [(None, ESSAY)]
