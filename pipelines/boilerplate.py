@@ -138,6 +138,7 @@ class BoilerplatePatterns:
     signature: re.Pattern
     junk: re.Pattern
     site_line: re.Pattern
+    author_name: re.Pattern
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
@@ -204,6 +205,7 @@ def default_patterns() -> BoilerplatePatterns:
         signature=re.compile(data["signature"]),
         junk=re.compile("|".join(data["junk"])),
         site_line=re.compile(data["site_line"]),
+        author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
     )
 
 

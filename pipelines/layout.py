@@ -129,17 +129,41 @@ def is_teaser(line: str, later: list[str]) -> bool:
     return m is not None and any(m.group("tail") in other for other in later)
 
 
+def _header_above_title_repeat(lines: list[str], title: str | None) -> int:
+    """How many short lines stand above the title shown again at the top of the text (tags, a
+    category): the header ends where the title comes again (its end, as in ``儿童诗：title``, or at
+    least half of it), with no prose above."""
+    whole = _core(title or "")
+    for j, line in enumerate(lines[:TEASER_LOOKAHEAD]):
+        if is_prose(line):
+            break
+        core = _core(line)
+        if j and repeats_title(line, title) and (whole.endswith(core) or 2 * len(core) >= len(whole)):
+            return j
+    return 0
+
+
+def is_bare_name(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is an author's bare name above the text: a short all-Han line that starts with a
+    common surname or stands over prose (a short first line of verse is verse)."""
+    return (i + 1 < len(lines) and bool(NAME_LINE.match(lines[i]))
+            and (bool(patterns.author_name.match(lines[i])) or is_prose(lines[i + 1])))
+
+
 def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplatePatterns) -> list[str]:
-    """Drop what stands above a piece's text: teasers, title repeats, bylines, a bare author name,
+    """Drop what stands above a piece's text: teasers, title repeats, bylines, one bare author name,
     and isolated short lines before the first line of prose or verse. A title line shown twice in
     a row is kept once (a poem whose first line is its title)."""
     head = lines[:TEASER_LOOKAHEAD]
     if any(line.endswith(_ELLIPSES) for line in head):
         lines = [line for i, line in enumerate(head) if not is_teaser(line, lines[i + 1:])] + lines[TEASER_LOOKAHEAD:]
-    start = 0
+    lines = lines[_header_above_title_repeat(lines, title):]
+    start, named = 0, False
     while start < len(lines):
         line = lines[start]
-        if repeats_title(line, title) or patterns.is_byline(line) or NAME_LINE.match(line) and start + 1 < len(lines):
+        name = not named and is_bare_name(lines, start, patterns)
+        if repeats_title(line, title) or patterns.is_byline(line) or name:
+            named = named or name
             start += 1
             if start < len(lines) and lines[start] == line:
                 break  # shown twice: the second is the text's first line

@@ -184,13 +184,22 @@ _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
 _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
 
 
-def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
-    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title), with text below
-    the byline (a byline closing a piece has none)."""
+def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns, names: bool = False) -> bool:
+    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title, and with
+    ``names`` under any title when it starts with a common surname: :func:`_name_under_title`),
+    with text below the byline (a byline closing a piece has none)."""
     text, below = texts[i], texts[i + 1]
     return (len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
-            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below)))
+            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below))
+                 or names and _name_under_title(texts, i, patterns))
             and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns))
+
+
+def _name_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i + 1`` is a bare author name, and line ``i + 2`` is none (that would make line
+    ``i + 1`` the title)."""
+    name = patterns.author_name.match
+    return bool(name(texts[i + 1])) and not (i + 2 < len(texts) and name(texts[i + 2]))
 
 
 def _text_follows(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
@@ -214,7 +223,7 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
     page); or, on a page promising several pieces, short title lines with text below them and
     text (or nothing) above."""
     texts = [b.text for b in blocks]
-    over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns)]
+    over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
     if len(over_byline) >= 2:
         return over_byline
     if not collection:

@@ -270,7 +270,8 @@ SPRING = ["除夕的晚上，家家户户都贴上了红红的春联，门口挂
 # More templates of other kinds of sites, each piece checked whole: file → (title, [(heading, paragraphs)]).
 # What they hold: a Traditional mirror of a school site (TW navigation and metadata), numbered headings
 # after digit lines, a blog's comment form and footer, titles over 作者： lines, a portal's banner, menus,
-# search bar and link list, a <title>-style first line, a forum thread with replies.
+# search bar and link list, a <title>-style first line, a forum thread with replies, poems under bare
+# author names.
 EXACT_TEMPLATES = {
     "tw_school_site.txt": ("校园里的大榕树", [(None, [
         "我们学校的操场边有一棵大榕树，听老师说，它已经有一百多岁了。",
@@ -300,6 +301,10 @@ EXACT_TEMPLATES = {
     "forum_thread.txt": ("晚自习的灯光", [(None, [
         "晚自习的教室里很安静，只能听见翻书和写字的沙沙声。", "头顶的灯光白白的，照在每个同学的脸上，大家都低着头，认真地做着作业。",
         "我抬起头，看见窗外的星星一闪一闪，好像也在陪我们学习。", "那一刻，我觉得这样的夜晚很美。"])]),
+    "named_poems.txt": ("春天的小诗三首", [
+        ("春雨", ["春雨沙沙地下", "落在小草的头上", "小草笑着", "伸了一个懒腰"]),
+        ("燕子", ["燕子从南方飞回来", "在屋檐下做窝", "它叽叽喳喳", "好像在说春天好"]),
+        ("柳树", ["柳树姑娘", "梳着长长的辫子", "风一吹", "辫子就飘起来"])]),
 }
 
 
@@ -349,3 +354,23 @@ def test_a_stem_with_a_chinese_numeral_alone_is_no_heading(text):
     from pipelines.split import is_heading
     assert not is_heading(text)
     assert pieces("\n".join([text, *ESSAY])) == [(None, ESSAY)] and title("\n".join([text, *ESSAY])) == text
+
+
+def test_short_first_lines_of_verse_are_verse_not_names():
+    verse = ["秋风吹", "黄叶飘", "树叶黄了", "田野金黄", "高粱红了脸", "谷子弯了腰"]
+    assert pieces("\n".join(["秋天的儿歌大全", *verse])) == [(None, verse)]
+
+
+def test_one_bare_name_above_the_text_is_dropped():
+    assert pieces("\n".join(["秋天", "张小红", *ESSAY])) == [(None, ESSAY)]
+    assert pieces("\n".join(["秋天", "◎张小红", *VERSE])) == [(None, VERSE)]
+
+
+def test_short_lines_above_the_title_shown_again_are_header():
+    page = "\n".join(["儿童诗：月亮船", "标签：", "儿童", "诗歌", "月亮船", "月亮船", *VERSE])
+    assert pieces(page) == [(None, ["月亮船", *VERSE])]
+
+
+@pytest.mark.parametrize("intro", ["【导语】秋天是收获的季节，下面是几篇写秋天的作文。", "温馨提示：本文适合三年级同学阅读"])
+def test_bracketed_and_non_xiaobian_intros_are_dropped(intro):
+    assert pieces("\n".join(["秋天", intro, *ESSAY])) == [(None, ESSAY)]
