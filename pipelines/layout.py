@@ -16,6 +16,10 @@ SITE_NAME_MAX_CHARS = 16  # a longer line is no site name
 TEASER_LOOKAHEAD = 6      # teasers are looked for among a piece's first lines
 _ELLIPSES = ("…", "...")
 _TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
+LINK_RUN_MIN = 2          # this many punctuation-free short lines below the text are a list of links
+SUMMARY_MAX_CHARS = 150   # a longer line cut off with an ellipsis is no summary in a list of links
+_LINK_LINE = re.compile(r"^[^，。！？；、,.!?;：:“”\"「」『』（）()]{2,30}$")
+_SENTENCE_END = re.compile(r"[。！？!?…”」』]$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
 _SITE_SUFFIX = re.compile(r"\s*(?:_|\||｜| - | — )\s*[^，。！？_|｜]{2,12}$")
@@ -176,12 +180,30 @@ def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplateP
 
 def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]:
     """Drop commentary from its first marker line on, then trailing bylines and credits (not the
-    signature of a letter or proposal)."""
+    signature of a letter or proposal), then a trailing list of links."""
     cut = patterns.piece_end.first_hit(lines, start=1)
     lines = lines[:cut]
     while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
         lines.pop()
-    return lines
+    return lines[:len(lines) - trailing_links(lines)]
+
+
+def trailing_links(lines: list[str]) -> int:
+    """How many lines at the end are a list of links left by the page: two or more lines, each a
+    short one without punctuation (another article's title) or a summary cut off with an ellipsis,
+    at least one a title, below a line of prose that ends a sentence."""
+    if not lines:
+        return 0
+    run = titles = 0
+    while run < len(lines) - 1 and (_LINK_LINE.match(lines[-1 - run]) or _is_summary(lines[-1 - run])):
+        titles += bool(_LINK_LINE.match(lines[-1 - run]))
+        run += 1
+    above = lines[-1 - run]
+    return run if run >= LINK_RUN_MIN and titles and is_prose(above) and _SENTENCE_END.search(above) else 0
+
+
+def _is_summary(line: str) -> bool:
+    return len(line) <= SUMMARY_MAX_CHARS and line.endswith(_ELLIPSES)
 
 
 def cut_site_truncation(lines: list[str], patterns: BoilerplatePatterns) -> tuple[list[str], bool]:

@@ -374,3 +374,20 @@ def test_short_lines_above_the_title_shown_again_are_header():
 @pytest.mark.parametrize("intro", ["【导语】秋天是收获的季节，下面是几篇写秋天的作文。", "温馨提示：本文适合三年级同学阅读"])
 def test_bracketed_and_non_xiaobian_intros_are_dropped(intro):
     assert pieces("\n".join(["秋天", intro, *ESSAY])) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("links", [
+    ["我家的菜园", "奶奶的菜园作文300字", "小菜园"],
+    ["秋天的果园", "果园里的苹果红了，我和爷爷一起去摘苹果，爷爷说今年的收成特别好……", "落叶"],
+])
+def test_a_list_of_links_below_the_essay_is_dropped(links):
+    assert pieces("\n".join(["秋天", *ESSAY, *links])) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("tail", [
+    ["附件：", "报名表", "日程表"],                          # below a label, not below the text
+    ["我期待着明年的秋天……"],                                 # the essay's own last line
+    ["田野里的风"],                                          # one short line alone
+])
+def test_what_is_no_list_of_links_stays(tail):
+    assert pieces("\n".join(["秋天", *ESSAY, *tail])) == [(None, [*ESSAY, *tail])]
