@@ -391,3 +391,9 @@ def test_a_list_of_links_below_the_essay_is_dropped(links):
 ])
 def test_what_is_no_list_of_links_stays(tail):
     assert pieces("\n".join(["秋天", *ESSAY, *tail])) == [(None, [*ESSAY, *tail])]
+
+
+@pytest.mark.parametrize("head", [[":::", "跳到主要內容區塊"], ["繁體 | 简体 | English"], ["【記者王大明／台北報導】"], ["文／林小溪"]])
+def test_traditional_site_header_lines_are_dropped(head):
+    page = "\n".join(["秋天", *head, *ESSAY])
+    assert pieces(page) == [(None, ESSAY)]
