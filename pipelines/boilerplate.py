@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
+from re import _constants, _parser  # type: ignore[attr-defined]
 
 from .document import Block
 
@@ -47,7 +48,74 @@ class PatternSet:
 
 
 def _anchored(sources) -> list[str]:
-    return [p[1:] for p in sources if p.startswith("^")]
+    return [_first_chars_first(p[1:]) for p in sources if p.startswith("^")]
+
+
+FIRST_CHARS_MAX = 256  # a pattern that may start with more characters gets no lookahead
+
+
+def _first_chars_first(pattern: str) -> str:
+    """``pattern`` behind a lookahead for the characters a match can start with (``(?=[上下])``
+    before ``(上一篇|下一篇)…``): in an alternation of many patterns, a line that starts otherwise
+    is given up after one check per pattern instead of one per word. Unchanged when those
+    characters are not a small known set (a pattern that may start with any Han character or match
+    an empty line)."""
+    firsts, nullable = _first_chars(_parser.parse(pattern))
+    if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX:
+        return pattern
+    return f"(?=[{''.join(map(re.escape, sorted(firsts)))}]){pattern}"
+
+
+_DIGITS = frozenset("0123456789")
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+
+
+def _first_chars(items) -> tuple[set[str] | None, bool]:
+    """(the characters a match of the parsed ``items`` can start with, or None when unknown; whether
+    it can be empty)."""
+    found: set[str] = set()
+    for op, av in items:
+        if op is _constants.LITERAL:
+            return found | {chr(av)}, False
+        if op is _constants.IN:
+            chars = _class_chars(av)
+            return (None if chars is None else found | chars), False
+        if op is _constants.SUBPATTERN:
+            chars, nullable = _first_chars(av[-1])
+        elif op is _constants.BRANCH:
+            parts = [_first_chars(alt) for alt in av[1]]
+            if any(chars is None for chars, _ in parts):
+                return None, False
+            chars = set().union(*(chars for chars, _ in parts if chars))
+            nullable = any(n for _, n in parts)
+        elif op in _REPEATS:
+            chars, nullable = _first_chars(av[2])
+            nullable = nullable or av[0] == 0
+        elif op is _constants.ASSERT and av[0] == 1 or op is _constants.AT and av is _constants.AT_BEGINNING:
+            continue  # zero-width: the items after it start the match
+        else:
+            return None, False
+        if chars is None:
+            return None, False
+        found |= chars
+        if not nullable:
+            return found, False
+    return found, True
+
+
+def _class_chars(items) -> set[str] | None:
+    """The characters of a parsed character class of literals, small ranges and digits."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _constants.LITERAL:
+            chars.add(chr(av))
+        elif op is _constants.RANGE and av[1] - av[0] < FIRST_CHARS_MAX:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        elif op is _constants.CATEGORY and av is _constants.CATEGORY_DIGIT:
+            chars |= _DIGITS
+        else:
+            return None
+    return chars
 
 
 def _floating(sources) -> list[str]:
