@@ -51,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "essay_crawler.middlewares.SizeCappedHttpCompressionMiddleware": 590,
 }
+# Article URLs the run's state knows are not requested again (closest to the spider).
+SPIDER_MIDDLEWARES = {"essay_crawler.middlewares.KnownArticlesMiddleware": 950}
 ROBOTSTXT_MAX_BYTES = 512_000
 ROBOTSTXT_MAX_CRAWL_DELAY = 10.0
 
@@ -60,7 +62,7 @@ CLEAN_CONVERT = "t2s"
 CLEAN_TIMEOUT = 60.0  # seconds a page may take to clean in a worker (0: no limit); past it, timeout_cleaning
 ITEM_PIPELINES = {
     "essay_crawler.pipelines.CleanPipeline": 100,
-    "essay_crawler.pipelines.DuplicatePipeline": 200,
+    "essay_crawler.pipelines.AlreadyKnownPipeline": 200,
     "essay_crawler.pipelines.RunWriterPipeline": 900,
 }
 
@@ -76,7 +78,7 @@ FEED_EXPORTERS = {
 }
 
 EXTENSIONS = {
-    "essay_crawler.extensions.OpenRun": 0,  # a state that cannot be used stops the crawl before it starts
+    "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
     "essay_crawler.extensions.ProgressLine": 500,
 }

@@ -117,7 +117,7 @@ def parse_jsonl(data: bytes) -> list[dict]:
 E2E_MODULES = frozenset({
     "test_clean_cli", "test_clean_parallel", "test_cli_errors", "test_cli_output", "test_crawl_auto",
     "test_crawl_e2e", "test_crawl_postprocess", "test_demo_site", "test_export", "test_faults", "test_fleet",
-    "test_incremental", "test_report", "test_resume", "test_scrapyd",
+    "test_incremental", "test_readme", "test_report", "test_resume", "test_scrapyd",
     "test_reliability_disk", "test_reliability_output", "test_reliability_postprocess",
     "test_reliability_report", "test_reliability_robots", "test_reliability_worker",
 })
@@ -125,7 +125,7 @@ E2E_MODULES = frozenset({
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in E2E_MODULES:
+        if item.path.stem in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
 
 

@@ -153,13 +153,14 @@ PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1
 def test_a_bug_in_cleaning_is_an_internal_error_with_the_exception_text():
     """Any exception but PageError (here: the worker holds a profile object missing its fields) is the
     page's error, with the exception's type and text, not a crash of the worker."""
-    assert "records" in clean_fetched_page(PAGE, "http://127.0.0.1/a.html", None)
+    assert clean_fetched_page(PAGE, "http://127.0.0.1/a.html", None).records
     init_cleaner(object(), "t2s")
     try:
         out = clean_fetched_page(PAGE, "http://127.0.0.1/a.html", None)
     finally:
         init_cleaner(None, "t2s")
-    reason, message = out["error"]
+    assert not out.records and out.error is not None
+    reason, message = out.error.reason, out.error.message
     assert reason == "internal_error"
     assert message.startswith("AttributeError: ") and "selectors" in message
 

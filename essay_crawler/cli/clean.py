@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from essay_crawler.cli import positive_int, seconds
-from pipelines.errors import PageError, truncation_notice
+from pipelines.errors import PageError, PageFailure, truncation_notice
 from pipelines.jsonl import AtomicJsonlFile, dumps_record
 from pipelines.normalize import CONVERSIONS
 from pipelines.worker import clean_fetched_page, init_cleaner
@@ -111,12 +111,11 @@ def binary_kind(data: bytes) -> str | None:
 @dataclass(slots=True)
 class Outcome:
     """What cleaning one file gave: its records as UTF-8 JSON lines (serialised where it was cleaned:
-    bytes cross a process boundary far faster than text or dicts) and the title's claim, or an error
-    (reason, message)."""
+    bytes cross a process boundary far faster than text or dicts) and the title's claim, or an error."""
 
     lines: bytes = b""
     count: int = 0
-    error: tuple[str, str] | None = None
+    error: PageFailure | None = None
     claimed: int | None = None
     mismatch: bool = False
     truncated: str | None = None  # the truncated_by_site message, when the site cut a piece short
@@ -136,16 +135,16 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        return Outcome(error=("unreadable", exc.strerror or str(exc)))
+        return Outcome(error=PageFailure("unreadable", exc.strerror or str(exc)))
     kind = binary_kind(data)
     if kind:
-        return Outcome(error=("not_a_page", kind))
+        return Outcome(error=PageFailure("not_a_page", kind))
     result = clean_fetched_page(data, url, None)
-    if "error" in result:
-        return Outcome(error=result["error"])
-    records = result["records"]
-    return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result["claimed"],
-                   mismatch=result["mismatch"], truncated=truncation_notice(records))
+    if result.error:
+        return Outcome(error=result.error)
+    records = result.records
+    return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result.claimed,
+                   mismatch=result.mismatch, truncated=truncation_notice(records))
 
 
 WARM_UP_PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1>"
@@ -233,7 +232,7 @@ class Workers:
                     self.collect(worker, done, todo, deaths)
                 elif self.timeout and worker.running_for() > self.timeout:
                     index = worker.held[0]
-                    done[index] = Outcome(error=("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
+                    done[index] = Outcome(error=PageFailure("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
                     self.replace(worker, todo, skip=index)
             while written in done:
                 yield done.pop(written)
@@ -252,7 +251,7 @@ class Workers:
             index = worker.held[0]
             deaths[index] = deaths.get(index, 0) + 1
             if deaths[index] > 1:
-                done[index] = Outcome(error=("internal_error", "the cleaning worker died twice on this file"))
+                done[index] = Outcome(error=PageFailure("internal_error", "the cleaning worker died twice on this file"))
             self.replace(worker, todo, skip=index if deaths[index] > 1 else None)
             return
         worker.finished(index)
@@ -330,7 +329,7 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
     for (file, _), outcome in zip(files, outcomes, strict=True):
         progress.advance(task)
         if outcome.error:
-            reason, message = outcome.error
+            reason, message = outcome.error.reason, outcome.error.message
             if reason == NOT_ARTICLE:
                 skipped += 1
             else:
