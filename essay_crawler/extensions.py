@@ -9,6 +9,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
@@ -19,6 +20,7 @@ from essay_crawler.manifest import attempt_counters, run_counts, run_manifest
 from essay_crawler.monitor import Thresholds, run_alerts
 from essay_crawler.runfiles import default_state_path, is_disk_full
 from essay_crawler.runs import CrawlRun
+from essay_crawler.shared import redis_lost, stop_on_lost_redis
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +93,15 @@ class CrawlRunExtension:
         if getattr(spider, "site_name", None) is None:
             raise NotConfigured("not an essays crawl")
         root, pieces, state = run_paths(crawler.settings, spider.site_name)
+        redis_url = crawler.settings.get("ESSAY_REDIS_URL")
+        if redis_url and not state:
+            raise ValueError("a crawl shared through Redis needs its state (drop --no-state)")
         try:
             if state:
                 check_foreign_database(state)
             run = CrawlRun(site=spider.site_name, start_urls=list(spider.start_urls),
                            profile=spider.profile.name if spider.profile else None,
-                           output_root=root, pieces_path=pieces, state_path=state)
+                           output_root=root, pieces_path=pieces, state_path=state, redis_url=redis_url)
         except (sqlite3.DatabaseError, RuntimeError, OSError) as exc:
             raise not_opened(exc, state) from None
         extension = cls(crawler, run)
@@ -122,12 +127,17 @@ class CrawlRunExtension:
 
     @contextmanager
     def writing(self, url: str):
-        """Around a write of the page ``url``: DropItem when the run stopped writing; a write the disk
-        refuses (:func:`~essay_crawler.runfiles.is_disk_full`) stops it (any other error is raised)."""
-        if self.stopped:
-            raise DropItem(f"not written ({self.stopped}): {url}", log_level="DEBUG")
+        """Around a write of the page ``url`` (or a read of a shared state): DropItem when the run
+        stopped writing; a write the disk refuses (:func:`~essay_crawler.runfiles.is_disk_full`) stops
+        it, and so does a shared state's Redis that stopped answering
+        (:func:`~essay_crawler.shared.stop_on_lost_redis`); any other error is raised."""
+        if self.stopped or redis_lost(self.crawler):
+            raise DropItem(f"not written ({self.stopped or 'redis unreachable'}): {url}", log_level="DEBUG")
         try:
             yield self.run
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+            raise DropItem(f"not written (redis unreachable): {url}", log_level="DEBUG") from None
         except (OSError, sqlite3.Error) as exc:
             if not is_disk_full(exc):
                 raise

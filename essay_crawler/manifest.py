@@ -12,7 +12,8 @@ from essay_crawler.monitor import Thresholds
 from essay_crawler.runfiles import utc_now
 
 MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
-                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT")
+                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT",
+                     "ESSAY_REDIS_WORKERS", "ESSAY_REDIS_SWEEP")
 
 #: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
 ATTEMPT_STATS = {
@@ -22,6 +23,7 @@ ATTEMPT_STATS = {
     "robots_disallowed": "robotstxt/forbidden",
     "articles_known": "essay/articles_known",
     "articles_unchanged": "essay/articles_unchanged",
+    "articles_taken": "essay/articles_taken",
     "requests_failed": "essay/requests_failed",
     "layout_checked": "essay/layout/checked",
     "layout_no_content": "essay/layout/no_content",
@@ -57,6 +59,7 @@ def run_counts(counters: dict, files: dict) -> dict:
         "articles_changed": files.get("articles_changed", 0),
         "articles_unchanged": counters.get("articles_unchanged", 0),
         "articles_known": counters.get("articles_known", 0),
+        "articles_taken": counters.get("articles_taken", 0),
         "duplicates_skipped": counters.get("duplicates_skipped", 0),
         "not_articles": counters.get("not_articles", 0),
         "robots_disallowed": counters.get("robots_disallowed", 0),

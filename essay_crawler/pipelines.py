@@ -150,9 +150,10 @@ class AlreadyKnownPipeline:
     """Decides whether a cleaned page is written: not when its canonical URL was already written in
     this run (``essay/duplicates_skipped``: one article, two URLs), nor when the state knows the
     article (``essay/articles_known``) — unless ``ESSAY_REFRESH``, and then not when its content is
-    unchanged (``essay/articles_unchanged``). The URL a page left out was fetched under is recorded
-    as an alias of its canonical URL, so later runs do not fetch it. A page let through is a new
-    article, or (``changed``) new content of a known one."""
+    unchanged (``essay/articles_unchanged``); on a site shared by workers through Redis, nor when
+    another worker claimed the article first (``essay/articles_taken``). The URL a page left out was
+    fetched under is recorded as an alias of its canonical URL, so later runs do not fetch it. A page
+    let through is a new article, or (``changed``) new content of a known one."""
 
     def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
@@ -171,11 +172,16 @@ class AlreadyKnownPipeline:
         if canonical in self.seen:
             self.leave_out(item, "duplicates_skipped", f"duplicate of {canonical}")
         self.seen.add(canonical)
-        known = self.runs.run.known_hash(canonical)
+        with self.runs.writing(item.url) as run:  # (a shared state can stop answering, as a disk can fill)
+            known = run.known_hash(canonical)
         if known is not None and not self.refresh:
             self.leave_out(item, "articles_known", "already written")
         if known == item.digest:
             self.leave_out(item, "articles_unchanged", "unchanged")
+        with self.runs.writing(item.url) as run:
+            claimed = run.claim(canonical)
+        if not claimed:
+            self.leave_out(item, "articles_taken", "written by another worker")
         return item if known is None else replace(item, changed=True)
 
     def leave_out(self, item: ArticleItem, counter: str, why: str) -> NoReturn:

@@ -52,6 +52,8 @@ class CrawlRun:
     """One run of the crawl: its files, its state row, resume on open and commit on completion.
 
     ``state_path`` None runs without state: nothing is known, nothing resumed (``scrape``).
+    ``redis_url``: the articles' state is the site's, in that Redis, shared with other workers
+    (:class:`~essay_crawler.redis_state.RedisState`); the runs stay in ``state_path``.
     """
 
     #: Set by :meth:`open`.
@@ -64,7 +66,7 @@ class CrawlRun:
     errors: JsonlAppender
 
     def __init__(self, *, site: str, start_urls: list[str], profile: str | None, output_root: Path,
-                 pieces_path: Path | None, state_path: Path | None):
+                 pieces_path: Path | None, state_path: Path | None, redis_url: str | None = None):
         """Claim the state: take its lock, open it, find the unfinished run of these arguments."""
         self.site = site
         self.site_dir = inside(output_root, output_root / site_folder(site))
@@ -74,7 +76,7 @@ class CrawlRun:
         self.lock = StateLock(state_path) if state_path else None
         self.state: CrawlState | None = None
         try:
-            self.state = CrawlState(state_path) if state_path else None
+            self.state = open_state(state_path, redis_url, site) if state_path else None
             self.unfinished = self.state.unfinished_run(self.key) if self.state else None
         except BaseException:
             self.close()
@@ -165,6 +167,10 @@ class CrawlRun:
         self.error_keys.add(key)
         return True
 
+    def claim(self, canonical: str) -> bool:
+        """True when this run may write the article (with a shared state: no other worker claimed it)."""
+        return self.state.claim(canonical, self.row.id) if self.state else True
+
     def write_article(self, records: list[dict], fetched_url: str, digest: str, counters: dict) -> None:
         """Write an article's pieces in one write, then record it in the state."""
         self.pieces.write_all(records)
@@ -184,8 +190,8 @@ class CrawlRun:
         pieces, errors = self.files.partial_pieces, self.files.partial_errors
         counts = {"pieces_written": count_lines(pieces), "article_pages": distinct_urls(pieces),
                   "errors": errors_by_reason(errors)}
-        if self.state:
-            written = self.state.written_by(self.row.id)
+        written = self.state.written_by(self.row.id) if self.state else {}
+        if written:  # (a shared state that stopped answering has no figures)
             counts |= {"articles_new": written["new"], "articles_changed": written["changed"]}
         return counts
 
@@ -264,4 +270,10 @@ class CrawlRun:
             self.lock.release()
 
 
+def open_state(path: Path, redis_url: str | None, site: str) -> CrawlState:
+    """The SQLite state at ``path``, or with ``redis_url`` the site's shared state in that Redis."""
+    if not redis_url:
+        return CrawlState(path)
+    from essay_crawler.redis_state import RedisState  # imports Redis only for a shared site
 
+    return RedisState(path, redis_url, site)

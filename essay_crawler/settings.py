@@ -77,10 +77,22 @@ FEED_EXPORTERS = {
     "jsonlines": "essay_crawler.exporters.PieceJsonLinesExporter",
 }
 
+# One large site shared by several workers (essay_crawler/shared.py): ESSAY_REDIS_URL=redis://HOST:PORT/DB
+# puts the frontier and the articles' state there; ESSAY_REDIS_WORKERS divides the polite rate among the
+# workers; a worker stops after ESSAY_REDIS_IDLE seconds with no work anywhere; ESSAY_REDIS_SWEEP is the
+# pass after the workers.
+ADDONS = {"essay_crawler.shared.SharedSite": 0}
+ESSAY_REDIS_URL = None
+ESSAY_REDIS_WORKERS = 1
+ESSAY_REDIS_IDLE = 30.0
+ESSAY_REDIS_SWEEP = False
+
 EXTENSIONS = {
+    "essay_crawler.shared.Sweep": -10,  # before the run is claimed: it releases claims the run may need
     "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
     "essay_crawler.extensions.ProgressLine": 500,
+    "essay_crawler.shared.WorkerIdle": 500,
 }
 ESSAY_PROGRESS = False
 LOG_LEVEL = "INFO"

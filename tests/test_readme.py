@@ -32,7 +32,7 @@ RUN_ELSEWHERE = {
 NOT_COMMANDS = {
     "output/<site>/state.sqlite": "the run folder layout, described in prose",
     "from datasets import load_dataset": "Python for the export, run by tests/test_export.py (load_dataset)",
-    "site: ": "output of benchmarks/crawl_bench.py: figures of a benchmark run, not a test",
+    "site: ": "output of benchmarks/crawl_bench.py or fleet_bench.py: figures of a benchmark run, not a test",
     "scrapy.cfg            Scrapy project file (+ [deploy] for scrapyd)": "the layout, checked below",
 }
 
