@@ -51,19 +51,43 @@ def _anchored(sources) -> list[str]:
     return [_first_chars_first(p[1:]) for p in sources if p.startswith("^")]
 
 
+def _anchored_scan(sources) -> list[str]:
+    """The anchored patterns for a scan of many lines: those whose first characters are known go
+    behind one lookahead for all of them, so a line starting otherwise costs one check in all."""
+    known, unknown, firsts = [], [], set()
+    for pattern in (p[1:] for p in sources if p.startswith("^")):
+        chars = _starting_chars(pattern)
+        if chars is None:
+            unknown.append(pattern)
+        else:
+            known.append(_first_chars_first(pattern))
+            firsts |= chars
+    if len(known) < 2:
+        return _anchored(sources)
+    return [f"(?=[{_char_class(firsts)}])(?:{'|'.join(known)})", *unknown]
+
+
 FIRST_CHARS_MAX = 256  # a pattern that may start with more characters gets no lookahead
+
+
+def _starting_chars(pattern: str) -> set[str] | None:
+    """The characters a match of ``pattern`` can start with, or None when they are not a small
+    known set (a pattern that may start with any Han character, or match an empty line)."""
+    firsts, nullable = _first_chars(_parser.parse(pattern))
+    return None if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX else firsts
+
+
+def _char_class(chars: set[str]) -> str:
+    return "".join(map(re.escape, sorted(chars)))
 
 
 def _first_chars_first(pattern: str) -> str:
     """``pattern`` behind a lookahead for the characters a match can start with (``(?=[上下])``
     before ``(上一篇|下一篇)…``): in an alternation of many patterns, a line that starts otherwise
     is given up after one check per pattern instead of one per word. Unchanged when those
-    characters are not a small known set (a pattern that may start with any Han character or match
-    an empty line)."""
-    firsts, nullable = _first_chars(_parser.parse(pattern))
-    if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX:
-        return pattern
-    return f"(?=[{''.join(map(re.escape, sorted(firsts)))}]){pattern}"
+    characters are unknown (:func:`_starting_chars`)."""
+    firsts = _starting_chars(pattern)
+    return pattern if firsts is None else f"(?=[{_char_class(firsts)}]){pattern}"
 
 
 _DIGITS = frozenset("0123456789")
@@ -155,7 +179,8 @@ class LineScan:
         if any(_NOT_SCANNABLE.search(src) for _, sources in groups for src in sources):
             return None
         return cls(tuple(
-            (limit, _either(_anchored(sources), re.MULTILINE, prefix="\n"), _either(_floating(sources), re.MULTILINE))
+            (limit, _either(_anchored_scan(sources), re.MULTILINE, prefix="\n"),
+             _either(_floating(sources), re.MULTILINE))
             for limit, sources in groups))
 
     def candidates(self, texts: list[str]) -> set[int] | None:

@@ -97,11 +97,14 @@ def test_the_lookahead_changes_no_decision():
     import tomllib
     from importlib import resources
 
-    from pipelines.boilerplate import _first_chars_first
+    from pipelines.boilerplate import _anchored_scan, _first_chars_first
     data = tomllib.loads(resources.files("pipelines").joinpath("data/boilerplate.toml").read_text("utf-8"))
     lines = ["上一篇：秋天", "（来源：晚报）", "3下一页", "首页 > 作文 > 秋天", "关于我们 | 联系我们", "点阅数：12",
              "秋天来了，树叶黄了。", "评论（3）", "沙发", "回上页 | 列印", "1", "作者：张三", "【导语】秋天到了"]
     for group in ("section_end", "intro", "line", "byline", "piece_end"):
-        for source in (p[1:] for p in data[group] if p.startswith("^")):
+        sources = [p[1:] for p in data[group] if p.startswith("^")]
+        for source in sources:
             plain, fast = re.compile(source), re.compile(_first_chars_first(source))
             assert [bool(plain.match(t)) for t in lines] == [bool(fast.match(t)) for t in lines], source
+        plain, fast = re.compile("|".join(sources)), re.compile("|".join(_anchored_scan(data[group])))
+        assert [bool(plain.match(t)) for t in lines] == [bool(fast.match(t)) for t in lines], group
