@@ -84,13 +84,15 @@ class _Heading:
     opens_text: bool = False  # no line of prose above it
 
 
-# Any heading style at all, in one match (the styles without their group names).
-_ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for _, p in HEADING_STYLES))
+# Any heading style but the run-only ones, in one match (the styles without their group names).
+_ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for style, p in HEADING_STYLES
+                                   if style not in _RUN_ONLY_STYLES))
+_CN_ORDINAL_ENDS = tuple("一二三四五六七八九十")  # how a heading of a run-only style ends
 
 
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
-    if len(text) > MAX_HEADING_CHARS or not _ANY_HEADING.match(text):
+    if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_CN_ORDINAL_ENDS)):
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
