@@ -1,5 +1,6 @@
 """Crawl components besides the pipelines: the run's life (claimed, opened, committed), the page budget of
-``CLOSESPIDER_PAGECOUNT`` kept to, robots.txt failures in one log line, and the live progress line."""
+``CLOSESPIDER_PAGECOUNT`` kept to, robots.txt failures in one log line, the fetched responses archived as
+WARC, and the live progress line."""
 from __future__ import annotations
 
 import logging
@@ -7,15 +8,18 @@ import sqlite3
 import sys
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 
 import redis
 from scrapy import signals
-from scrapy.exceptions import CloseSpider, DropItem, IgnoreRequest, NotConfigured
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from twisted.internet import task
 
+from essay_crawler.items import LeftOut, LeftOutReason
 from essay_crawler.manifest import attempt_counters, run_counts, run_manifest
 from essay_crawler.monitor import Thresholds, run_alerts
 from essay_crawler.runfiles import default_state_path, is_disk_full
@@ -75,7 +79,8 @@ class CrawlRunExtension:
 
     Other components get it with ``crawler.get_extension(CrawlRunExtension)``: they read the state
     through :attr:`run`, write through :meth:`writing`, which stops the run at the first write the
-    disk refuses (reason ``disk_full``, left resumable).
+    disk refuses (reason ``disk_full``, left resumable). Pages left out on purpose are counted here,
+    by reason (:meth:`count_left_out`); errors are counted by reason where they are written.
     """
 
     def __init__(self, crawler, run: CrawlRun):
@@ -107,6 +112,7 @@ class CrawlRunExtension:
         extension = cls(crawler, run)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         return extension
 
     def spider_opened(self, spider):
@@ -125,24 +131,32 @@ class CrawlRunExtension:
             logger.warning("%d article(s) recorded in the state are not in %s: they will be fetched again",
                            self.run.forgotten_articles, self.run.files.partial_pieces)
 
+    def count_left_out(self, reason: LeftOutReason) -> None:
+        """Count a page (for ``known``, a request) left out on purpose: ``essay/left_out/<reason>``."""
+        self.crawler.stats.inc_value(f"essay/left_out/{reason}")
+
+    def item_dropped(self, item, exception):
+        if isinstance(exception, LeftOut):
+            self.count_left_out(exception.reason)
+
     @contextmanager
     def writing(self, url: str):
-        """Around a write of the page ``url`` (or a read of a shared state): DropItem when the run
-        stopped writing; a write the disk refuses (:func:`~essay_crawler.runfiles.is_disk_full`) stops
-        it, and so does a shared state's Redis that stopped answering
-        (:func:`~essay_crawler.shared.stop_on_lost_redis`); any other error is raised."""
+        """Around a write of the page ``url`` (or a read of a shared state): :class:`LeftOut`
+        (``not_written``) when the run stopped writing; a write the disk refuses
+        (:func:`~essay_crawler.runfiles.is_disk_full`) stops it, and so does a shared state's Redis that
+        stopped answering (:func:`~essay_crawler.shared.stop_on_lost_redis`); any other error is raised."""
         if self.stopped or redis_lost(self.crawler):
-            raise DropItem(f"not written ({self.stopped or 'redis unreachable'}): {url}", log_level="DEBUG")
+            raise LeftOut("not_written", f"not written ({self.stopped or 'redis unreachable'}): {url}")
         try:
             yield self.run
         except redis.RedisError as exc:
             stop_on_lost_redis(self.crawler, exc)
-            raise DropItem(f"not written (redis unreachable): {url}", log_level="DEBUG") from None
+            raise LeftOut("not_written", f"not written (redis unreachable): {url}") from None
         except (OSError, sqlite3.Error) as exc:
             if not is_disk_full(exc):
                 raise
             self.stop_on_full_disk(exc)
-            raise DropItem(f"not written ({self.stopped}): {url}", log_level="DEBUG") from None
+            raise LeftOut("not_written", f"not written ({self.stopped}): {url}") from None
 
     def stop_on_full_disk(self, exc: Exception) -> None:
         """The first write the disk refuses stops the run (reason ``disk_full``), left resumable: the
@@ -262,6 +276,60 @@ class OneLineRobotsErrors(logging.Filter):
 
     def remove(self):
         logging.getLogger(self.LOGGER).removeFilter(self)
+
+
+class WarcArchive:
+    """Writes every response the downloader receives into the run's WARC file, ``pages.warc.gz`` in the
+    run folder (``OUT.warc.gz`` with ``-o``), when ``ESSAY_WARC`` is on: one WARC/1.1 ``response``
+    record per response (robots.txt, redirects, errors and retries included), with the HTTP status line
+    and headers as received and the body as it came off the wire (a compressed body stays compressed,
+    with its ``Content-Encoding``; ``Transfer-Encoding`` is left out: the client has undone the
+    chunking). Connected to the ``response_downloaded`` signal, so it sees each response before the
+    downloader middlewares change it.
+
+    The file is one of the run's files (:meth:`~essay_crawler.runs.CrawlRun.open_archive`, once the
+    :class:`CrawlRunExtension` has opened the run): partial while the run goes on, renamed into the run
+    folder by its commit, and continued by a resumed run, which repeats no response already in it
+    (same target URI, same payload). Written through :meth:`CrawlRunExtension.writing`, so a full
+    disk stops the run as a refused pieces line does (``disk_full``, resumable).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.runs: CrawlRunExtension | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("ESSAY_WARC"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        runs = self.crawler.get_extension(CrawlRunExtension)
+        if runs.open:  # connected after the run's extension: it has opened the run by now
+            runs.run.open_archive()
+            self.runs = runs
+
+    def response_downloaded(self, response, request, spider):
+        if self.runs is None:
+            return
+        headers = [(name.decode("latin-1"), value.decode("latin-1"))
+                   for name, values in response.headers.items() for value in values]
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        try:
+            with self.runs.writing(response.url) as run:
+                archive = run.warc
+                assert archive is not None  # opened in spider_opened
+                if archive.write_response(response.url, response.status, reason, headers, response.body,
+                                          datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")):
+                    self.crawler.stats.inc_value("essay/warc_records")
+        except LeftOut:
+            pass  # the run stopped writing (disk full): it has said so, once
 
 
 class ProgressLine:

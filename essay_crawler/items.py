@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scrapy.exceptions import DropItem
+
 from pipelines.result import CleanResult
 
 #: ``article``: a profile's article pattern matched (no content is then an error); ``candidate``: the
@@ -41,6 +43,22 @@ class ArticleItem:
     def canonical(self) -> str:
         """The article's canonical URL (the records' ``url``; ``url`` is where it was fetched)."""
         return self.result.records[0]["url"]
+
+
+#: Why a page is left out on purpose: not an article (automatic path), a duplicate of an article
+#: this run wrote under another URL, known to the state, unchanged (``ESSAY_REFRESH``), taken (on a
+#: site shared through Redis, another worker claimed it first), or not written because the run
+#: stopped (disk full, Redis lost).
+LeftOutReason = Literal["not_article", "duplicate", "known", "unchanged", "taken", "not_written"]
+
+
+class LeftOut(DropItem):
+    """An item left out on purpose (logged at DEBUG); counted by ``reason`` in one place,
+    :meth:`essay_crawler.extensions.CrawlRunExtension.count_left_out`."""
+
+    def __init__(self, reason: LeftOutReason, message: str):
+        super().__init__(message, log_level="DEBUG")
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,17 @@ from essay_crawler.runfiles import utc_now
 
 MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
                      "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT",
-                     "ESSAY_REDIS_WORKERS", "ESSAY_REDIS_SWEEP")
+                     "ESSAY_WARC", "ESSAY_REDIS_WORKERS", "ESSAY_REDIS_SWEEP")
 
 #: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
 ATTEMPT_STATS = {
     "pages_fetched": "response_received_count",
-    "duplicates_skipped": "essay/duplicates_skipped",
-    "not_articles": "essay/pages_not_article",
+    "duplicates_skipped": "essay/left_out/duplicate",
+    "not_articles": "essay/left_out/not_article",
     "robots_disallowed": "robotstxt/forbidden",
-    "articles_known": "essay/articles_known",
-    "articles_unchanged": "essay/articles_unchanged",
-    "articles_taken": "essay/articles_taken",
+    "articles_known": "essay/left_out/known",
+    "articles_unchanged": "essay/left_out/unchanged",
+    "articles_taken": "essay/left_out/taken",
     "requests_failed": "essay/requests_failed",
     "layout_checked": "essay/layout/checked",
     "layout_no_content": "essay/layout/no_content",
@@ -90,7 +90,7 @@ def run_manifest(run, spider, settings, reason: str, counts: dict, alerts: list[
         "attempts": run.row.attempts,
         "refresh": settings.getbool("ESSAY_REFRESH", False),
         "state": str(run.state.path) if run.state else None,
-        "files": run.files.final_paths(),
+        "files": run.files.final_paths() | ({"warc": str(run.files.warc)} if run.warc else {}),
         "counts": counts,
         "versions": {"essay-crawler": __version__, "scrapy": scrapy.__version__,
                      "python": platform.python_version()},

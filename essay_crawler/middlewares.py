@@ -39,8 +39,8 @@ logger = logging.getLogger(__name__)
 class KnownArticlesMiddleware(BaseSpiderMiddleware):
     """Spider middleware: a request for an article page (``kind`` article, or candidate on the
     automatic path) whose URL the run's state knows — written by an earlier run or by this run before
-    it was interrupted, under its canonical URL or an alias — is not sent; counted once per URL in
-    ``essay/articles_known``. List pages are always requested. Off with ``ESSAY_REFRESH``."""
+    it was interrupted, under its canonical URL or an alias — is not sent; counted once per URL
+    (left out as ``known``). List pages are always requested. Off with ``ESSAY_REFRESH``."""
 
     KINDS = frozenset({"article", "candidate"})
 
@@ -68,7 +68,7 @@ class KnownArticlesMiddleware(BaseSpiderMiddleware):
             return request
         if request.url not in self.skipped:
             self.skipped.add(request.url)
-            self.crawler.stats.inc_value("essay/articles_known")
+            self.runs.count_left_out("known")
         return None
 
 

@@ -13,10 +13,10 @@ from dataclasses import replace
 from functools import cached_property
 from typing import NoReturn
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import NotConfigured
 
 from essay_crawler.extensions import CrawlRunExtension
-from essay_crawler.items import ArticleItem, ErrorItem, PageItem
+from essay_crawler.items import ArticleItem, ErrorItem, LeftOut, LeftOutReason, PageItem
 from essay_crawler.manifest import attempt_counters
 from essay_crawler.monitor import PAGE_ERROR_REASONS
 from essay_crawler.runfiles import utc_now
@@ -34,6 +34,26 @@ def run_extension(crawler) -> CrawlRunExtension:
     if runs is None:
         raise NotConfigured("needs essay_crawler.extensions.CrawlRunExtension")
     return runs
+
+
+def clean_settings(settings) -> tuple[int, str, float | None]:
+    """``CLEAN_WORKERS`` (0: clean in the crawl process), ``CLEAN_CONVERT`` (an OpenCC conversion or
+    ``none``) and ``CLEAN_TIMEOUT`` (seconds, 0: no limit → None), checked: a bad value is a
+    ValueError naming the setting, which stops the crawl before it starts."""
+    from pipelines.normalize import CONVERSIONS
+
+    try:
+        workers, timeout = settings.getint("CLEAN_WORKERS"), settings.getfloat("CLEAN_TIMEOUT")
+    except ValueError as exc:
+        raise ValueError(f"CLEAN_WORKERS and CLEAN_TIMEOUT take numbers ({exc})") from None
+    convert = settings.get("CLEAN_CONVERT")
+    if workers < 0:
+        raise ValueError(f"CLEAN_WORKERS must be 0 or more, not {workers}")
+    if timeout < 0:
+        raise ValueError(f"CLEAN_TIMEOUT must be 0 (no limit) or more seconds, not {timeout:g}")
+    if convert not in CONVERSIONS:
+        raise ValueError(f"CLEAN_CONVERT must be one of {', '.join(CONVERSIONS)}, not {convert!r}")
+    return workers, convert, timeout or None
 
 
 class CleanPipeline:
@@ -54,9 +74,7 @@ class CleanPipeline:
     def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
         self.runs = runs
-        self.workers = crawler.settings.getint("CLEAN_WORKERS")
-        self.convert = crawler.settings.get("CLEAN_CONVERT")
-        self.timeout = crawler.settings.getfloat("CLEAN_TIMEOUT") or None
+        self.workers, self.convert, self.timeout = clean_settings(crawler.settings)
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -138,8 +156,7 @@ class CleanPipeline:
                 stats.inc_value("essay/layout/no_content")
         if error:
             if item.kind == "candidate" and error.reason == "no_content":
-                stats.inc_value("essay/pages_not_article")
-                raise DropItem(f"not an article: {item.url}", log_level="DEBUG")
+                raise LeftOut("not_article", f"not an article: {item.url}")
             return ErrorItem(item.url, error.reason, error.message)
         for record in result.records:
             record["crawled_at"] = item.crawled_at
@@ -148,12 +165,12 @@ class CleanPipeline:
 
 class AlreadyKnownPipeline:
     """Decides whether a cleaned page is written: not when its canonical URL was already written in
-    this run (``essay/duplicates_skipped``: one article, two URLs), nor when the state knows the
-    article (``essay/articles_known``) — unless ``ESSAY_REFRESH``, and then not when its content is
-    unchanged (``essay/articles_unchanged``); on a site shared by workers through Redis, nor when
-    another worker claimed the article first (``essay/articles_taken``). The URL a page left out was
-    fetched under is recorded as an alias of its canonical URL, so later runs do not fetch it. A page
-    let through is a new article, or (``changed``) new content of a known one."""
+    this run (``duplicate``: one article, two URLs), nor when the state knows the article
+    (``known``) — unless ``ESSAY_REFRESH``, and then not when its content is unchanged
+    (``unchanged``); on a site shared by workers through Redis, nor when another worker claimed the
+    article first (``taken``). The URL a page left out was fetched under is recorded as an alias of
+    its canonical URL, so later runs do not fetch it. A page let through is a new article, or
+    (``changed``) new content of a known one."""
 
     def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
@@ -170,26 +187,25 @@ class AlreadyKnownPipeline:
             return item
         canonical = item.canonical
         if canonical in self.seen:
-            self.leave_out(item, "duplicates_skipped", f"duplicate of {canonical}")
+            self.leave_out(item, "duplicate", f"duplicate of {canonical}")
         self.seen.add(canonical)
         with self.runs.writing(item.url) as run:  # (a shared state can stop answering, as a disk can fill)
             known = run.known_hash(canonical)
         if known is not None and not self.refresh:
-            self.leave_out(item, "articles_known", "already written")
+            self.leave_out(item, "known", "already written")
         if known == item.digest:
-            self.leave_out(item, "articles_unchanged", "unchanged")
+            self.leave_out(item, "unchanged", "unchanged")
         with self.runs.writing(item.url) as run:
             claimed = run.claim(canonical)
         if not claimed:
-            self.leave_out(item, "articles_taken", "written by another worker")
+            self.leave_out(item, "taken", "written by another worker")
         return item if known is None else replace(item, changed=True)
 
-    def leave_out(self, item: ArticleItem, counter: str, why: str) -> NoReturn:
+    def leave_out(self, item: ArticleItem, reason: LeftOutReason, why: str) -> NoReturn:
         with self.runs.writing(item.url) as run:
             if item.url != item.canonical:
                 run.add_alias(item.url, item.canonical)
-        self.crawler.stats.inc_value(f"essay/{counter}")
-        raise DropItem(f"{why}: {item.url}", log_level="DEBUG")
+        raise LeftOut(reason, f"{why}: {item.url}")
 
 
 class RunWriterPipeline:

@@ -168,7 +168,8 @@ class Chain:
         self.stages[0].open_spider()
 
     def feed(self, url: str, body: bytes, kind: str = "article"):
-        """The item that left the last pipeline, or the DropItem message."""
+        """The item that left the last pipeline, or the DropItem message (the drop signalled to the run
+        extension, as Scrapy's scraper signals ``item_dropped``)."""
         import asyncio
 
         from scrapy.exceptions import DropItem
@@ -181,6 +182,7 @@ class Chain:
             for stage in self.stages[1:]:
                 item = stage.process_item(item)
         except DropItem as exc:
+            self.runs.item_dropped(item, exc)
             return str(exc)
         return item
 
@@ -198,7 +200,7 @@ def test_one_article_under_two_urls_is_written_once_and_the_second_url_becomes_a
     assert [r["text"] for r in first.records] == ["\n".join(PARAGRAPHS)]
     assert first.records[0]["url"] == ARTICLE and first.records[0]["crawled_at"] == "2026-01-01T00:00:00+00:00"
     assert chain.feed(ARTICLE + "?from=list", article_page()) == f"duplicate of {ARTICLE}: {ARTICLE}?from=list"
-    assert (chain.stat("articles"), chain.stat("duplicates_skipped")) == (1, 1)
+    assert (chain.stat("articles"), chain.stat("left_out/duplicate")) == (1, 1)
     assert chain.runs.run.known_urls() == {ARTICLE, ARTICLE + "?from=list"}
     manifest = chain.end()
     assert read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "pieces.jsonl") == first.records
@@ -224,12 +226,12 @@ def test_known_article_urls_are_not_requested_and_a_known_article_under_a_new_ur
     kept = list(middleware.process_spider_output(response, links))
     assert [(r.url, r.cb_kwargs["kind"]) for r in kept] == [
         ("http://127.0.0.1:8000/zuowen/", "list"), (ARTICLE, "list"), ("http://127.0.0.1:8000/zuowen/2.html", "article")]
-    assert chain.stat("articles_known") == 1  # one URL, left out twice
+    assert chain.stat("left_out/known") == 1  # one URL, left out twice
 
     assert chain.feed(ARTICLE + "?utm=mail", article_page()) == f"already written: {ARTICLE}?utm=mail"
-    assert (chain.stat("articles_known"), chain.stat("articles")) == (2, 0)
+    assert (chain.stat("left_out/known"), chain.stat("articles")) == (2, 0)
     assert chain.runs.run.known_urls() == {ARTICLE, ARTICLE + "?utm=mail"}
-    chain.end()
+    assert chain.end()["counts"]["articles_known"] == 2
 
 
 def test_with_refresh_only_changed_content_is_written_again(tmp_path):
@@ -243,8 +245,8 @@ def test_with_refresh_only_changed_content_is_written_again(tmp_path):
         KnownArticlesMiddleware.from_crawler(crawler)
     same = Chain(crawler)
     assert same.feed(ARTICLE, article_page()) == f"unchanged: {ARTICLE}"
-    assert (same.stat("articles_unchanged"), same.stat("articles")) == (1, 0)
-    same.end()
+    assert (same.stat("left_out/unchanged"), same.stat("articles")) == (1, 0)
+    assert same.end()["counts"]["articles_unchanged"] == 1
     chain = Chain(essays_crawler(tmp_path, CLEAN_WORKERS=0, ESSAY_REFRESH=True))
     changed = chain.feed(ARTICLE + "?v=2", article_page(PARAGRAPHS[:3]))
     assert changed.changed and [r["text"] for r in changed.records] == ["\n".join(PARAGRAPHS[:3])]
@@ -261,7 +263,25 @@ def test_a_page_without_content_is_an_error_for_an_article_and_not_an_article_on
         "not an article: http://127.0.0.1:8000/list.html")
     error = chain.feed("http://127.0.0.1:8000/zuowen/9.html", empty)
     assert (error.reason, error.url) == ("no_content", "http://127.0.0.1:8000/zuowen/9.html")
-    assert (chain.stat("pages_not_article"), chain.stat("errors/no_content"), chain.stat("layout/checked")) == (1, 1, 1)
+    assert (chain.stat("left_out/not_article"), chain.stat("errors/no_content"), chain.stat("layout/checked")) == (
+        1, 1, 1)
     manifest = chain.end()
     errors = read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "errors.jsonl")
     assert [(e["url"], e["reason"]) for e in errors] == [("http://127.0.0.1:8000/zuowen/9.html", "no_content")]
+    assert (manifest["counts"]["not_articles"], manifest["counts"]["errors"]) == (1, {"no_content": 1})
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("CLEAN_CONVERT", "s2t", "CLEAN_CONVERT must be one of t2s, tw2sp, hk2s, none, not 's2t'"),
+    ("CLEAN_WORKERS", "-1", "CLEAN_WORKERS must be 0 or more, not -1"),
+    ("CLEAN_TIMEOUT", "-5", "CLEAN_TIMEOUT must be 0 (no limit) or more seconds, not -5"),
+    ("CLEAN_WORKERS", "two", "CLEAN_WORKERS and CLEAN_TIMEOUT take numbers (invalid literal for int() with base 10: 'two')"),
+])
+def test_a_cleaning_setting_it_cannot_use_stops_the_crawl_naming_the_setting(tmp_path, setting, value, message):
+    from essay_crawler.pipelines import CleanPipeline
+
+    crawler = essays_crawler(tmp_path, **{setting: value})
+    with pytest.raises(ValueError) as refused:
+        CleanPipeline.from_crawler(crawler)
+    assert str(refused.value) == message
+    crawler.get_extension(CrawlRunExtension).run.close()

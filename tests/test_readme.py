@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SHARED, cli_command, needs_shared
+from test_warc_clean import build_archive
 
 from essay_crawler import fleet
 from essay_crawler.cli import SUBCOMMANDS, CommandError, build_parser
@@ -27,12 +28,16 @@ README = REPO / "README.md"
 RUN_ELSEWHERE = {
     "essay-crawler fleet schedule sites.toml --scrapyd http://127.0.0.1:6801 --scrapyd http://127.0.0.1:6802":
         "two scrapyd processes: tests/test_fleet.py runs schedule and status against real scrapyd",
+    "essay-crawler demo --warc -q":
+        "run ids and the demo's port: tests/test_warc_runs.py crawls the demo site with --warc and checks "
+        "reclean's line and records",
 }
 #: Blocks that hold no command to check, by their first line, with what they are.
 NOT_COMMANDS = {
     "output/<site>/state.sqlite": "the run folder layout, described in prose",
     "from datasets import load_dataset": "Python for the export, run by tests/test_export.py (load_dataset)",
     "site: ": "output of benchmarks/crawl_bench.py or fleet_bench.py: figures of a benchmark run, not a test",
+    "2000 pages, ": "output of benchmarks/warc_bench.py: figures of a benchmark run, not a test",
     "scrapy.cfg            Scrapy project file (+ [deploy] for scrapyd)": "the layout, checked below",
 }
 
@@ -175,6 +180,7 @@ def workspace(tmp_path: Path) -> Path:
                                  'profle = "gaozhong"\n', encoding="utf-8")
     (ws / "sites.toml").write_text('[sites.demo]\nstart_urls = ["http://127.0.0.1:8737/"]\nprofile = "demo"\n',
                                    encoding="utf-8")
+    build_archive(ws / "crawl.warc.gz")
     return ws
 
 

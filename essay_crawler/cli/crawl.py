@@ -95,6 +95,9 @@ def add_run_options(p) -> None:
                    help="no state: fetch and write every article, no resume")
     g.add_argument("--refresh", action="store_true",
                    help="fetch known articles again and write those whose content changed")
+    g.add_argument("--warc", action="store_true",
+                   help="archive every fetched response in the run as pages.warc.gz (OUT.warc.gz with -o), so "
+                        "essay-crawler reclean can clean it again later without the network (ESSAY_WARC)")
     g.add_argument("--postprocess", action="store_true",
                    help="after the run: remove learned boilerplate, add quality signals and duplicate marks "
                         "(exact and near, against all earlier runs: dedup.npz beside the state)")
@@ -135,6 +138,8 @@ def setting_overrides(args) -> dict:
         overrides["ESSAY_STATE"] = False
     if getattr(args, "refresh", False):
         overrides["ESSAY_REFRESH"] = True
+    if getattr(args, "warc", False):
+        overrides["ESSAY_WARC"] = True
     if getattr(args, "redis", None):
         overrides["ESSAY_REDIS_URL"] = args.redis
     if getattr(args, "workers", None) is not None:
