@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import PageError, PageFailure
+from pipelines.errors import PageError, PageFailure, truncation_notice
 from pipelines.jsonl import dumps_record
 from pipelines.result import CleanResult
 from pipelines.warc import WarcPage
@@ -46,6 +46,7 @@ class Outcome:
     error: PageFailure | None = None
     claimed: int | None = None
     mismatch: bool = False
+    truncated: str | None = None  # the truncated_by_site message, when the site cut a piece short
 
 
 #: What is cleaned: a loose file and the URL it stands for, a page out of a WARC file, or the error of
@@ -76,7 +77,7 @@ def outcome_of(result: CleanResult) -> Outcome:
         return Outcome(error=result.error)
     records = result.records
     return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result.claimed,
-                   mismatch=result.mismatch)
+                   mismatch=result.mismatch, truncated=truncation_notice(records))
 
 
 WARM_UP_PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1>"

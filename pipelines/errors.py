@@ -18,10 +18,22 @@ REASONS = (
                        # WARC file that ends inside a record
     "redirect_loop",   # redirects back to a URL of the same chain, or more than REDIRECT_MAX_TIMES
     "split_mismatch",  # pieces found differ from the title's claimed count
+    "truncated_by_site",  # the site cut a piece short (……阅读全文, 此处隐藏N个字): its records say "truncated"
     "piece_too_long",  # a piece longer than MAX_PIECE_CHARS: a page the split could not cut up
     "timeout_cleaning",  # not cleaned within CLEAN_TIMEOUT seconds: its worker was killed
     "internal_error",  # cleaning failed: a bug (exception text in the message) or its worker died twice
 )
+
+#: Reasons noted for a page whose records were written all the same: not failures.
+NOTICES = frozenset({"split_mismatch", "truncated_by_site"})
+
+
+def truncation_notice(records: list[dict]) -> str | None:
+    """The ``truncated_by_site`` message for a page's records, or None when no piece was cut short."""
+    cut = [str(r["piece_no"]) for r in records if r.get("truncated")]
+    if not cut:
+        return None
+    return f"the site cut piece{'s' if len(cut) > 1 else ''} {', '.join(cut)} of {len(records)} short"
 
 
 class PageError(Exception):

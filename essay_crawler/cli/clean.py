@@ -145,6 +145,8 @@ def write_outcomes(outcomes: Iterable[tuple[str, Outcome]], total: int | None, o
         if outcome.mismatch:
             say(progress, f"warning: {label}: split_mismatch: found {outcome.count} pieces, "
                           f"title claims {outcome.claimed}")
+        if outcome.truncated:
+            say(progress, f"warning: {label}: truncated_by_site: {outcome.truncated}")
         if out:
             out.write_lines(outcome.lines, outcome.count)
         else:
