@@ -6,145 +6,9 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
-from re import _constants, _parser  # type: ignore[attr-defined]
 
 from .document import Block
-
-
-@dataclass(frozen=True)
-class PatternSet:
-    """Patterns combined into two regexes: those anchored with ``^`` (tried at the start only) and
-    the rest (searched), which keeps one check per paragraph cheap."""
-
-    sources: tuple[str, ...]
-    anchored: re.Pattern | None
-    floating: re.Pattern | None
-
-    @classmethod
-    def compile(cls, sources) -> PatternSet:
-        sources = tuple(sources)
-        return cls(sources, _either(_anchored(sources)), _either(_floating(sources)))
-
-    def hit(self, text: str) -> bool:
-        return bool((self.anchored and self.anchored.match(text)) or (self.floating and self.floating.search(text)))
-
-    def plus(self, extra) -> PatternSet:
-        return PatternSet.compile(self.sources + tuple(extra)) if extra else self
-
-    @cached_property
-    def _in_lines(self) -> re.Pattern | None:
-        """All the patterns over newline-joined lines (``^`` and ``$`` at each line's edges)."""
-        anchored = [f"^(?:{p})" for p in _anchored(self.sources)]
-        return _either(anchored + _floating(self.sources), re.MULTILINE)
-
-    def first_hit(self, lines: list[str], start: int = 0) -> int | None:
-        """Index of the first of ``lines`` from ``start`` on that a pattern matches (lines without
-        newlines), found by one search over them joined."""
-        if self._in_lines is None or start >= len(lines):
-            return None
-        joined = "\n".join(lines[start:])
-        m = self._in_lines.search(joined)
-        return None if m is None else start + joined.count("\n", 0, m.start())
-
-
-def _anchored(sources) -> list[str]:
-    return [_first_chars_first(p[1:]) for p in sources if p.startswith("^")]
-
-
-def _anchored_scan(sources) -> list[str]:
-    """The anchored patterns for a scan of many lines: those whose first characters are known go
-    behind one lookahead for all of them, so a line starting otherwise costs one check in all."""
-    known, unknown, firsts = [], [], set()
-    for pattern in (p[1:] for p in sources if p.startswith("^")):
-        chars = _starting_chars(pattern)
-        if chars is None:
-            unknown.append(pattern)
-        else:
-            known.append(_first_chars_first(pattern))
-            firsts |= chars
-    if len(known) < 2:
-        return _anchored(sources)
-    return [f"(?=[{_char_class(firsts)}])(?:{'|'.join(known)})", *unknown]
-
-
-FIRST_CHARS_MAX = 256  # a pattern that may start with more characters gets no lookahead
-
-
-def _starting_chars(pattern: str) -> set[str] | None:
-    """The characters a match of ``pattern`` can start with, or None when they are not a small
-    known set (a pattern that may start with any Han character, or match an empty line)."""
-    firsts, nullable = _first_chars(_parser.parse(pattern))
-    return None if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX else firsts
-
-
-def _char_class(chars: set[str]) -> str:
-    return "".join(map(re.escape, sorted(chars)))
-
-
-def _first_chars_first(pattern: str) -> str:
-    """``pattern`` behind a lookahead for the characters a match can start with (``(?=[上下])``
-    before ``(上一篇|下一篇)…``): in an alternation of many patterns, a line that starts otherwise
-    is given up after one check per pattern instead of one per word. Unchanged when those
-    characters are unknown (:func:`_starting_chars`)."""
-    firsts = _starting_chars(pattern)
-    return pattern if firsts is None else f"(?=[{_char_class(firsts)}]){pattern}"
-
-
-_DIGITS = frozenset("0123456789")
-_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
-
-
-def _first_chars(items) -> tuple[set[str] | None, bool]:
-    """(the characters a match of the parsed ``items`` can start with, or None when unknown; whether
-    it can be empty)."""
-    found: set[str] = set()
-    for op, av in items:
-        if op is _constants.LITERAL:
-            return found | {chr(av)}, False
-        if op is _constants.IN:
-            chars = _class_chars(av)
-            return (None if chars is None else found | chars), False
-        if op is _constants.SUBPATTERN:
-            chars, nullable = _first_chars(av[-1])
-        elif op is _constants.BRANCH:
-            parts = [_first_chars(alt) for alt in av[1]]
-            if any(chars is None for chars, _ in parts):
-                return None, False
-            chars = set().union(*(chars for chars, _ in parts if chars))
-            nullable = any(n for _, n in parts)
-        elif op in _REPEATS:
-            chars, nullable = _first_chars(av[2])
-            nullable = nullable or av[0] == 0
-        elif op is _constants.ASSERT and av[0] == 1 or op is _constants.AT and av is _constants.AT_BEGINNING:
-            continue  # zero-width: the items after it start the match
-        else:
-            return None, False
-        if chars is None:
-            return None, False
-        found |= chars
-        if not nullable:
-            return found, False
-    return found, True
-
-
-def _class_chars(items) -> set[str] | None:
-    """The characters of a parsed character class of literals, small ranges and digits."""
-    chars: set[str] = set()
-    for op, av in items:
-        if op is _constants.LITERAL:
-            chars.add(chr(av))
-        elif op is _constants.RANGE and av[1] - av[0] < FIRST_CHARS_MAX:
-            chars.update(map(chr, range(av[0], av[1] + 1)))
-        elif op is _constants.CATEGORY and av is _constants.CATEGORY_DIGIT:
-            chars |= _DIGITS
-        else:
-            return None
-    return chars
-
-
-def _floating(sources) -> list[str]:
-    return [p for p in sources if not p.startswith("^")]
-
+from .patterns import LineScan, PatternSet
 
 SENTENCE_MARK = re.compile("[。！？；]")
 _PROSE_MARK = re.compile("[，。！？；]")
@@ -157,58 +21,6 @@ def is_prose(text: str) -> bool:
     """A line of running text: sentence punctuation and some length, or long."""
     return len(text) > PROSE_LONG_CHARS or bool(_PROSE_MARK.search(text)) and (
         len(text) >= PROSE_MIN_CHARS or bool(SENTENCE_MARK.search(text[-1:])))
-
-# A pattern that could match a paragraph on its own but not where it stands among the others:
-# string anchors, lookbehind (it would see the newline before), \B.
-_NOT_SCANNABLE = re.compile(r"\\[AZB]|\(\?<[=!]")
-
-
-@dataclass(frozen=True)
-class LineScan:
-    """All patterns of a :class:`BoilerplatePatterns`, searched over every paragraph at once (one
-    search over the newline-joined text finds the few paragraphs worth an exact check). Each group
-    of patterns (section ends, intros, lines) is searched only in the paragraphs short enough for
-    it to apply."""
-
-    groups: tuple[tuple[int | None, re.Pattern | None, re.Pattern | None], ...]  # (max chars, anchored, floating)
-
-    @classmethod
-    def compile(cls, groups) -> LineScan | None:
-        """``groups``: (max chars or None, pattern sources) pairs."""
-        groups = [(limit, tuple(sources)) for limit, sources in groups]
-        if any(_NOT_SCANNABLE.search(src) for _, sources in groups for src in sources):
-            return None
-        return cls(tuple(
-            (limit, _either(_anchored_scan(sources), re.MULTILINE, prefix="\n"),
-             _either(_floating(sources), re.MULTILINE))
-            for limit, sources in groups))
-
-    def candidates(self, texts: list[str]) -> set[int] | None:
-        """Indices of the paragraphs where some pattern may match (None: paragraphs hold newlines)."""
-        joined = "\n" + "\n".join(texts)
-        if joined.count("\n") != len(texts):
-            return None
-        found: set[int] = set()
-        for limit, anchored, floating in self.groups:
-            indices = range(len(texts)) if limit is None else [i for i, t in enumerate(texts) if len(t) <= limit]
-            part = joined if limit is None else "\n" + "\n".join([texts[i] for i in indices])
-            found |= _scan(anchored, part, indices) | _scan(floating, part, indices)
-        return found
-
-
-def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:
-    """``indices`` of the newline-prefixed paragraphs in ``joined`` where ``pattern`` matches."""
-    found: set[int] = set()
-    pos = counted = line = 0  # newlines are counted once each: linear in the text
-    while pattern is not None and (m := pattern.search(joined, pos)):
-        line += joined.count("\n", counted, m.start() + 1)
-        counted = m.start() + 1
-        found.add(indices[line - 1])
-        pos = joined.find("\n", m.start() + 1)
-        if pos < 0:
-            break
-    return found
-
 
 @dataclass(frozen=True)
 class BoilerplatePatterns:
@@ -263,17 +75,6 @@ class BoilerplatePatterns:
         line with sentence punctuation."""
         return (len(text) <= self.byline_max_chars and not SENTENCE_MARK.search(text)
                 and (self.byline.hit(text) or school and self.school_line.hit(text)))
-
-
-def _either(patterns: list[str], flags: int = 0, prefix: str = "") -> re.Pattern | None:
-    """One regex matching where any of ``patterns`` matches (None for no patterns).
-
-    The patterns are joined into one flat alternation (the same language as wrapping each in
-    ``(?:…)``), so when all alternatives start with a literal the engine can skip ahead to them.
-    """
-    if not patterns:
-        return None
-    return re.compile(f"{prefix}(?:{'|'.join(patterns)})" if prefix else "|".join(patterns), flags)
 
 
 @lru_cache(maxsize=1)

@@ -83,7 +83,7 @@ def test_patterns_searched_anywhere_start_with_a_literal():
 
 
 def test_anchored_patterns_get_a_lookahead_for_their_first_characters():
-    from pipelines.boilerplate import _first_chars_first
+    from pipelines.patterns import _first_chars_first
     assert _first_chars_first("(上一篇|下一篇)[:：]") == "(?=[上下])(上一篇|下一篇)[:：]"
     assert _first_chars_first("[（(]?(来源|作者)[:：]") == "(?=[\\(作来（])[（(]?(来源|作者)[:：]"
     assert _first_chars_first("\\d{1,3}下一页$") == "(?=[0123456789])\\d{1,3}下一页$"
@@ -97,7 +97,7 @@ def test_the_lookahead_changes_no_decision():
     import tomllib
     from importlib import resources
 
-    from pipelines.boilerplate import _anchored_scan, _first_chars_first
+    from pipelines.patterns import _anchored_scan, _first_chars_first
     data = tomllib.loads(resources.files("pipelines").joinpath("data/boilerplate.toml").read_text("utf-8"))
     lines = ["上一篇：秋天", "（来源：晚报）", "3下一页", "首页 > 作文 > 秋天", "关于我们 | 联系我们", "点阅数：12",
              "秋天来了，树叶黄了。", "评论（3）", "沙发", "回上页 | 列印", "1", "作者：张三", "【导语】秋天到了"]
