@@ -72,8 +72,8 @@ _SPACE_LIKE = "".join(c for c, v in _CHAR_MAP.items() if v == " ")
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
 # An ASCII mark with a CJK character on either side, which becomes full-width; and one with none,
-# which stays as it is (runs of them captured, for re.split).
-_CJK_ADJACENT_MARK = re.compile(f"[,!?:;](?:(?<=[{CJK}][,!?:;])|(?=[{CJK}]))")
+# which stays as it is (runs of them); each captured, for re.split.
+_CJK_ADJACENT_MARK = re.compile(f"([,!?:;](?:(?<=[{CJK}][,!?:;])|(?=[{CJK}])))")
 # (A pattern starting with the mark class lets the regex engine skip to the next mark quickly.)
 _KEPT_MARKS = re.compile(f"([,!?:;](?<![{CJK}][,!?:;])(?![{CJK}])(?:[,!?:;](?![{CJK}]))*+)")
 _MARK_REPLACERS = tuple(methodcaller("replace", ascii, cjk) for ascii, cjk in _ASCII_TO_CJK.items())
@@ -189,13 +189,18 @@ def _has_any(text: str, chars: Iterable[str]) -> bool:
     return any(c in text for c in chars)
 
 
-def _cjk_punctuation_pass(text: str) -> str:
+def _cjk_punctuation_pass(text: str, marks_to_change_are_few: bool = False) -> str:
     """One pass: parenthesis pairs first, then the marks, each judged by its neighbours as the
     text stands at the start of its step. In Chinese text nearly every mark changes, so only the
-    marks that stay are found; the stretches between them are converted whole by ``str.replace``."""
+    marks that stay are found and the stretches between them are converted whole by
+    ``str.replace``; when few marks are left to change (a second pass), those few are found."""
     if "(" in text:
         text = _split_map(_CJK_PAREN_PAIR, text, _PAREN_REPLACERS, at=1)
-    if _has_any(text, _ASCII_TO_CJK) and _CJK_ADJACENT_MARK.search(text):
+    if not _has_any(text, _ASCII_TO_CJK):
+        return text
+    if marks_to_change_are_few:
+        return _split_map(_CJK_ADJACENT_MARK, text, _MARK_REPLACERS, at=1)
+    if _CJK_ADJACENT_MARK.search(text):
         text = _split_map(_KEPT_MARKS, text, _MARK_REPLACERS, at=0)
     return text
 
@@ -208,7 +213,7 @@ def cjk_punctuation(text: str) -> str:
     """
     once = _cjk_punctuation_pass(text)
     # A converted mark can make its neighbour CJK-adjacent: a second pass, and no more.
-    return once if once == text else _cjk_punctuation_pass(once)
+    return once if once == text else _cjk_punctuation_pass(once, marks_to_change_are_few=True)
 
 
 def remove_anticopy_marks(text: str) -> str:
