@@ -70,7 +70,7 @@ def find_content(root) -> tuple | None:
     wrapped in separate ``<div>``\s).
     """
     owned: dict = defaultdict(int)
-    # The hot loop of the extractor: names bound locally, _han_weight inlined.
+    # The hot loop of the extractor: names bound locally, _han_weight and _credit_tail inlined.
     inline, shorter, owner_of = INLINE_TAGS, MIN_PARAGRAPH_CHARS - 1, _text_owner
     for el in root.iter(*TEXT_TAGS):
         text = el.text
@@ -79,8 +79,12 @@ def find_content(root) -> tuple | None:
             if owner is not None:
                 owned[owner] += len(text.encode()) - len(text)
         tail = el.tail
-        if tail is not None and len(tail) > shorter and not tail.isspace():
-            _credit_tail(el, tail, owned)
+        if tail is not None and len(tail) > shorter and not tail.isspace():  # _credit_tail, inlined
+            owner = el.getparent()
+            if owner is not None and owner.tag in inline:
+                owner = owner_of(owner)
+            if owner is not None:
+                owned[owner] += len(tail.encode()) - len(tail)
     for el in root.iter("a"):  # the text after a link (its own text is not weighed)
         tail = el.tail
         if tail is not None and len(tail) > shorter and not tail.isspace():
