@@ -31,19 +31,26 @@ class PatternSet:
         return PatternSet.compile(self.sources + tuple(extra)) if extra else self
 
     @cached_property
-    def _in_lines(self) -> re.Pattern | None:
-        """All the patterns over newline-joined lines (``^`` and ``$`` at each line's edges)."""
-        anchored = [f"^(?:{p})" for p in _anchored(self.sources)]
-        return either(anchored + _floating(self.sources), re.MULTILINE)
+    def _in_lines(self) -> tuple[re.Pattern | None, re.Pattern | None]:
+        """All the patterns over newline-joined lines (``^`` and ``$`` at each line's edges): the
+        anchored ones after a newline, which the regex engine skips to fast (when each pattern can be
+        scanned so, as in :class:`LineScan`), and the rest."""
+        if any(_NOT_SCANNABLE.search(p) for p in self.sources):
+            anchored = [f"^(?:{p})" for p in _anchored(self.sources)]
+            return None, either(anchored + _floating(self.sources), re.MULTILINE)
+        return (either(_anchored_scan(self.sources), re.MULTILINE, prefix="\n"),
+                either(_floating(self.sources), re.MULTILINE))
 
     def first_hit(self, lines: list[str], start: int = 0) -> int | None:
         """Index of the first of ``lines`` from ``start`` on that a pattern matches (lines without
-        newlines), found by one search over them joined."""
-        if self._in_lines is None or start >= len(lines):
+        newlines), found by one search over them joined (one per kind of pattern)."""
+        after_newline, anywhere = self._in_lines
+        if start >= len(lines) or after_newline is None and anywhere is None:
             return None
         joined = "\n".join(lines[start:])
-        m = self._in_lines.search(joined)
-        return None if m is None else start + joined.count("\n", 0, m.start())
+        hits = [m.start() for m in (after_newline and after_newline.search("\n" + joined),  # at a line's start
+                                    anywhere and anywhere.search(joined)) if m]
+        return start + joined.count("\n", 0, min(hits)) if hits else None
 
 
 def _anchored(sources) -> list[str]:
