@@ -8,7 +8,7 @@ A corpus run is five datatrove stages over WARC files (:func:`corpus_stages`):
    :class:`PieceSignatures` (datatrove's MinHash stage 1) writes each piece's band signatures, and
    beside them its full signature, dedup digest, id and place in the corpus.
 2. **buckets** (one task per band): datatrove's MinHash stage 2 as it is: pieces sharing a band.
-3. **verify** (one task per band): :class:`VerifyCandidates` keeps the candidates whose estimated
+3. **verify** (a task per band, or fewer): :class:`VerifyCandidates` keeps the candidates whose estimated
    Jaccard similarity reaches the threshold, and finds the exact copies (same dedup digest).
 4. **marks** (one task): :class:`EarliestMarks`, MinHash stage 3 for our semantics: each piece is
    marked against the earliest record, as the online :class:`~pipelines.dedup.Deduplicator` marks it.
@@ -50,6 +50,9 @@ from pipelines.jsonl import dumps_record
 NOT_ARTICLE = "no_content"  # a page the extractor finds no essay in: counted, not an error
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 STAGES = ("clean", "buckets", "verify", "marks", "write")
+#: Stages of many small tasks (one per band, as datatrove's stage 2 needs): an executor that starts
+#: a process per job (Ray) runs them a batch of tasks a job.
+SMALL_TASKS = ("buckets",)
 
 #: Where a piece is: its place in the corpus (input file, record in the file, piece on the page),
 #: and what dedup needs of it.
@@ -278,40 +281,44 @@ def band_groups(pairs) -> Iterator[list[tuple[int, int]]]:
 
 
 class VerifyCandidates(PipelineStep):
-    """Candidates (pieces sharing a band, from stage 2) checked against the threshold: task ``b``
-    reads band ``b``'s pairs, keeps of each set of identical texts its earliest piece, and writes
+    """Candidates (pieces sharing a band, from stage 2) checked against the threshold, bands
+    ``rank, rank + world_size, …``: for band ``b``, it reads its pairs, keeps of each set of identical texts its earliest piece, and writes
     ``<b>.near``, the pairs of those whose estimated Jaccard similarity (the share of equal MinHash
-    values) is ≥ the threshold (:data:`PAIR`); task 0 also writes ``exact``, every later copy of a text
-    and the id of its first (:data:`EXACT`): identical texts share every band, so band 0 has them all."""
+    values) is ≥ the threshold (:data:`PAIR`); for band 0 it also writes ``exact``, every later copy of
+    a text and the id of its first (:data:`EXACT`): identical texts share every band, so band 0 has them all."""
 
     name = "✅ verify candidates"
     type = "essay-crawler"
 
-    def __init__(self, buckets: DataFolderLike, side: DataFolderLike, output: DataFolderLike, *,
+    def __init__(self, buckets: DataFolderLike, side: DataFolderLike, output: DataFolderLike, bands: int, *,
                  threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
         super().__init__()
         self.buckets, self.side, self.output = get_datafolder(buckets), get_datafolder(side), get_datafolder(output)
-        self.threshold, self.num_perm = threshold, num_perm
+        self.bands, self.threshold, self.num_perm = bands, threshold, num_perm
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         sides = _SideFiles(self.side, side_dtype(self.num_perm))
-        near: list[tuple] = []
-        exact: list[tuple] = []
         try:
-            for name in self.buckets.list_files(glob_pattern=f"{rank:05d}_*.dups"):
-                with self.buckets.open(name, "rb") as fh:
-                    for group in band_groups(read_tuples_from_file(fh, "4I")):
-                        self.stat_update("candidate_groups")
-                        self._verify(group, sides, near, exact if rank == 0 else None)
+            for band in range(rank, self.bands, world_size):
+                self._verify_band(band, sides)
         finally:
             sides.close()
-        with self.output.open(f"{rank:05d}.near", "wb") as fh:
+        return iter(())
+
+    def _verify_band(self, band: int, sides: _SideFiles) -> None:
+        near: list[tuple] = []
+        exact: list[tuple] = []
+        for name in self.buckets.list_files(glob_pattern=f"{band:05d}_*.dups"):
+            with self.buckets.open(name, "rb") as fh:
+                for group in band_groups(read_tuples_from_file(fh, "4I")):
+                    self.stat_update("candidate_groups")
+                    self._verify(group, sides, near, exact if band == 0 else None)
+        with self.output.open(f"{band:05d}.near", "wb") as fh:
             fh.write(np.array(near, dtype=PAIR).tobytes())
-        if rank == 0:
+        if band == 0:
             with self.output.open("exact", "wb") as fh:
                 fh.write(np.array(exact, dtype=EXACT).tobytes())
         self.stat_update("near_pairs", value=len(near))
-        return iter(())
 
     def _verify(self, group, sides: _SideFiles, near: list, exact: list | None) -> None:
         lines = {member: sides.line(*member) for member in group}
@@ -475,8 +482,8 @@ def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Seque
                    pieces_writer(f"{work}/pieces"),
                    PieceSignatures(f"{work}/signatures", f"{work}/side", threshold=threshold)], tasks),
         "buckets": ([bucket_stage(f"{work}/signatures", f"{work}/buckets", config)], config.num_buckets),
-        "verify": ([VerifyCandidates(f"{work}/buckets", f"{work}/side", f"{work}/pairs", threshold=threshold)],
-                   config.num_buckets),
+        "verify": ([VerifyCandidates(f"{work}/buckets", f"{work}/side", f"{work}/pairs", config.num_buckets,
+                                     threshold=threshold)], min(tasks, config.num_buckets)),
         "marks": ([EarliestMarks(f"{work}/pairs", f"{work}/marks", tasks)], 1),
         "write": ([TaskPieces(f"{work}/pieces"), MarkDuplicates(f"{work}/marks"), record_writer(f"{path}/data", fmt)],
                   tasks),

@@ -151,8 +151,7 @@ def test_a_run_killed_twice_resumes_to_the_same_files(inputs, reference, tmp_pat
         wait_for(out / "logs" / stage / "completions", 1, proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        assert len(list((out / "logs" / "write" / "completions").glob("*"))) < 3 if (
-            out / "logs" / "write" / "completions").is_dir() else True
+        assert len(list(out.glob("logs/write/completions/*"))) < 3  # killed before the end
     done = corpus(folder, "-o", out, "--workers", "1")
     assert done.returncode == 0, done.stderr[-3000:]
     assert data_files(out) == data_files(reference[0])

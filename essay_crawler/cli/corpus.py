@@ -75,28 +75,44 @@ def check_manifest(out: Path, manifest: dict) -> None:
         raise CommandError(f"{out}: not empty and not a corpus run")
 
 
-def executors(stages: dict, out: Path, args):
-    """One datatrove executor per stage, each depending on the one before; returns the last."""
-    previous = None
-    for name, (pipeline, tasks) in stages.items():
-        logs = str(out / "logs" / name)
-        workers = min(args.workers, tasks)
-        if args.executor == "local":
-            from datatrove.executor import LocalPipelineExecutor
+def executor(name: str, pipeline: list, tasks: int, out: Path, args, depends=None):
+    """The datatrove executor of one stage."""
+    logs = str(out / "logs" / name)
+    workers = min(args.workers, tasks)
+    if args.executor == "local":
+        from datatrove.executor import LocalPipelineExecutor
 
-            previous = LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, depends=previous)
-        elif args.executor == "ray":
-            from datatrove.executor.ray import RayPipelineExecutor
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs)
+    if args.executor == "ray":
+        from datatrove.executor.ray import RayPipelineExecutor
 
-            previous = RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, depends=previous,
-                                           mem_per_cpu_gb=0.5)
-        else:
-            from datatrove.executor.slurm import SlurmPipelineExecutor
+        from pipelines.corpus import SMALL_TASKS
 
-            previous = SlurmPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, depends=previous,
-                                             time=args.time, partition=args.partition, job_name=f"essay-{name}",
-                                             venv_path=os.environ.get("VIRTUAL_ENV"))
-    return previous
+        return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, mem_per_cpu_gb=0.5,
+                                   tasks_per_job=-(-tasks // workers) if name in SMALL_TASKS else 1)
+    from datatrove.executor.slurm import SlurmPipelineExecutor
+
+    return SlurmPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, depends=depends,
+                                 time=args.time, partition=args.partition, job_name=f"essay-{name}",
+                                 venv_path=os.environ.get("VIRTUAL_ENV"))
+
+
+def run_stages(stages: dict, out: Path, args) -> str | None:
+    """Run the stages in order (Slurm: submit them, each job depending on the one before); the
+    stage some of whose tasks did not finish, if any."""
+    if args.executor == "slurm":
+        previous = None
+        for name, (pipeline, tasks) in stages.items():
+            previous = executor(name, pipeline, tasks, out, args, depends=previous)
+        assert previous is not None
+        previous.run()
+        return None
+    for name, (pipeline, tasks) in stages.items():  # in turn: a stage starts once the last one's files are whole
+        stage = executor(name, pipeline, tasks, out, args)
+        stage.run()
+        if stage.get_incomplete_ranks():
+            return name
+    return None
 
 
 def stage_counts(out: Path, stage: str) -> dict[str, int]:
@@ -150,7 +166,11 @@ def run(args) -> int:
         if not ray.is_initialized():
             address = os.environ.get("RAY_ADDRESS")
             ray.init(address=address, num_cpus=None if address else args.workers, include_dashboard=False)
-    executors(stages, out, args).run()
+    unfinished = run_stages(stages, out, args)
+    if unfinished:
+        print(f"error: {out}: tasks of the {unfinished} stage failed (see {out / 'logs' / unfinished / 'logs'}); "
+              "run the same command again to retry them", file=sys.stderr)
+        return EXIT_FAILED
     if args.executor == "slurm":
         print(f"submitted the stages to Slurm; logs in {out / 'logs'}", file=sys.stderr)
         return EXIT_OK
