@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, positive_int
-from essay_crawler.cli.clean import default_jobs
+from essay_crawler.cli.clean import default_jobs, warm_up
 from pipelines.normalize import CONVERSIONS
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -82,7 +82,7 @@ def executor(name: str, pipeline: list, tasks: int, out: Path, args, depends=Non
     if args.executor == "local":
         from datatrove.executor import LocalPipelineExecutor
 
-        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs)
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, start_method="fork")
     if args.executor == "ray":
         from datatrove.executor.ray import RayPipelineExecutor
 
@@ -160,6 +160,7 @@ def run(args) -> int:
     paths_file.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
     stages = corpus_stages(str(out), str(root), names, str(paths_file), tasks=tasks, fmt=args.format,
                            threshold=args.threshold, convert=args.convert, profile=profile)
+    warm_up(profile, args.convert)  # local workers are forked with the cleaning tables built
     if args.executor == "ray":
         import ray
 
