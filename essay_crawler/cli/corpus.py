@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, positive_int
+from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, number_in, positive_int
 from essay_crawler.cli.clean import default_jobs, warm_up
 from pipelines.normalize import CONVERSIONS
 
@@ -17,8 +17,7 @@ MANIFEST = "corpus.json"
 
 
 def threshold(text: str) -> float:
-    from essay_crawler.cli import number_in
-
+    """argparse type: a Jaccard similarity in (0, 1]."""
     return number_in(text, float, 1e-9, 1.0, "a similarity above 0 and at most 1")
 
 
