@@ -49,7 +49,6 @@ from pipelines.jsonl import dumps_record
 
 NOT_ARTICLE = "no_content"  # a page the extractor finds no essay in: counted, not an error
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-STAGES = ("clean", "buckets", "verify", "marks", "write")
 #: Stages of many small tasks (one per band, as datatrove's stage 2 needs): an executor that starts
 #: a process per job (Ray) runs them a batch of tasks a job.
 SMALL_TASKS = ("buckets",)
@@ -471,7 +470,8 @@ def record_writer(output_folder: DataFolderLike, fmt: str = "jsonl") -> JsonlWri
 def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Sequence[str], paths_file: str, *,
                   tasks: int, fmt: str = "jsonl", threshold: float = DEFAULT_THRESHOLD, convert: str = "t2s",
                   profile=None) -> dict[str, tuple[list[PipelineStep], int]]:
-    """The pipeline and task count of each stage, by name (:data:`STAGES`), writing under ``out``:
+    """The pipeline and task count of each stage, by name (clean, buckets, verify, marks, write: to be
+    run in this order), writing under ``out``:
     ``data/`` (the records), ``errors/``, ``work/`` (what the stages hand on)."""
     folder = get_datafolder(out)
     path = folder.path.rstrip("/")
