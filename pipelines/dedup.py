@@ -82,8 +82,18 @@ def jaccard(text_a: str, text_b: str, size: int = DEFAULT_SHINGLE) -> float:
     return np.intersect1d(a, b).size / union if union else 1.0
 
 
-def _identity(value):
-    return value
+#: MinHash permutations of datasketch's ``affine32`` scheme (its default since 2.0): each shingle
+#: hash is mixed by the MurmurHash3 finaliser, then mapped by ``a * h + b`` modulo 2**32.
+SCHEME = "affine32"
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finaliser, element-wise (wrapping arithmetic)."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 @cache
@@ -368,7 +378,7 @@ class Deduplicator:
         self.threshold, self.shingle, self.num_perm = threshold, shingle, num_perm
         self.path = Path(path) if path is not None else None
         self.bands, self.rows = lsh_shape(threshold, num_perm)
-        self._template = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity)
+        self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
         # every distinct text: its digest and the id of its first record, found by digest
         self._digests, self._first_ids, self._by_digest = _Rows(np.uint8, (20,)), _Ids(), _Multimap()
         # the indexed (unique) records, in the order indexed: id, signature; found by id and by band
@@ -444,10 +454,13 @@ class Deduplicator:
         return len(self._first_ids)
 
     def signature(self, form: str) -> np.ndarray:
-        """MinHash values (32-bit) of the shingle set of a dedup form."""
-        minhash = self._template.copy()
-        minhash.update_batch(shingle_hashes(form, self.shingle).tolist())
-        return minhash.hashvalues.astype(np.uint32)
+        """MinHash values (32-bit) of the shingle set of a dedup form: datasketch's ``MinHash`` of
+        the shingle hashes (identity hash function), computed for all of them at once."""
+        hashes = shingle_hashes(form, self.shingle)
+        if hashes.size == 0:
+            return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        a, b = self._permutations
+        return (_fmix32(hashes)[:, None] * a + b).min(axis=0)
 
     def _first_with(self, digest: bytes, record_id: str) -> str:
         """The id of the first record whose dedup form has ``digest``; ``record_id`` if none had."""
