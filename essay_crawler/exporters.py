@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from scrapy.exporters import BaseItemExporter
 
-from essay_crawler.items import PageItem
+from essay_crawler.items import ArticleItem
 from pipelines.jsonl import dumps_record
 
 
@@ -15,6 +15,6 @@ class PieceJsonLinesExporter(BaseItemExporter):
         self.file = file
 
     def export_item(self, item):
-        if isinstance(item, PageItem):
+        if isinstance(item, ArticleItem):
             for record in item.records:
                 self.file.write(dumps_record(record).encode("utf-8"))

@@ -1,4 +1,4 @@
-"""Crawl components besides the pipelines: the run opened before the crawl starts, the page budget of
+"""Crawl components besides the pipelines: the run's life (claimed, opened, committed), the page budget of
 ``CLOSESPIDER_PAGECOUNT`` kept to, robots.txt failures in one log line, and the live progress line."""
 from __future__ import annotations
 
@@ -6,25 +6,40 @@ import logging
 import sqlite3
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from twisted.internet import task
 
-from essay_crawler.runs import crawl_run, default_state_path, is_disk_full
+from essay_crawler.items import LeftOut, LeftOutReason
+from essay_crawler.manifest import attempt_counters, run_counts, run_manifest
+from essay_crawler.monitor import Thresholds, run_alerts
+from essay_crawler.runfiles import default_state_path, is_disk_full
+from essay_crawler.runs import CrawlRun
+from essay_crawler.shared import redis_lost, stop_on_lost_redis
+
+logger = logging.getLogger(__name__)
 
 
 class RunNotOpened(ValueError):
     """The run's state cannot be used (another crawl holds it, or it is not a state database)."""
 
 
-def state_path(settings, site: str) -> Path:
-    """The state file a crawl of ``site`` uses (see :func:`essay_crawler.runs.open_run`)."""
-    pieces = settings.get("ESSAY_PIECES_PATH")
-    return Path(settings.get("ESSAY_STATE_PATH") or default_state_path(
-        Path(settings.get("ESSAY_OUTPUT_ROOT", "output")), site, Path(pieces) if pieces else None))
+def run_paths(settings, site: str) -> tuple[Path, Path | None, Path | None]:
+    """``(output root, pieces path, state path)`` of a crawl of ``site``: ``ESSAY_OUTPUT_ROOT``,
+    ``ESSAY_PIECES_PATH``, ``ESSAY_STATE`` (default on; off: no state path) and ``ESSAY_STATE_PATH``
+    (default :func:`~essay_crawler.runfiles.default_state_path`)."""
+    root = Path(settings.get("ESSAY_OUTPUT_ROOT", "output"))
+    pieces = Path(settings.get("ESSAY_PIECES_PATH")) if settings.get("ESSAY_PIECES_PATH") else None
+    state = None
+    if settings.getbool("ESSAY_STATE", True):
+        state = Path(settings.get("ESSAY_STATE_PATH") or default_state_path(root, site, pieces))
+    return root, pieces, state
 
 
 def check_foreign_database(path: Path) -> None:
@@ -42,28 +57,137 @@ def check_foreign_database(path: Path) -> None:
                            f"{', '.join(sorted(tables))}); move it away or give another --state")
 
 
-class OpenRun:
-    """Opens the crawl's run (state lock, state, partial files) while the crawler is set up, so that a
-    run that cannot open stops the crawl before the engine starts, as :class:`RunNotOpened`."""
+def not_opened(exc: Exception, state: Path | None) -> RunNotOpened:
+    """The one line saying why the run could not be claimed or opened."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        if is_disk_full(exc):
+            return RunNotOpened(f"{state}: disk full ({exc})")
+        return RunNotOpened(f"{state}: not an essay-crawler state database ({exc}); "
+                            "move it away or give another --state")
+    return RunNotOpened(f"disk full: {exc}" if is_disk_full(exc) and "disk full" not in str(exc) else str(exc))
+
+
+class CrawlRunExtension:
+    """The crawl's run (:class:`~essay_crawler.runs.CrawlRun`) through its life, as Scrapy's
+    ``SpiderState`` keeps a spider's state: the state is claimed when the crawler is set up (a state
+    that cannot be used stops the crawl before the engine starts, as :class:`RunNotOpened`), the run
+    is opened on ``spider_opened`` and committed — or left resumable when the crawl was interrupted —
+    on ``spider_closed``, with its ``run.json`` (:attr:`manifest`).
+
+    Other components get it with ``crawler.get_extension(CrawlRunExtension)``: they read the state
+    through :attr:`run`, write through :meth:`writing`, which stops the run at the first write the
+    disk refuses (reason ``disk_full``, left resumable). Pages left out on purpose are counted here,
+    by reason (:meth:`count_left_out`); errors are counted by reason where they are written.
+    """
+
+    def __init__(self, crawler, run: CrawlRun):
+        self.crawler = crawler
+        self.run = run
+        self.open = False
+        self.failure: str | None = None  # why the run could not be opened
+        self.manifest: dict | None = None  # the run's run.json, once the crawl ended
+        self.stopped: str | None = None  # why nothing more is written (disk full)
+        self.closing = None  # the engine closing the spider after a full disk (kept referenced)
 
     @classmethod
     def from_crawler(cls, crawler):
-        site = getattr(crawler.spider, "site_name", None)
-        if site is None:
+        spider = crawler.spider
+        if getattr(spider, "site_name", None) is None:
             raise NotConfigured("not an essays crawl")
-        if crawler.settings.getbool("ESSAY_STATE", True):
-            check_foreign_database(state_path(crawler.settings, site))
+        root, pieces, state = run_paths(crawler.settings, spider.site_name)
+        redis_url = crawler.settings.get("ESSAY_REDIS_URL")
+        if redis_url and not state:
+            raise ValueError("a crawl shared through Redis needs its state (drop --no-state)")
         try:
-            crawl_run(crawler)
-        except sqlite3.DatabaseError as exc:
-            if is_disk_full(exc):
-                raise RunNotOpened(f"{state_path(crawler.settings, site)}: disk full ({exc})") from None
-            raise RunNotOpened(f"{state_path(crawler.settings, site)}: not an essay-crawler state database "
-                               f"({exc}); move it away or give another --state") from None
-        except (RuntimeError, OSError) as exc:
-            raise RunNotOpened(f"disk full: {exc}" if is_disk_full(exc) and "disk full" not in str(exc)
-                               else str(exc)) from None
-        return cls()
+            if state:
+                check_foreign_database(state)
+            run = CrawlRun(site=spider.site_name, start_urls=list(spider.start_urls),
+                           profile=spider.profile.name if spider.profile else None,
+                           output_root=root, pieces_path=pieces, state_path=state, redis_url=redis_url)
+        except (sqlite3.DatabaseError, RuntimeError, OSError) as exc:
+            raise not_opened(exc, state) from None
+        extension = cls(crawler, run)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
+        return extension
+
+    def spider_opened(self, spider):
+        try:
+            self.run.open()
+        except (sqlite3.DatabaseError, RuntimeError, OSError) as exc:
+            self.failure = str(not_opened(exc, self.run.state.path if self.run.state else None))
+            raise CloseSpider("run_not_opened") from None
+        self.open = True
+        stats = self.crawler.stats
+        stats.set_value("essay/resumed_articles", self.run.recovered_articles)
+        stats.set_value("essay/damaged_lines", len(self.run.damaged_lines))
+        for line in self.run.damaged_lines:
+            logger.warning("damaged line skipped while resuming: %s", line)
+        if self.run.forgotten_articles:
+            logger.warning("%d article(s) recorded in the state are not in %s: they will be fetched again",
+                           self.run.forgotten_articles, self.run.files.partial_pieces)
+
+    def count_left_out(self, reason: LeftOutReason) -> None:
+        """Count a page (for ``known``, a request) left out on purpose: ``essay/left_out/<reason>``."""
+        self.crawler.stats.inc_value(f"essay/left_out/{reason}")
+
+    def item_dropped(self, item, exception):
+        if isinstance(exception, LeftOut):
+            self.count_left_out(exception.reason)
+
+    @contextmanager
+    def writing(self, url: str):
+        """Around a write of the page ``url`` (or a read of a shared state): :class:`LeftOut`
+        (``not_written``) when the run stopped writing; a write the disk refuses
+        (:func:`~essay_crawler.runfiles.is_disk_full`) stops it, and so does a shared state's Redis that
+        stopped answering (:func:`~essay_crawler.shared.stop_on_lost_redis`); any other error is raised."""
+        if self.stopped or redis_lost(self.crawler):
+            raise LeftOut("not_written", f"not written ({self.stopped or 'redis unreachable'}): {url}")
+        try:
+            yield self.run
+        except redis.RedisError as exc:
+            stop_on_lost_redis(self.crawler, exc)
+            raise LeftOut("not_written", f"not written (redis unreachable): {url}") from None
+        except (OSError, sqlite3.Error) as exc:
+            if not is_disk_full(exc):
+                raise
+            self.stop_on_full_disk(exc)
+            raise LeftOut("not_written", f"not written ({self.stopped}): {url}") from None
+
+    def stop_on_full_disk(self, exc: Exception) -> None:
+        """The first write the disk refuses stops the run (reason ``disk_full``), left resumable: the
+        write was rolled back, nothing more is written, and the run's reserved space is given back so
+        its ``run.json`` and state can still be saved."""
+        self.stopped = f"disk full: {exc}"
+        self.run.reserve.release()
+        self.crawler.stats.set_value("essay/disk_full", str(exc))
+        logger.error("disk full: %s (%s); the run stopped; free some space and run the same command again "
+                     "to resume it", self.run.files.partial_pieces.parent, exc)
+        self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
+
+    def spider_closed(self, spider, reason):
+        try:
+            if self.open:
+                self.manifest = self.end(spider, reason)
+        finally:
+            self.run.close()
+
+    def end(self, spider, reason: str) -> dict:
+        """Commit the run (a crawl that completed) or leave it resumable; its manifest, with
+        ``files.manifest`` where it was written."""
+        run = self.run
+        current = attempt_counters(self.crawler.stats.get_stats())
+        counts = run_counts(run.total_counters(current), run.file_counts())
+        complete = reason == "finished" or reason.startswith("closespider_")
+        settings = self.crawler.settings
+        alerts = run_alerts(counts, Thresholds.from_settings(settings)) if complete else None
+        manifest = run_manifest(run, spider, settings, reason, counts, alerts)
+        if complete:
+            run.commit(manifest)
+        else:
+            manifest["files"]["manifest"] = str(run.leave_resumable(manifest, current))
+        return manifest
 
 
 class PageBudget:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import essay_crawler
 from essay_crawler.links import host_and_port
-from essay_crawler.runs import site_folder
+from essay_crawler.runfiles import site_folder
 
 PROJECT = "essay_crawler"
 SPIDER = "essays"

@@ -84,7 +84,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def host_and_port(url: str) -> str:
     """``host``, or ``host:port`` when the URL names a port other than its scheme's: a site (another
-    port is another site)."""
+    port is another site).
+
+    >>> [host_and_port(u) for u in ("http://WWW.Example.cn/a", "http://127.0.0.1:8737/", "https://x.cn:443/")]
+    ['www.example.cn', '127.0.0.1:8737', 'x.cn']
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port
@@ -92,7 +96,11 @@ def host_and_port(url: str) -> str:
 
 
 def host_with_port(url: str) -> str:
-    """``host:port`` of a URL, its scheme's port when it names none (for :func:`host_allowed`)."""
+    """``host:port`` of a URL, its scheme's port when it names none (for :func:`host_allowed`).
+
+    >>> host_with_port("https://www.example.cn/a")
+    'www.example.cn:443'
+    """
     parts = urlsplit(url)
     return f"{(parts.hostname or '').lower()}:{parts.port or DEFAULT_PORTS.get(parts.scheme, 0)}"
 

@@ -1,4 +1,4 @@
-"""Downloader middlewares: Scrapy's retry with exponential backoff between attempts, Scrapy's
+"""The spider middleware that leaves out articles already known, and downloader middlewares: Scrapy's retry with exponential backoff between attempts, Scrapy's
 redirects (HTTP and meta refresh) with loops and endless chains reported as failures rather than
 dropped silently, robots.txt read as RFC 9309 says (with Crawl-delay), and decompression bombs
 reported as too large."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -19,17 +20,56 @@ from scrapy.downloadermiddlewares.redirect import (
 )
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured, StopDownload
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import get_meta_refresh, response_status_message
+
+from essay_crawler.extensions import CrawlRunExtension
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
+
+
+class KnownArticlesMiddleware(BaseSpiderMiddleware):
+    """Spider middleware: a request for an article page (``kind`` article, or candidate on the
+    automatic path) whose URL the run's state knows — written by an earlier run or by this run before
+    it was interrupted, under its canonical URL or an alias — is not sent; counted once per URL
+    (left out as ``known``). List pages are always requested. Off with ``ESSAY_REFRESH``."""
+
+    KINDS = frozenset({"article", "candidate"})
+
+    def __init__(self, crawler, runs: CrawlRunExtension):
+        super().__init__(crawler)
+        self.runs = runs
+        self.skipped: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if crawler.settings.getbool("ESSAY_REFRESH"):
+            raise NotConfigured("ESSAY_REFRESH: known articles are fetched again")
+        runs = crawler.get_extension(CrawlRunExtension)
+        if runs is None:
+            raise NotConfigured("needs essay_crawler.extensions.CrawlRunExtension")
+        return cls(crawler, runs)
+
+    @cached_property
+    def known(self) -> set[str]:
+        """The known URLs, read when the first request comes (the run is open by then)."""
+        return self.runs.run.known_urls()
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if request.cb_kwargs.get("kind") not in self.KINDS or request.url not in self.known:
+            return request
+        if request.url not in self.skipped:
+            self.skipped.add(request.url)
+            self.runs.count_left_out("known")
+        return None
 
 
 class RedirectFailed(IgnoreRequest):

@@ -40,8 +40,9 @@ def error_rate(counts: dict) -> tuple[int, int]:
 
 
 def check_no_pieces(counts: dict, limits: Thresholds) -> str | None:
-    """Nothing written, and not because every article found was already known."""
-    if counts["pieces_written"] or counts.get("articles_known", 0) or counts.get("articles_unchanged", 0):
+    """Nothing written, and not because every article found was already known (or, on a site shared
+    by workers, written by another worker)."""
+    if any(counts.get(k, 0) for k in ("pieces_written", "articles_known", "articles_unchanged", "articles_taken")):
         return None
     return "wrote no pieces (no new, changed or already known articles found)"
 

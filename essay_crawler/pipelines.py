@@ -7,26 +7,52 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import platform
-import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime
+from dataclasses import replace
+from functools import cached_property
+from typing import NoReturn
 
-import scrapy
-from scrapy import signals
-from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.exceptions import NotConfigured
 
-from essay_crawler import __version__
-from essay_crawler.items import ErrorItem, PageItem
-from essay_crawler.monitor import PAGE_ERROR_REASONS, Thresholds, run_alerts
-from essay_crawler.runs import CrawlRun, crawl_run, is_disk_full, utc_now
+from essay_crawler.extensions import CrawlRunExtension
+from essay_crawler.items import ArticleItem, ErrorItem, LeftOut, LeftOutReason, PageItem
+from essay_crawler.manifest import attempt_counters
+from essay_crawler.monitor import PAGE_ERROR_REASONS
+from essay_crawler.runfiles import utc_now
 from essay_crawler.state import content_hash, url_shape
-from pipelines.jsonl import JsonlAppender
+from pipelines.result import CleanResult
 from pipelines.worker import clean_fetched_page, init_cleaner
 
 logger = logging.getLogger(__name__)
+
+
+def run_extension(crawler) -> CrawlRunExtension:
+    """The crawl's :class:`CrawlRunExtension`; without it (not an essays crawl) the pipelines are off."""
+    runs = crawler.get_extension(CrawlRunExtension)
+    if runs is None:
+        raise NotConfigured("needs essay_crawler.extensions.CrawlRunExtension")
+    return runs
+
+
+def clean_settings(settings) -> tuple[int, str, float | None]:
+    """``CLEAN_WORKERS`` (0: clean in the crawl process), ``CLEAN_CONVERT`` (an OpenCC conversion or
+    ``none``) and ``CLEAN_TIMEOUT`` (seconds, 0: no limit → None), checked: a bad value is a
+    ValueError naming the setting, which stops the crawl before it starts."""
+    from pipelines.normalize import CONVERSIONS
+
+    try:
+        workers, timeout = settings.getint("CLEAN_WORKERS"), settings.getfloat("CLEAN_TIMEOUT")
+    except ValueError as exc:
+        raise ValueError(f"CLEAN_WORKERS and CLEAN_TIMEOUT take numbers ({exc})") from None
+    convert = settings.get("CLEAN_CONVERT")
+    if workers < 0:
+        raise ValueError(f"CLEAN_WORKERS must be 0 or more, not {workers}")
+    if timeout < 0:
+        raise ValueError(f"CLEAN_TIMEOUT must be 0 (no limit) or more seconds, not {timeout:g}")
+    if convert not in CONVERSIONS:
+        raise ValueError(f"CLEAN_CONVERT must be one of {', '.join(CONVERSIONS)}, not {convert!r}")
+    return workers, convert, timeout or None
 
 
 class CleanPipeline:
@@ -44,20 +70,22 @@ class CleanPipeline:
     replaced, counted in ``essay/cleaning_timeouts``) and the run goes on.
     """
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
-        self.workers = crawler.settings.getint("CLEAN_WORKERS")
-        self.convert = crawler.settings.get("CLEAN_CONVERT")
-        self.timeout = crawler.settings.getfloat("CLEAN_TIMEOUT") or None
+        self.runs = runs
+        self.workers, self.convert, self.timeout = clean_settings(crawler.settings)
         self.pool: ProcessPoolExecutor | None = None
-        self.article_shapes: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, run_extension(crawler))
+
+    @cached_property
+    def article_shapes(self) -> set[str]:
+        """URL shapes of the articles known when the first page came (the run is open by then)."""
+        return self.runs.run.known_shapes()
 
     def open_spider(self):
-        self.article_shapes = crawl_run(self.crawler).known_shapes()
         init_cleaner(self.profile, self.convert)
         if self.workers > 0:
             self.pool = self.new_pool()
@@ -98,269 +126,125 @@ class CleanPipeline:
         """An article by the profile's URL pattern, or shaped like articles of earlier runs."""
         return item.kind == "article" or url_shape(item.url) in self.article_shapes
 
-    async def _clean(self, item: PageItem) -> dict:
-        body = item.body
-        assert body is not None  # dropped only once the page is cleaned (process_item)
+    async def _clean(self, item: PageItem) -> CleanResult:
         if self.pool is None:
-            return clean_fetched_page(body, item.url, item.declared_encoding)
+            return clean_fetched_page(item.body, item.url, item.declared_encoding)
         for _ in range(2):
             pool = self.pool
             try:
-                future = pool.submit(clean_fetched_page, body, item.url, item.declared_encoding)
+                future = pool.submit(clean_fetched_page, item.body, item.url, item.declared_encoding)
                 return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
             except TimeoutError:
                 self.replace_stuck_pool(pool)
-                return {"error": ("timeout_cleaning", f"not cleaned within CLEAN_TIMEOUT ({self.timeout} s)")}
+                return CleanResult.failed("timeout_cleaning", f"not cleaned within CLEAN_TIMEOUT ({self.timeout} s)")
             except BrokenProcessPool:
                 self.replace_broken_pool(pool)
             except Exception as exc:  # e.g. a result that cannot be sent back
-                return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
-        return {"error": ("internal_error", "the cleaning worker died twice while cleaning this page")}
+                return CleanResult.failed("internal_error", f"{type(exc).__name__}: {exc}")
+        return CleanResult.failed("internal_error", "the cleaning worker died twice while cleaning this page")
 
     async def process_item(self, item):
         if not isinstance(item, PageItem):
             return item
-        out = await self._clean(item)
-        item.body = None
+        result = await self._clean(item)
+        error = result.error
         stats = self.crawler.stats
         if self.looks_like_article(item):
             stats.inc_value("essay/layout/checked")
-            if "error" in out and out["error"][0] == "no_content":
+            if error and error.reason == "no_content":
                 stats.inc_value("essay/layout/no_content")
-        if "error" in out:
-            reason, message = out["error"]
-            if item.kind == "candidate" and reason == "no_content":
-                stats.inc_value("essay/pages_not_article")
-                raise DropItem(f"not an article: {item.url}", log_level="DEBUG")
-            return ErrorItem(item.url, reason, message)
-        for record in out["records"]:
+        if error:
+            if item.kind == "candidate" and error.reason == "no_content":
+                raise LeftOut("not_article", f"not an article: {item.url}")
+            return ErrorItem(item.url, error.reason, error.message)
+        for record in result.records:
             record["crawled_at"] = item.crawled_at
-        item.records, item.claimed, item.mismatch = out["records"], out["claimed"], out["mismatch"]
-        return item
+        return ArticleItem(item.url, result, content_hash(result.records))
 
 
-class DuplicatePipeline:
-    """Drops a page whose canonical URL was already written in this run (one article, two URLs);
-    the second URL is recorded in the state as an alias, so later runs do not fetch it."""
+class AlreadyKnownPipeline:
+    """Decides whether a cleaned page is written: not when its canonical URL was already written in
+    this run (``duplicate``: one article, two URLs), nor when the state knows the article
+    (``known``) — unless ``ESSAY_REFRESH``, and then not when its content is unchanged
+    (``unchanged``); on a site shared by workers through Redis, nor when another worker claimed the
+    article first (``taken``). The URL a page left out was fetched under is recorded as an alias of
+    its canonical URL, so later runs do not fetch it. A page let through is a new article, or
+    (``changed``) new content of a known one."""
 
-    def __init__(self, crawler):
+    def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
+        self.runs = runs
+        self.refresh = crawler.settings.getbool("ESSAY_REFRESH", False)
         self.seen: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, run_extension(crawler))
 
     def process_item(self, item):
-        if isinstance(item, PageItem) and item.records:
-            url = item.records[0]["url"]
-            if url in self.seen:
-                crawl_run(self.crawler).add_alias(item.url, url)
-                self.crawler.stats.inc_value("essay/duplicates_skipped")
-                raise DropItem(f"duplicate of {url}: {item.url}", log_level="DEBUG")
-            self.seen.add(url)
-        return item
+        if not isinstance(item, ArticleItem):
+            return item
+        canonical = item.canonical
+        if canonical in self.seen:
+            self.leave_out(item, "duplicate", f"duplicate of {canonical}")
+        self.seen.add(canonical)
+        with self.runs.writing(item.url) as run:  # (a shared state can stop answering, as a disk can fill)
+            known = run.known_hash(canonical)
+        if known is not None and not self.refresh:
+            self.leave_out(item, "known", "already written")
+        if known == item.digest:
+            self.leave_out(item, "unchanged", "unchanged")
+        with self.runs.writing(item.url) as run:
+            claimed = run.claim(canonical)
+        if not claimed:
+            self.leave_out(item, "taken", "written by another worker")
+        return item if known is None else replace(item, changed=True)
+
+    def leave_out(self, item: ArticleItem, reason: LeftOutReason, why: str) -> NoReturn:
+        with self.runs.writing(item.url) as run:
+            if item.url != item.canonical:
+                run.add_alias(item.url, item.canonical)
+        raise LeftOut(reason, f"{why}: {item.url}")
 
 
 class RunWriterPipeline:
-    """Writes pieces and errors as JSONL (one ``write(2)`` per line) into the run's partial files,
-    records each written article in the incremental state, and at the end commits the run with its
-    ``run.json`` manifest (or leaves it resumable when the crawl was interrupted).
+    """Writes what reaches it into the run's partial files: an article's pieces in one ``write(2)``
+    (recorded in the incremental state; with a ``split_mismatch`` error when the title claimed
+    another number of pieces), an error once per (url, reason) in a run. The run extension commits
+    them."""
 
-    A page whose canonical URL is known is not written again; with ``ESSAY_REFRESH`` it is written
-    when its content changed (same ids, newer ``crawled_at``).
-    """
-
-    def __init__(self, crawler):
+    def __init__(self, crawler, runs: CrawlRunExtension):
         self.crawler = crawler
-        self.refresh = crawler.settings.getbool("ESSAY_REFRESH", False)
-        self.run: CrawlRun | None = None
-        self.pieces: JsonlAppender | None = None
-        self.errors: JsonlAppender | None = None
-        self.stopped: str | None = None  # why nothing more is written (disk full)
-        self.closing = None  # the engine closing the spider after a full disk (kept referenced)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.runs = runs
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, run_extension(crawler))
 
-    def open_spider(self):
-        self.run = crawl_run(self.crawler)
-        self.pieces = JsonlAppender(self.run.files.partial_pieces)
-        self.errors = JsonlAppender(self.run.files.partial_errors)
-        self.crawler.stats.set_value("essay/manifest", str(self.run.files.manifest))
-        self.crawler.stats.set_value("essay/resumed_articles", self.run.recovered_articles)
-        self.crawler.stats.set_value("essay/damaged_lines", len(self.run.damaged_lines))
-        for line in self.run.damaged_lines:
-            logger.warning("damaged line skipped while resuming: %s", line)
-        if self.run.forgotten_articles:
-            logger.warning("%d article(s) recorded in the state are not in %s: they will be fetched again",
-                           self.run.forgotten_articles, self.run.files.partial_pieces)
+    def process_item(self, item):
+        if isinstance(item, ErrorItem | ArticleItem):
+            with self.runs.writing(item.url):
+                if isinstance(item, ErrorItem):
+                    self.write_error(item)
+                else:
+                    self.write_article(item)
+        return item
 
     def write_error(self, item: ErrorItem) -> None:
-        """Write an error once per (url, reason) in a run, across resumed attempts."""
-        run, errors = self.run, self.errors
-        assert run is not None and errors is not None  # set in open_spider
-        key = (item.url, item.reason)
-        if key in run.error_keys:
+        if not self.runs.run.write_error(item.as_record(utc_now())):
             return
-        errors.write(item.as_record(utc_now()))
-        run.error_keys.add(key)
         stats = self.crawler.stats
         stats.inc_value(f"essay/errors/{item.reason}")
         if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
             stats.inc_value("essay/requests_failed")
 
-    def process_item(self, item):
-        if self.stopped:
-            raise DropItem(f"not written ({self.stopped}): {item.url}", log_level="DEBUG")
-        try:
-            if isinstance(item, ErrorItem):
-                self.write_error(item)
-            elif isinstance(item, PageItem):
-                self.write_page(item)
-        except (OSError, sqlite3.Error) as exc:
-            if not is_disk_full(exc):
-                raise
-            self.stop_on_full_disk(exc)
-            raise DropItem(f"not written ({self.stopped}): {item.url}", log_level="DEBUG") from None
-        return item
-
-    def stop_on_full_disk(self, exc: Exception) -> None:
-        """The first write the disk refuses stops the run (reason ``disk_full``), left resumable: the
-        write was rolled back, nothing more is written, and the run's reserved space is given back so
-        its ``run.json`` and state can still be saved."""
-        run = self.run
-        assert run is not None  # set in open_spider
-        self.stopped = f"disk full: {exc}"
-        run.reserve.release()
-        self.crawler.stats.set_value("essay/disk_full", str(exc))
-        logger.error("disk full: %s (%s); the run stopped; free some space and run the same command again "
-                     "to resume it", run.files.partial_pieces.parent, exc)
-        self.closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
-
-    def write_page(self, item: PageItem) -> None:
-        run, pieces = self.run, self.pieces
-        assert run is not None and pieces is not None  # set in open_spider
+    def write_article(self, item: ArticleItem) -> None:
         stats = self.crawler.stats
-        canonical = item.records[0]["url"]
-        if item.url != canonical:
-            run.add_alias(item.url, canonical)
-        digest = content_hash(item.records)
-        known = run.known_hash(canonical)
-        if known is not None and not self.refresh:
-            stats.inc_value("essay/articles_known")
-            raise DropItem(f"already written: {canonical}", log_level="DEBUG")
-        if known == digest:
-            stats.inc_value("essay/articles_unchanged")
-            raise DropItem(f"unchanged: {canonical}", log_level="DEBUG")
-        if item.mismatch:
-            self.write_error(ErrorItem(item.url, "split_mismatch",
-                                       f"found {len(item.records)} pieces, title claims {item.claimed}"))
-        pieces.write_all(item.records)
+        records, claimed = item.records, item.result.claimed
+        if item.result.mismatch:
+            self.write_error(ErrorItem(item.url, "split_mismatch", f"found {len(records)} pieces, title claims {claimed}"))
+        self.runs.run.write_article(records, item.url, item.digest, attempt_counters(stats.get_stats()))
         stats.inc_value("essay/articles")
-        stats.inc_value("essay/pieces_written", len(item.records))
-        if known is not None:
+        stats.inc_value("essay/pieces_written", len(records))
+        if item.changed:
             stats.inc_value("essay/articles_changed")
-        run.mark_written(item.records, item.url, digest, attempt_counters(stats.get_stats()))
-
-    def close_spider(self):
-        for f in (self.pieces, self.errors):
-            if f:
-                f.close()
-
-    def spider_closed(self, spider, reason):
-        if self.run is None:
-            return
-        stats = self.crawler.stats
-        current = attempt_counters(stats.get_stats())
-        counts = run_counts(self.run.total_counters(current), self.run.file_counts())
-        complete = reason == "finished" or reason.startswith("closespider_")
-        limits = Thresholds.from_settings(self.crawler.settings)
-        alerts = run_alerts(counts, limits) if complete else []
-        manifest = {
-            "run_id": self.run.run_id,
-            "site": spider.site_name,
-            "start_urls": list(spider.start_urls),
-            "profile": spider.profile.name if spider.profile else None,
-            "started": self.run.started,
-            "finished": utc_now(),
-            "exit_reason": reason,
-            "status": ("failed" if alerts else "ok") if complete else "incomplete",
-            "alerts": alerts,
-            "attempts": self.run.row.attempts,
-            "refresh": self.refresh,
-            "state": str(self.run.state.path) if self.run.state else None,
-            "files": self.run.files.final_paths(),
-            "counts": counts,
-            "versions": {"essay-crawler": __version__, "scrapy": scrapy.__version__,
-                         "python": platform.python_version()},
-            "settings": {k: self.crawler.settings.get(k) for k in MANIFEST_SETTINGS} | thresholds_setting(limits),
-        }
-        if complete:
-            path = self.run.commit(manifest)
-        else:
-            path = self.run.leave_resumable(manifest, current)
-            manifest["files"]["manifest"] = str(path)
-        stats.set_value("essay/manifest", str(path))
-        self.run.close()
-
-
-MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
-                     "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT")
-
-#: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
-ATTEMPT_STATS = {
-    "pages_fetched": "response_received_count",
-    "duplicates_skipped": "essay/duplicates_skipped",
-    "not_articles": "essay/pages_not_article",
-    "robots_disallowed": "robotstxt/forbidden",
-    "articles_known": "essay/articles_known",
-    "articles_unchanged": "essay/articles_unchanged",
-    "requests_failed": "essay/requests_failed",
-    "layout_checked": "essay/layout/checked",
-    "layout_no_content": "essay/layout/no_content",
-    "worker_deaths": "essay/worker_deaths",
-    "damaged_lines": "essay/damaged_lines",
-}
-
-
-def thresholds_setting(limits: Thresholds) -> dict:
-    """The alert thresholds under their setting names, for ``run.json``."""
-    return {f"ESSAY_{name.upper()}": value for name, value in vars(limits).items()}
-
-
-def attempt_counters(stats: dict) -> dict:
-    """This process's figures (see :data:`ATTEMPT_STATS`) and its elapsed seconds so far."""
-    counters = {name: stats.get(key, 0) for name, key in ATTEMPT_STATS.items()}
-    start = stats.get("start_time")
-    elapsed = stats.get("elapsed_time_seconds")
-    if elapsed is None and start is not None:
-        elapsed = (datetime.now(start.tzinfo) - start).total_seconds()
-    counters["elapsed_seconds"] = round(elapsed or 0.0, 2)
-    return counters
-
-
-def run_counts(counters: dict, files: dict) -> dict:
-    """The figures a person checks after a run: crawl figures of all attempts, plus what the run's
-    files hold (pieces, article pages, errors by reason)."""
-    return {
-        "pages_fetched": counters.get("pages_fetched", 0),
-        "article_pages": files["article_pages"],
-        "pieces_written": files["pieces_written"],
-        "articles_new": files.get("articles_new", files["article_pages"]),
-        "articles_changed": files.get("articles_changed", 0),
-        "articles_unchanged": counters.get("articles_unchanged", 0),
-        "articles_known": counters.get("articles_known", 0),
-        "duplicates_skipped": counters.get("duplicates_skipped", 0),
-        "not_articles": counters.get("not_articles", 0),
-        "robots_disallowed": counters.get("robots_disallowed", 0),
-        "requests_failed": counters.get("requests_failed", 0),
-        "layout_checked": counters.get("layout_checked", 0),
-        "layout_no_content": counters.get("layout_no_content", 0),
-        "worker_deaths": counters.get("worker_deaths", 0),
-        "damaged_lines": counters.get("damaged_lines", 0),
-        "errors": files["errors"],
-        "elapsed_seconds": round(counters.get("elapsed_seconds", 0.0), 2),
-    }

@@ -1,7 +1,6 @@
 """Run the ``essays`` spider in this process with settings from the command line."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -13,6 +12,7 @@ from scrapy.settings import Settings
 
 from essay_crawler import __version__
 from essay_crawler.cli import HeldSignals
+from essay_crawler.extensions import CrawlRunExtension
 from essay_crawler.spiders.essays import EssaysSpider
 
 
@@ -107,12 +107,12 @@ def run_spider(spider_args: dict, overrides: dict | None = None, held_signals: H
         raise_start_error(outcome.failure)
     if not outcome.done:
         raise CrawlInterrupted("the crawl was stopped before it saved its run")
-    manifest = crawler.stats.get_value("essay/manifest")
-    if not manifest or not Path(manifest).is_file():
+    runs = crawler.get_extension(CrawlRunExtension)
+    if runs is not None and runs.failure:
+        raise CrawlNotStarted(runs.failure)
+    if runs is None or runs.manifest is None:
         raise CrawlNotStarted("the crawl stopped before writing its run (see the log above)")
-    data = json.loads(Path(manifest).read_text("utf-8"))
-    data["files"]["manifest"] = manifest  # where it is: beside the partial files for an interrupted run
-    return data
+    return runs.manifest
 
 
 def raise_start_error(failure) -> None:

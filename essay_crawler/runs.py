@@ -2,329 +2,93 @@
 
 A run writes into *partial* files named from a key of its arguments (start URLs, profile, output
 target): ``<root>/<site>/<key>.partial/{pieces,errors}.jsonl.partial``, or ``OUT.jsonl.partial`` and
-``OUT.errors.jsonl.partial`` with ``-o`` (``<site>`` is :func:`site_folder` of the host). Started again
+``OUT.errors.jsonl.partial`` with ``-o`` (``<site>`` is :func:`~essay_crawler.runfiles.site_folder` of the host). Started again
 with the same arguments, a run finds them and continues: complete lines stay; a partial last line,
 damaged lines and partially written articles are cut; the file is the truth, so the state is made to
 agree with it (its articles marked written, articles it lost forgotten). A run holds a little disk
-space (:class:`SpaceReserve`) to give back when the disk is full, so it can still record that it
+space (:class:`~essay_crawler.runfiles.SpaceReserve`) to give back when the disk is full, so it can still record that it
 stopped. On completion the files are fsynced, ``run.json`` is written atomically, the files (or the
 folder) are renamed to their final names — with ``-o`` and a state, appended to ``OUT.jsonl`` instead,
 so no run replaces an earlier one's records — and ``<root>/<site>/latest`` is pointed at the new run
 folder. The commit itself is recorded in the state first (``committing``), so a kill during it is
 finished by the next start.
+
+A :class:`CrawlRun` is made in two steps, as the crawl's run extension
+(:class:`essay_crawler.extensions.CrawlRunExtension`) makes it: constructing it claims the state (its
+lock, its schema, the unfinished run of this key), so that a state that cannot be used stops a crawl
+before it starts; :meth:`CrawlRun.open` then starts or continues the run and opens its files.
 """
 from __future__ import annotations
 
-import errno
-import fcntl
-import hashlib
-import json
 import os
-import re
-import shutil
-import sqlite3
-import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
-from pipelines.jsonl import (
-    fsync_dir,
-    truncate_partial_line,
-    write_bytes_atomic,
-    write_json_atomic,
+from essay_crawler.runfiles import (
+    RunFiles,
+    SpaceReserve,
+    StateLock,
+    append_at,
+    count_lines,
+    distinct_urls,
+    errors_by_reason,
+    file_size,
+    folder_files,
+    free_run_id,
+    inside,
+    new_run_id,
+    pieces_path_files,
+    point_latest,
+    recover_error_keys,
+    recover_pieces,
+    run_key,
+    site_folder,
+    utc_now,
 )
-
-PARTIAL = ".partial"
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def site_folder(site: str) -> str:
-    """A safe folder name for a site (a host from untrusted input): letters, digits, ``.``, ``-`` and
-    ``_`` kept, anything else ``_``; never empty, never starting with ``.`` (so never ``..``)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]", "_", site)[:200] or "_"
-    return "_" + slug if slug.startswith(".") else slug
-
-
-def inside(root: Path, path: Path) -> Path:
-    """``path``, after checking that it resolves inside ``root``."""
-    if not path.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"{path} is outside the output root {root}")
-    return path
-
-
-def run_key(start_urls: list[str], profile: str | None, target: str) -> str:
-    """Same start URLs, profile and output target → same key (so a re-run finds the partial run)."""
-    data = json.dumps([list(start_urls), profile, target], ensure_ascii=False)
-    return hashlib.sha1(data.encode("utf-8")).hexdigest()[:12]
-
-
-@dataclass(frozen=True)
-class RunFiles:
-    """Final and partial paths of one run's files."""
-
-    pieces: Path
-    errors: Path
-    manifest: Path
-    partial_dir: Path | None = None  # run-folder mode: the folder renamed to ``final_dir`` on commit
-    final_dir: Path | None = None
-
-    @property
-    def partial_pieces(self) -> Path:
-        return self._partial(self.pieces)
-
-    @property
-    def partial_errors(self) -> Path:
-        return self._partial(self.errors)
-
-    @property
-    def partial_manifest(self) -> Path:
-        """Where ``run.json`` of an interrupted (not committed) run is written."""
-        return self.partial_dir / self.manifest.name if self.partial_dir else self._partial(self.manifest)
-
-    def _partial(self, path: Path) -> Path:
-        folder = self.partial_dir if self.partial_dir else path.parent
-        return folder / (path.name + PARTIAL)
-
-    def final_paths(self) -> dict[str, str]:
-        return {"pieces": str(self.pieces), "errors": str(self.errors), "manifest": str(self.manifest)}
-
-
-def pieces_path_files(pieces: Path) -> RunFiles:
-    """``-o OUT.jsonl``: OUT.jsonl, OUT.errors.jsonl, OUT.run.json."""
-    stem = pieces.with_suffix("") if pieces.suffix == ".jsonl" else pieces
-    return RunFiles(pieces, Path(f"{stem}.errors.jsonl"), Path(f"{stem}.run.json"))
-
-
-def folder_files(site_dir: Path, key: str, run_id: str) -> RunFiles:
-    """``<root>/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json}``, written in ``<key>.partial/``."""
-    final = site_dir / run_id
-    return RunFiles(final / "pieces.jsonl", final / "errors.jsonl", final / "run.json",
-                    partial_dir=site_dir / f"{key}{PARTIAL}", final_dir=final)
-
-
-def free_run_id(site_dir: Path, run_id: str) -> str:
-    """``run_id``, or ``run_id-2``, ``-3``… when a folder of that name exists."""
-    candidate, n = run_id, 1
-    while (site_dir / candidate).exists():
-        n += 1
-        candidate = f"{run_id}-{n}"
-    return candidate
-
-
-def page_groups(records: list[dict]) -> list[tuple[int, int]]:
-    """``(first, end)`` index ranges of consecutive records with the same ``url``."""
-    groups: list[tuple[int, int]] = []
-    start = 0
-    for i in range(1, len(records) + 1):
-        if i == len(records) or records[i]["url"] != records[start]["url"]:
-            groups.append((start, i))
-            start = i
-    return groups
-
-
-def is_whole_page(records: list[dict]) -> bool:
-    """Pieces 1..piece_total of one page, all present."""
-    return [r["piece_no"] for r in records] == list(range(1, records[0]["piece_total"] + 1))
-
-
-#: Fields a recovered line must have, by file: what recovery and the counts read.
-PIECE_FIELDS = {"url": str, "piece_no": int, "piece_total": int}
-ERROR_FIELDS = {"url": str, "reason": str}
-
-
-def parse_line(line: bytes, fields: Mapping[str, type]) -> dict | str:
-    """The record on ``line``, or why it is damaged (not UTF-8, not JSON, a required field missing)."""
-    try:
-        record = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError:
-        return "not UTF-8"
-    except json.JSONDecodeError:
-        return "blank" if not line.strip() else "not JSON"
-    if not isinstance(record, dict):
-        return "not a JSON object"
-    for name, kind in fields.items():
-        if not isinstance(record.get(name), kind) or isinstance(record.get(name), bool):
-            return f"no {name}"
-    return record
-
-
-def recover_lines(path: Path, fields: Mapping[str, type]) -> tuple[list[bytes], list[dict], list[str]]:
-    """Cut a partial tail, then read ``path``: its good lines, their records, and one message per
-    damaged line (``FILE:LINE: why``); damaged lines are not returned."""
-    truncate_partial_line(path)
-    lines, records, damaged = [], [], []
-    with open(path, "rb") as fh:
-        for number, line in enumerate(fh, 1):
-            record = parse_line(line, fields)
-            if isinstance(record, str):
-                damaged.append(f"{path}:{number}: {record}")
-            else:
-                lines.append(line)
-                records.append(record)
-    return lines, records, damaged
-
-
-def rewrite_lines(path: Path, lines: list[bytes]) -> None:
-    """Replace ``path`` by ``lines`` (atomically; only when recovery dropped some)."""
-    write_bytes_atomic(path, b"".join(lines))
-
-
-def recover_pieces(path: Path) -> tuple[list[list[dict]], list[str]]:
-    """Make a partial pieces file hold only whole, undamaged articles; returns its articles (lists
-    of records) and the damaged lines skipped.
-
-    A line without its newline (a write cut by a kill) is removed, so is a damaged line (not UTF-8,
-    not JSON, blank, no ``url``…), then every article not all of whose pieces are there (normally
-    only the last: pieces of one article are written together).
-    """
-    if not path.exists():
-        return [], []
-    lines, records, damaged = recover_lines(path, PIECE_FIELDS)
-    pages, kept = [], []
-    for a, b in page_groups(records):
-        if is_whole_page(records[a:b]):
-            pages.append(records[a:b])
-            kept.extend(lines[a:b])
-    if damaged or len(kept) != len(lines):
-        rewrite_lines(path, kept)
-    return pages, damaged
-
-
-def recover_error_keys(path: Path) -> tuple[set[tuple[str, str]], list[str]]:
-    """``(url, reason)`` of the errors already in a partial errors file (its partial tail and
-    damaged lines removed), and the damaged lines skipped."""
-    if not path.exists():
-        return set(), []
-    lines, records, damaged = recover_lines(path, ERROR_FIELDS)
-    if damaged:
-        rewrite_lines(path, lines)
-    return {(r["url"], r["reason"]) for r in records}, damaged
-
-
-def point_latest(site_dir: Path, run_id: str) -> None:
-    """Atomically make ``<site_dir>/latest`` a symlink to the run folder ``run_id``."""
-    tmp = site_dir / f".latest.{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    os.symlink(run_id, tmp)
-    os.replace(tmp, site_dir / "latest")
-    fsync_dir(site_dir)
-
-
-def count_lines(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with open(path, "rb") as fh:
-        return sum(1 for _ in fh)
-
-
-def errors_by_reason(path: Path) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    if path.exists():
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                reason = json.loads(line)["reason"]
-                counts[reason] = counts.get(reason, 0) + 1
-    return dict(sorted(counts.items()))
-
-
-def distinct_urls(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with open(path, encoding="utf-8") as fh:
-        return len({json.loads(line)["url"] for line in fh})
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    """A write refused for lack of space: ENOSPC/EDQUOT, or SQLite's "database or disk is full"."""
-    if isinstance(exc, OSError):
-        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
-
-
-class SpaceReserve:
-    """Disk space held by a run (a file of :attr:`SIZE` bytes), given back when the disk is full so the
-    run can still record that it stopped (its ``run.json`` and state)."""
-
-    SIZE = 256 * 1024
-
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "wb") as fh:
-                fh.write(bytes(self.SIZE))
-                fh.flush()
-                os.fsync(fh.fileno())
-        except OSError:
-            path.unlink(missing_ok=True)
-            raise
-
-    def release(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-def file_size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else 0
-
-
-def append_at(src: Path, dst: Path, offset: int) -> None:
-    """Make ``dst`` its first ``offset`` bytes followed by ``src``, fsynced: doing it again after a
-    kill gives the same file, never the lines twice."""
-    if file_size(dst) < offset:
-        raise RuntimeError(f"{dst} is shorter than when the commit began ({offset} bytes): not appending")
-    with open(src, "rb") as fin, open(dst, "ab") as fout:
-        fout.truncate(offset)
-        shutil.copyfileobj(fin, fout)
-        fout.flush()
-        os.fsync(fout.fileno())
-
-
-class StateLock:
-    """An exclusive lock beside the state file: two runs never share one state at once."""
-
-    def __init__(self, state_path: Path):
-        self.path = state_path.with_name(state_path.name + ".lock")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self.fd)
-            raise RuntimeError(f"another crawl is using the state {state_path}") from None
-
-    def release(self) -> None:
-        os.close(self.fd)
+from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
+from pipelines.jsonl import JsonlAppender, fsync_dir, write_json_atomic
 
 
 class CrawlRun:
     """One run of the crawl: its files, its state row, resume on open and commit on completion.
 
     ``state_path`` None runs without state: nothing is known, nothing resumed (``scrape``).
+    ``redis_url``: the articles' state is the site's, in that Redis, shared with other workers
+    (:class:`~essay_crawler.redis_state.RedisState`); the runs stay in ``state_path``.
     """
 
+    #: Set by :meth:`open`.
+    row: RunRow
+    run_id: str
+    started: str
+    files: RunFiles
+    reserve: SpaceReserve
+    pieces: JsonlAppender
+    errors: JsonlAppender
+
     def __init__(self, *, site: str, start_urls: list[str], profile: str | None, output_root: Path,
-                 pieces_path: Path | None, state_path: Path | None):
+                 pieces_path: Path | None, state_path: Path | None, redis_url: str | None = None):
+        """Claim the state: take its lock, open it, find the unfinished run of these arguments."""
         self.site = site
         self.site_dir = inside(output_root, output_root / site_folder(site))
         target = str(pieces_path.resolve()) if pieces_path else str(self.site_dir.resolve())
         self.key = run_key(start_urls, profile, target)
         self.pieces_path = pieces_path
         self.lock = StateLock(state_path) if state_path else None
-        self.state = CrawlState(state_path) if state_path else None
+        self.state: CrawlState | None = None
+        try:
+            self.state = open_state(state_path, redis_url, site) if state_path else None
+            self.unfinished = self.state.unfinished_run(self.key) if self.state else None
+        except BaseException:
+            self.close()
+            raise
         self.recovered_articles = 0
         self.forgotten_articles = 0
         self.damaged_lines: list[str] = []
         self.error_keys: set[tuple[str, str]] = set()
+
+    def open(self) -> CrawlRun:
+        """Start the run, or continue the unfinished one (its partial files recovered), and open
+        its files for writing."""
         self.row = self._open_row()
         self.run_id, self.started = self.row.run_id, self.row.started
         self.files = self._files(self.run_id)
@@ -333,6 +97,9 @@ class CrawlRun:
         self._recover()
         folder = self.files.partial_dir.parent if self.files.partial_dir else self.files.partial_pieces.parent
         self.reserve = SpaceReserve(folder / f".{self.key}.reserve")
+        self.pieces = JsonlAppender(self.files.partial_pieces)
+        self.errors = JsonlAppender(self.files.partial_errors)
+        return self
 
     # opening ----------------------------------------------------------------------------------
 
@@ -345,7 +112,7 @@ class CrawlRun:
         """The run to continue (same key, not committed), else a new one."""
         if self.state is None:
             return RunRow(0, new_run_id(), utc_now(), "partial", 1)
-        found = self.state.unfinished_run(self.key)
+        found = self.unfinished
         if found and found.status == "committing":
             self._finish_commit(found)
             found = None
@@ -390,6 +157,25 @@ class CrawlRun:
         if self.state:
             self.state.add_alias(url, canonical)
 
+    def write_error(self, record: dict) -> bool:
+        """Write an error once per ``(url, reason)`` in a run, across resumed attempts; False when it
+        was written before."""
+        key = (record["url"], record["reason"])
+        if key in self.error_keys:
+            return False
+        self.errors.write(record)
+        self.error_keys.add(key)
+        return True
+
+    def claim(self, canonical: str) -> bool:
+        """True when this run may write the article (with a shared state: no other worker claimed it)."""
+        return self.state.claim(canonical, self.row.id) if self.state else True
+
+    def write_article(self, records: list[dict], fetched_url: str, digest: str, counters: dict) -> None:
+        """Write an article's pieces in one write, then record it in the state."""
+        self.pieces.write_all(records)
+        self.mark_written(records, fetched_url, digest, counters)
+
     def mark_written(self, records: list[dict], fetched_url: str, digest: str, counters: dict) -> None:
         if self.state:
             self.state.mark_written(records[0]["url"], fetched_url, digest, len(records), self.row.id, utc_now())
@@ -404,8 +190,8 @@ class CrawlRun:
         pieces, errors = self.files.partial_pieces, self.files.partial_errors
         counts = {"pieces_written": count_lines(pieces), "article_pages": distinct_urls(pieces),
                   "errors": errors_by_reason(errors)}
-        if self.state:
-            written = self.state.written_by(self.row.id)
+        written = self.state.written_by(self.row.id) if self.state else {}
+        if written:  # (a shared state that stopped answering has no figures)
             counts |= {"articles_new": written["new"], "articles_changed": written["changed"]}
         return counts
 
@@ -413,7 +199,7 @@ class CrawlRun:
 
     def leave_resumable(self, manifest: dict, counters: dict) -> Path:
         """An interrupted run: keep the partial files, write ``run.json`` beside them (not final)."""
-        self.reserve.release()
+        self._close_files()
         if self.state:
             self.state.save_current(self.row.id, counters)
         write_json_atomic(self.files.partial_manifest, manifest)
@@ -426,7 +212,7 @@ class CrawlRun:
         ``OUT.errors.jsonl``) at the sizes recorded with the commit (``appended_at``), so records of
         earlier runs are never replaced and a commit finished after a kill appends exactly once.
         """
-        self.reserve.release()
+        self._close_files()
         if self.state and self.pieces_path:
             manifest["appended_at"] = {"pieces": file_size(self.files.pieces), "errors": file_size(self.files.errors)}
         if self.state:
@@ -471,6 +257,12 @@ class CrawlRun:
         write_json_atomic(files.manifest, manifest)
         files.partial_manifest.unlink(missing_ok=True)
 
+    def _close_files(self) -> None:
+        """Close (and fsync) the partial files and give back the reserved space."""
+        self.pieces.close()
+        self.errors.close()
+        self.reserve.release()
+
     def close(self) -> None:
         if self.state:
             self.state.close()
@@ -478,32 +270,10 @@ class CrawlRun:
             self.lock.release()
 
 
-_runs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def open_state(path: Path, redis_url: str | None, site: str) -> CrawlState:
+    """The SQLite state at ``path``, or with ``redis_url`` the site's shared state in that Redis."""
+    if not redis_url:
+        return CrawlState(path)
+    from essay_crawler.redis_state import RedisState  # imports Redis only for a shared site
 
-
-def default_state_path(output_root: Path, site: str, pieces_path: Path | None) -> Path:
-    """``<root>/<site>/state.sqlite``; with ``-o OUT.jsonl``, ``OUT.state.sqlite`` beside it."""
-    if pieces_path:
-        stem = pieces_path.with_suffix("") if pieces_path.suffix == ".jsonl" else pieces_path
-        return Path(f"{stem}.state.sqlite")
-    return inside(output_root, output_root / site_folder(site) / "state.sqlite")
-
-
-def open_run(settings, spider) -> CrawlRun:
-    """The run described by a crawler's settings and spider: ``ESSAY_OUTPUT_ROOT``, ``ESSAY_PIECES_PATH``,
-    ``ESSAY_STATE`` (default on), ``ESSAY_STATE_PATH`` (default :func:`default_state_path`)."""
-    root = Path(settings.get("ESSAY_OUTPUT_ROOT", "output"))
-    pieces = Path(settings.get("ESSAY_PIECES_PATH")) if settings.get("ESSAY_PIECES_PATH") else None
-    state = None
-    if settings.getbool("ESSAY_STATE", True):
-        state = Path(settings.get("ESSAY_STATE_PATH") or default_state_path(root, spider.site_name, pieces))
-    profile = spider.profile.name if spider.profile else None
-    return CrawlRun(site=spider.site_name, start_urls=list(spider.start_urls), profile=profile,
-                    output_root=root, pieces_path=pieces, state_path=state)
-
-
-def crawl_run(crawler) -> CrawlRun:
-    """The run of ``crawler`` (opened on first use; shared by the spider and the item pipelines)."""
-    if crawler not in _runs:
-        _runs[crawler] = open_run(crawler.settings, crawler.spider)
-    return _runs[crawler]
+    return RedisState(path, redis_url, site)

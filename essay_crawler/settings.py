@@ -51,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "essay_crawler.middlewares.SizeCappedHttpCompressionMiddleware": 590,
 }
+# Article URLs the run's state knows are not requested again (closest to the spider).
+SPIDER_MIDDLEWARES = {"essay_crawler.middlewares.KnownArticlesMiddleware": 950}
 ROBOTSTXT_MAX_BYTES = 512_000
 ROBOTSTXT_MAX_CRAWL_DELAY = 10.0
 
@@ -60,7 +62,7 @@ CLEAN_CONVERT = "t2s"
 CLEAN_TIMEOUT = 60.0  # seconds a page may take to clean in a worker (0: no limit); past it, timeout_cleaning
 ITEM_PIPELINES = {
     "essay_crawler.pipelines.CleanPipeline": 100,
-    "essay_crawler.pipelines.DuplicatePipeline": 200,
+    "essay_crawler.pipelines.AlreadyKnownPipeline": 200,
     "essay_crawler.pipelines.RunWriterPipeline": 900,
 }
 
@@ -75,10 +77,22 @@ FEED_EXPORTERS = {
     "jsonlines": "essay_crawler.exporters.PieceJsonLinesExporter",
 }
 
+# One large site shared by several workers (essay_crawler/shared.py): ESSAY_REDIS_URL=redis://HOST:PORT/DB
+# puts the frontier and the articles' state there; ESSAY_REDIS_WORKERS divides the polite rate among the
+# workers; a worker stops after ESSAY_REDIS_IDLE seconds with no work anywhere; ESSAY_REDIS_SWEEP is the
+# pass after the workers.
+ADDONS = {"essay_crawler.shared.SharedSite": 0}
+ESSAY_REDIS_URL = None
+ESSAY_REDIS_WORKERS = 1
+ESSAY_REDIS_IDLE = 30.0
+ESSAY_REDIS_SWEEP = False
+
 EXTENSIONS = {
-    "essay_crawler.extensions.OpenRun": 0,  # a state that cannot be used stops the crawl before it starts
+    "essay_crawler.shared.Sweep": -10,  # before the run is claimed: it releases claims the run may need
+    "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
     "essay_crawler.extensions.ProgressLine": 500,
+    "essay_crawler.shared.WorkerIdle": 500,
 }
 ESSAY_PROGRESS = False
 LOG_LEVEL = "INFO"

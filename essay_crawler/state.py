@@ -172,6 +172,11 @@ class CrawlState:
     def add_alias(self, url: str, canonical: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO urls (url, canonical) VALUES (?, ?)", (url, canonical))
 
+    def claim(self, canonical: str, run: int) -> bool:
+        """True when ``run`` may write the article: always, as one crawl holds the state's lock (the
+        Redis state, shared by workers, lets only the first claim win)."""
+        return True
+
     def mark_written(self, canonical: str, fetched: str, digest: str, pieces: int, run: int, when: str) -> None:
         """Record that the article's pieces are on disk (call after writing them)."""
         with self.db:

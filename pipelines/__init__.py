@@ -7,7 +7,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "Block": ".document", "PageDocument": ".document", "Piece": ".document", "Split": ".document",
-    "CleanResult": ".clean", "clean_page": ".clean", "normalize_document": ".clean", "read_document": ".clean",
+    "CleanResult": ".result", "clean_page": ".clean", "normalize_document": ".clean", "read_document": ".clean",
     "split_document": ".clean",
     "PageError": ".errors", "REASONS": ".errors",
     "SiteProfile": ".profiles", "load_profiles": ".profiles",

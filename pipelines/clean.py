@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import Literal, get_args
 
 from .boilerplate import (
     BoilerplatePatterns,
@@ -19,31 +20,23 @@ from .layout import take_title, trim_pieces
 from .normalize import normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
+from .result import CleanResult
 from .split import is_heading, split_pieces, titled_headings
 from .textdump import looks_like_text_dump, parse_text_dump
 
-KINDS = ("auto", "html", "text")
+#: What a page is read as: HTML or a plain-text dump, or ``auto`` (a dump when it looks like one).
+Kind = Literal["auto", "html", "text"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 INTRO_LOOKAHEAD = 12  # an intro among the first blocks says the page is a collection
 MAX_PIECE_CHARS = 200_000  # a longer piece is a page the split could not cut up: reported, not written
 
 
-@dataclass(slots=True)
-class CleanResult:
-    """Records of one page, its document, and how its piece count compares with the title's claim."""
-
-    records: list[dict]
-    document: PageDocument
-    claimed: int | None
-    mismatch: bool
-    encoding: str | None = None
-
-
-def _check_kind(kind: str) -> None:
+def _check_kind(kind: Kind) -> None:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
 
 
-def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors | None = None) -> PageDocument:
+def read_document(text: str, url: str, kind: Kind = "auto", selectors: Selectors | None = None) -> PageDocument:
     """Decoded page text → document, from HTML or from a plain-text dump."""
     _check_kind(kind)
     if "\x00" in text[:8192]:
@@ -53,7 +46,7 @@ def read_document(text: str, url: str, kind: str = "auto", selectors: Selectors 
     return extract_html(text, url, selectors)
 
 
-def read_utf8_html(data: bytes, url: str, kind: str = "auto", selectors: Selectors | None = None,
+def read_utf8_html(data: bytes, url: str, kind: Kind = "auto", selectors: Selectors | None = None,
                    declared: tuple = ()) -> PageDocument | None:
     """Page bytes → document for the commonest page, UTF-8 HTML, with the bytes handed to the parser
     undecoded (it checks them). None when that is not settled without decoding the page: another
@@ -120,7 +113,7 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
 
 
 def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = None, convert: str = "t2s",
-               declared_encoding: str | None = None, kind: str = "auto") -> CleanResult:
+               declared_encoding: str | None = None, kind: Kind = "auto") -> CleanResult:
     """Decode → extract (or parse a text dump) → normalise → strip boilerplate → split → records."""
     selectors = profile.selectors if profile else None
     encoding: str | None = None
@@ -138,4 +131,4 @@ def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = Non
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
     doc = locate_title(normalize_document(doc, convert), patterns)
     split = split_document(doc, patterns)
-    return CleanResult(build_records(doc, split, url), doc, split.claimed, split.mismatch, encoding)
+    return CleanResult(build_records(doc, split, url), split.claimed, split.mismatch, encoding)

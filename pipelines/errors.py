@@ -1,6 +1,8 @@
 """Why a page could not be turned into records."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: Stable reason codes written to errors files.
 REASONS = (
     "unreadable",      # file could not be read
@@ -27,3 +29,15 @@ class PageError(Exception):
         super().__init__(f"{reason}: {message}" if message else reason)
         self.reason = reason
         self.message = message or reason
+
+    @property
+    def failure(self) -> PageFailure:
+        return PageFailure(self.reason, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class PageFailure:
+    """A :class:`PageError` as plain data (it crosses from a worker process)."""
+
+    reason: str
+    message: str

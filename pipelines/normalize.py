@@ -161,13 +161,21 @@ def convert_script(text: str, convert: str = "t2s") -> str:
 
 
 def remove_pinyin(text: str) -> str:
-    """Drop pinyin annotations that mirrors put after a character: ``績(jì)效`` → ``績效``."""
+    """Drop pinyin annotations that mirrors put after a character.
+
+    >>> remove_pinyin("績(jì)效考核")
+    '績效考核'
+    """
     return _PINYIN.sub("", text) if "(" in text or "（" in text else text
 
 
 def fold_ideographs(text: str) -> str:
-    """Radicals and compatibility ideographs (``⼈``, ``⻓``, ``豈``) → the unified ideographs they
-    stand for (``人``, ``长``, ``豈``), before conversion, so a Traditional one is converted too."""
+    """Radicals and compatibility ideographs → the unified ideographs they stand for, before
+    conversion, so a Traditional one is converted too.
+
+    >>> fold_ideographs("⼈⻓\uf900")
+    '人长豈'
+    """
     return _split_map(_IDEOGRAPH_RUNS, text, _IDEOGRAPH_RUN, at=1)
 
 
@@ -193,7 +201,11 @@ def _cjk_punctuation_pass(text: str) -> str:
 
 
 def cjk_punctuation(text: str) -> str:
-    """ASCII , ! ? : ; ( ) inside Chinese text → the full-width forms the page would use."""
+    """ASCII , ! ? : ; ( ) inside Chinese text → the full-width forms the page would use.
+
+    >>> cjk_punctuation("一晃就是五年了,真快!(第1年) Hello, world!")
+    '一晃就是五年了，真快！（第1年） Hello, world!'
+    """
     once = _cjk_punctuation_pass(text)
     # A converted mark can make its neighbour CJK-adjacent: a second pass, and no more.
     return once if once == text else _cjk_punctuation_pass(once)

@@ -18,8 +18,11 @@ MAX_HEADING_CHARS = 40
 
 
 def parse_ordinal(token: str) -> int | None:
-    """A number in Arabic or Chinese numerals, or both: ``12``, ``十二``, ``一百零二``, ``两千零二十四``,
-    ``三万``, ``1万`` → int; None when it is not a number (or is zero)."""
+    """A number in Arabic or Chinese numerals, or both; None when it is not a number (or is zero).
+
+    >>> [parse_ordinal(t) for t in ("12", "十二", "一百零二", "两千零二十四", "三万", "1万", "零", "篇")]
+    [12, 12, 102, 2024, 30000, 10000, None, None]
+    """
     total = section = current = 0
     for ch in token:
         if ch.isdigit():
@@ -145,8 +148,11 @@ _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")
 
 
 def claimed_count(title: str | None) -> int | None:
-    """The piece count a title claims: ``…参考范文7篇`` → 7, ``（精选十篇）`` → 10, ``日记四则`` → 4,
-    ``…1000篇`` → 1000."""
+    """The piece count a title claims (the last count in it), or None.
+
+    >>> [claimed_count(t) for t in ("销售经理述职报告参考范文7篇", "秋天（精选十篇）", "日记四则", "作文1000篇", "我的老师")]
+    [7, 10, 4, 1000, None]
+    """
     if not title:
         return None
     matches = list(_CLAIMED.finditer(title))

@@ -8,6 +8,7 @@ import threading
 
 from pipelines.errors import PageError
 from pipelines.profiles import SiteProfile
+from pipelines.result import CleanResult
 
 _worker: dict = {}
 
@@ -29,21 +30,18 @@ def exit_when_gone(sentinel: int) -> None:
     os._exit(0)
 
 
-def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> dict:
-    """Clean one page in a worker; returns plain data (records or an error) for the crawl process.
+def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> CleanResult:
+    """Clean one page in a worker: its result for the crawl process, a page's failure as its ``error``.
 
     A bug in cleaning (any exception but :class:`PageError`) is an ``internal_error`` for this page
     only: the crawl goes on.
     """
-    from pipelines.clean import (
-        clean_page,  # here, so a crawl process with workers never loads it
-    )
+    from pipelines.clean import clean_page  # here, so a crawl process with workers never loads the stages
 
     try:
-        result = clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", "t2s"),
-                            declared_encoding=declared_encoding)
+        return clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", "t2s"),
+                          declared_encoding=declared_encoding)
     except PageError as exc:
-        return {"error": (exc.reason, exc.message)}
+        return CleanResult(error=exc.failure)
     except Exception as exc:  # reported as the page's error, never lost
-        return {"error": ("internal_error", f"{type(exc).__name__}: {exc}")}
-    return {"records": result.records, "claimed": result.claimed, "mismatch": result.mismatch}
+        return CleanResult.failed("internal_error", f"{type(exc).__name__}: {exc}")

@@ -15,17 +15,19 @@ import pytest
 from jsonschema import Draft202012Validator
 
 # Fixtures shared by the crawl tests (the demo site, an uninterrupted reference crawl).
-pytest_plugins = ["crawl_runs"]
+pytest_plugins = ["crawl_runs", "redis_runs"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"  # the seed and the real-page set, beside the checkout
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # What some tests need from the machine, declared where they are collected (`.ci/run` installs it all
-# and fails on any skip): Debian's chromium, the shared data, root with mount(8) for a tmpfs.
+# and fails on any skip): Debian's chromium and redis-server, the shared data, root with mount(8) for a tmpfs.
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium and fonts-noto-cjk (apt-get install -y chromium fonts-noto-cjk)")
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"needs {SHARED} (the shared data beside the checkout)")
+needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                 reason="needs Debian's redis-server (apt-get install -y redis-server)")
 needs_tmpfs = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"),
                                  reason="mounting a tmpfs needs root and mount(8)")
 PAGES = REPO / "tests" / "fixtures" / "pages"
@@ -116,8 +118,9 @@ def parse_jsonl(data: bytes) -> list[dict]:
 # leaves them out for a quick run of the unit and component tests.
 E2E_MODULES = frozenset({
     "test_clean_cli", "test_clean_parallel", "test_cli_errors", "test_cli_output", "test_crawl_auto",
-    "test_corpus", "test_crawl_e2e", "test_crawl_postprocess", "test_demo_site", "test_export", "test_faults", "test_fleet",
-    "test_incremental", "test_report", "test_resume", "test_scrapyd",
+    "test_corpus", "test_crawl_e2e", "test_crawl_postprocess", "test_demo_site", "test_export", "test_faults",
+    "test_fleet", "test_incremental", "test_readme", "test_redis_crawl", "test_redis_state", "test_report",
+    "test_resume", "test_scrapyd",
     "test_reliability_disk", "test_reliability_output", "test_reliability_postprocess",
     "test_reliability_report", "test_reliability_robots", "test_reliability_worker",
 })
@@ -125,7 +128,7 @@ E2E_MODULES = frozenset({
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.module.__name__.rsplit(".", 1)[-1] in E2E_MODULES:
+        if item.path.stem in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
 
 

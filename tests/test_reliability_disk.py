@@ -126,7 +126,7 @@ def test_a_short_write_on_a_full_disk_is_rolled_back(small_disk):
 
 def open_run(root: Path) -> CrawlRun:
     return CrawlRun(site="example.org", start_urls=["http://example.org/"], profile=None,
-                    output_root=root, pieces_path=None, state_path=root / "state.sqlite")
+                    output_root=root, pieces_path=None, state_path=root / "state.sqlite").open()
 
 
 def piece(url: str, n: int, total: int) -> dict:

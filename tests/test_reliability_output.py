@@ -47,19 +47,15 @@ NIGHT = textwrap.dedent("""
     import json, os, signal, sys
     from pathlib import Path
     from essay_crawler.runs import CrawlRun
-    from pipelines.jsonl import JsonlAppender
 
     root, urls, kill_at = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
     run = CrawlRun(site="example.org", start_urls=["http://example.org/"], profile=None, output_root=root,
-                   pieces_path=root / "OUT.jsonl", state_path=root / "OUT.state.sqlite")
-    pieces = JsonlAppender(run.files.partial_pieces)
-    JsonlAppender(run.files.partial_errors).close()
+                   pieces_path=root / "OUT.jsonl", state_path=root / "OUT.state.sqlite").open()
     for url in urls:
         records = [{"id": f"{url}#{n}", "url": url, "piece_no": n, "piece_total": 2, "text": "文"} for n in (1, 2)]
-        for record in records:
-            pieces.write(record)
-        run.mark_written(records, url, "hash-" + url, {})
-    pieces.close()
+        run.write_article(records, url, "hash-" + url, {})
+    run.pieces.close()
+    run.errors.close()
 
     calls = [0]
     def counted(real):

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from essay_crawler.runs import CrawlRun, default_state_path, site_folder
+from essay_crawler.runfiles import default_state_path, site_folder
+from essay_crawler.runs import CrawlRun
 
 HOSTILE = ["http://../", "http://../../x", "http://./", "http://.hidden/", "http://a%2F..%2F..%2Fb/",
            "http://[::1]/", "http://xn--fsqu00a.xn--0zwm56d/", "http://例子.测试/"]
@@ -20,7 +21,7 @@ def test_every_file_of_a_run_stays_inside_the_output_root(tmp_path, url):
     site = urlsplit(url).hostname or "local"
     assert default_state_path(root, site, None).resolve().is_relative_to(root.resolve())
     run = CrawlRun(site=site, start_urls=[url], profile=None, output_root=root, pieces_path=None,
-                   state_path=default_state_path(root, site, None))
+                   state_path=default_state_path(root, site, None)).open()
     run.files.partial_dir.mkdir(parents=True, exist_ok=True)
     run.files.partial_pieces.write_text(json.dumps({"url": url, "piece_no": 1, "piece_total": 1}) + "\n", "utf-8")
     run.commit({"run_id": run.run_id})

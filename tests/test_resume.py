@@ -132,14 +132,11 @@ def test_a_commit_cut_short_is_finished_by_the_next_start(tmp_path):
 
     def open_run():
         return CrawlRun(site="example.org", start_urls=["http://example.org/"], profile=None,
-                        output_root=tmp_path, pieces_path=None, state_path=tmp_path / "state.sqlite")
+                        output_root=tmp_path, pieces_path=None, state_path=tmp_path / "state.sqlite").open()
 
     run = open_run()
     record = {"id": "a", "url": "http://example.org/1.html", "piece_no": 1, "piece_total": 1, "text": "文"}
-    run.files.partial_dir.mkdir(parents=True)
-    run.files.partial_pieces.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    run.files.partial_errors.write_text("", encoding="utf-8")
-    run.mark_written([record], record["url"], "hash", {})
+    run.write_article([record], record["url"], "hash", {})
     run.state.set_committing(run.row.id, {"run_id": run.run_id})
     run.close()  # killed here: nothing renamed yet
 

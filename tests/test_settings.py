@@ -28,4 +28,4 @@ def test_no_console_or_code_execution_server_in_a_crawl():
 def test_the_page_budget_and_the_run_opener_are_wired():
     s = crawl_settings()
     assert s.getdict("DOWNLOADER_MIDDLEWARES")["essay_crawler.extensions.PageBudget"] < 100  # before robots.txt
-    assert "essay_crawler.extensions.OpenRun" in s.getdict("EXTENSIONS")
+    assert "essay_crawler.extensions.CrawlRunExtension" in s.getdict("EXTENSIONS")

@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from essay_crawler.cleanfiles import warm_up
 from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, number_in, positive_int
-from essay_crawler.cli.clean import default_jobs, warm_up
+from essay_crawler.cli.clean import default_jobs
 from pipelines.normalize import CONVERSIONS
 
 WARC_SUFFIXES = (".warc", ".warc.gz")

@@ -1,6 +1,7 @@
 """``essay-crawler crawl``: crawl essay sites into a run folder (or one JSONL file)."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -46,8 +47,8 @@ def add_parser(sub):
                                    "output/<site>/latest at it. Articles written by earlier runs are not "
                                    "fetched again (state: output/<site>/state.sqlite); an interrupted run is "
                                    "resumed by running the same command again. Exit status: 0 ok, 1 alerts "
-                                   "(see run.json), 2 could not start (bad arguments, profile, start URL or "
-                                   "state), 3 interrupted (resumable).")
+                                   "(see run.json), 2 could not start (bad arguments, profile, start URL, "
+                                   "state, or a Redis that does not answer), 3 interrupted (resumable).")
     p.add_argument("start_urls", nargs="+", metavar="START_URL")
     p.add_argument("-o", "--output", metavar="OUT.jsonl",
                    help="write pieces here (errors to OUT.errors.jsonl, stats to OUT.run.json)")
@@ -59,9 +60,29 @@ def add_parser(sub):
     p.add_argument("--concurrency", type=positive_int, default=None, metavar="N",
                    help="requests per domain (default 2)")
     add_run_options(p)
+    add_shared_options(p)
     add_crawl_options(p)
     add_output_options(p)
     return p
+
+
+def redis_url(text: str) -> str:
+    """argparse type: a ``redis://``, ``rediss://`` or ``unix://`` URL."""
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a redis://HOST:PORT/DB URL")
+    return text
+
+
+def add_shared_options(p) -> None:
+    """One large site crawled by several workers through Redis (README: More than one machine)."""
+    g = p.add_argument_group("one site, several workers (Redis)")
+    g.add_argument("--redis", type=redis_url, default=None, metavar="redis://HOST:PORT/DB",
+                   help="share this site's frontier and article state with the other workers using this Redis")
+    g.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                   help="how many workers share the site: each takes 1/N of the polite rate (default 1)")
+    g.add_argument("--sweep", action="store_true",
+                   help="with --redis, after every worker has ended: re-read the list pages, fetch the articles "
+                        "no worker wrote, and clear the shared frontier for the next crawl")
 
 
 def add_run_options(p) -> None:
@@ -114,6 +135,12 @@ def setting_overrides(args) -> dict:
         overrides["ESSAY_STATE"] = False
     if getattr(args, "refresh", False):
         overrides["ESSAY_REFRESH"] = True
+    if getattr(args, "redis", None):
+        overrides["ESSAY_REDIS_URL"] = args.redis
+    if getattr(args, "workers", None) is not None:
+        overrides["ESSAY_REDIS_WORKERS"] = args.workers
+    if getattr(args, "sweep", False):
+        overrides["ESSAY_REDIS_SWEEP"] = True
     for option, setting in RATE_OPTIONS.items():
         if getattr(args, option, None) is not None:
             overrides[setting] = getattr(args, option)
@@ -223,7 +250,24 @@ def run_and_report(spider_args: dict, overrides: dict, args) -> int:
     return report_outcome(manifest)
 
 
+def check_shared(args) -> None:
+    """A :class:`CommandError` for Redis options that cannot work, or a Redis that does not answer."""
+    if not args.redis:
+        if args.sweep or args.workers:
+            raise CommandError("--sweep and --workers go with --redis")
+        return
+    if args.no_state:
+        raise CommandError("--redis needs the state (it is shared there): drop --no-state")
+    from essay_crawler.shared import RedisUnreachable, connect
+
+    try:
+        connect(args.redis).close()
+    except RedisUnreachable as exc:
+        raise CommandError(str(exc)) from None
+
+
 def run(args) -> int:
     check_start(args.start_urls, args.profile)
+    check_shared(args)
     overrides = setting_overrides(args) | {"ESSAY_PROGRESS": not args.quiet}
     return run_and_report({"start_url": ",".join(args.start_urls), "profile": args.profile}, overrides, args)

@@ -10,7 +10,11 @@ _DIGITS = "零一二三四五六七八九"
 
 
 def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (1 ≤ n ≤ 99)."""
+    """A number from 1 to 99 in Chinese numerals.
+
+    >>> [chinese_numeral(n) for n in (1, 10, 12, 21, 99)]
+    ['一', '十', '十二', '二十一', '九十九']
+    """
     tens, ones = divmod(n, 10)
     head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
     return head + (_DIGITS[ones] if ones else "")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
+from typing import Literal, cast
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -20,7 +20,9 @@ from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.links import extract_links, host_allowed, host_and_port, host_with_port
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
 from essay_crawler.profiles import resolve_profile
-from essay_crawler.runs import crawl_run
+
+#: What a link leads to, by the profile's URL patterns (``candidate``: no patterns, the automatic path).
+LinkKind = Literal["article", "candidate", "list", "other"]
 
 ARTICLE_PRIORITY = 10  # finish articles before opening more list pages: keeps the queue short
 
@@ -68,8 +70,8 @@ class EssaysSpider(scrapy.Spider):
     name or a TOML file; without one the automatic path is used), ``follow`` (``0`` to fetch only
     the start URLs, as ``essay-crawler scrape`` does).
 
-    Article URLs the run's state knows (see :mod:`essay_crawler.state`) are not requested again
-    unless the ``ESSAY_REFRESH`` setting is on; list pages are always read.
+    Article URLs the run's state knows are not requested again (the spider middleware
+    :class:`~essay_crawler.middlewares.KnownArticlesMiddleware` drops them).
     """
 
     name = "essays"
@@ -98,36 +100,15 @@ class EssaysSpider(scrapy.Spider):
             self.profile.allowed_domains if self.profile else ())))
         self.follow = follow not in ("0", "false", "no", False)
         self.site_name = host_and_port(given[0]) or "local"  # another port is another site
-        self.known_urls: set[str] = set()
-        self.skipped_urls: set[str] = set()
         self.requested: set[str] = set()  # links already turned into requests: most links repeat
 
     async def start(self):
-        self.known_urls = self.urls_to_skip()
         self.requested.update(self.start_urls)
         for url in self.start_urls:
-            kind = self.page_kind(url) if self.follow else "article"
-            if not self.skip_known(url, kind):
-                yield self.request(url, "list" if kind == "other" else kind)
+            kind: LinkKind = self.page_kind(url) if self.follow else "article"
+            yield self.request(url, "list" if kind == "other" else kind)
 
-    def urls_to_skip(self) -> set[str]:
-        """Article URLs already written (by earlier runs, or by this run before it was interrupted);
-        none with ``ESSAY_REFRESH``."""
-        crawler = getattr(self, "crawler", None)
-        if crawler is None or crawler.settings.getbool("ESSAY_REFRESH", False):
-            return set()
-        return crawl_run(crawler).known_urls()
-
-    def skip_known(self, url: str, kind: str) -> bool:
-        """True for a known article (or candidate) URL; counted once per URL in ``essay/articles_known``."""
-        if kind not in ("article", "candidate") or url not in self.known_urls:
-            return False
-        if url not in self.skipped_urls:
-            self.skipped_urls.add(url)
-            self.crawler.stats.inc_value("essay/articles_known")
-        return True
-
-    def page_kind(self, url: str) -> str:
+    def page_kind(self, url: str) -> LinkKind:
         """``article`` / ``list`` by the profile's URL patterns, ``other`` when it has patterns and
         none match, ``candidate`` on the automatic path."""
         if not self.profile or not (self.profile.article_urls or self.profile.list_urls):
@@ -139,14 +120,14 @@ class EssaysSpider(scrapy.Spider):
             return "list"
         return "other"
 
-    def request(self, url: str, kind: str) -> scrapy.Request:
+    def request(self, url: str, kind: LinkKind) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, cb_kwargs={"kind": kind},
                               priority=ARTICLE_PRIORITY if kind == "article" else 0)
 
-    def parse(self, response, kind: str = "candidate"):
+    def parse(self, response, kind: LinkKind = "candidate"):
         if not isinstance(response, TextResponse):
             return
-        if kind in ("article", "candidate"):
+        if kind == "article" or kind == "candidate":
             yield PageItem(url=response.url, body=response.body, declared_encoding=self.header_charset(response),
                            kind=kind, crawled_at=datetime.now(UTC).isoformat(timespec="seconds"))
         if not self.follow:
@@ -156,7 +137,7 @@ class EssaysSpider(scrapy.Spider):
                 continue
             self.requested.add(url)
             link_kind = self.page_kind(url)
-            if link_kind != "other" and not self.skip_known(url, link_kind):
+            if link_kind != "other":
                 yield self.request(url, link_kind)
 
     @staticmethod
