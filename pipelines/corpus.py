@@ -49,9 +49,6 @@ from pipelines.jsonl import dumps_record
 
 NOT_ARTICLE = "no_content"  # a page the extractor finds no essay in: counted, not an error
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-#: Stages of many small tasks (one per band, as datatrove's stage 2 needs): an executor that starts
-#: a process per job (Ray) runs them a batch of tasks a job.
-SMALL_TASKS = ("buckets",)
 
 #: Where a piece is: its place in the corpus (input file, record in the file, piece on the page),
 #: and what dedup needs of it.

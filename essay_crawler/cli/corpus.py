@@ -86,10 +86,8 @@ def executor(name: str, pipeline: list, tasks: int, out: Path, args, depends=Non
     if args.executor == "ray":
         from datatrove.executor.ray import RayPipelineExecutor
 
-        from pipelines.corpus import SMALL_TASKS
-
-        return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, mem_per_cpu_gb=0.5,
-                                   tasks_per_job=-(-tasks // workers) if name in SMALL_TASKS else 1)
+        # one task a Ray job: a batch of them (tasks_per_job) forks a pool inside the actor, which hung here
+        return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, mem_per_cpu_gb=0.5)
     from datatrove.executor.slurm import SlurmPipelineExecutor
 
     return SlurmPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, depends=depends,
