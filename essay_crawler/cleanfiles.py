@@ -1,5 +1,6 @@
-"""Cleaning saved files for ``essay-crawler clean``: one file read and cleaned (:func:`clean_file`),
-and forked worker processes that clean many and give the outcomes back in input order (:class:`Workers`)."""
+"""Cleaning saved files for ``essay-crawler clean``: one input cleaned (:func:`clean_task`: a file, or
+a page out of a WARC file), and forked worker processes that clean many and give the outcomes back
+in input order (:class:`Workers`)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -7,11 +8,14 @@ import multiprocessing.connection
 import signal
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.errors import PageError, PageFailure
+from pipelines.errors import PageError, PageFailure, truncation_notice
 from pipelines.jsonl import dumps_record
+from pipelines.result import CleanResult
+from pipelines.warc import WarcPage
 from pipelines.worker import clean_fetched_page, init_cleaner
 
 # Leading bytes of files that are certainly not pages, and what they are.
@@ -42,10 +46,20 @@ class Outcome:
     error: PageFailure | None = None
     claimed: int | None = None
     mismatch: bool = False
+    truncated: str | None = None  # the truncated_by_site message, when the site cut a piece short
 
 
-def clean_file(task: tuple[Path, str]) -> Outcome:
-    """Read and clean one file, with the profile and conversion :func:`init_cleaner` set."""
+#: What is cleaned: a loose file and the URL it stands for, a page out of a WARC file, or the error of
+#: an input that gave no page (a WARC file cut short, not a WARC, unreadable), in its place in the order.
+Task = tuple[Path, str] | WarcPage | PageFailure
+
+
+def clean_task(task: Task) -> Outcome:
+    """Clean one input, with the profile and conversion :func:`init_cleaner` set."""
+    if isinstance(task, PageFailure):
+        return Outcome(error=task)
+    if isinstance(task, WarcPage):
+        return outcome_of(clean_fetched_page(task.body, task.url, task.declared_encoding))
     file, url = task
     try:
         data = file.read_bytes()
@@ -54,12 +68,16 @@ def clean_file(task: tuple[Path, str]) -> Outcome:
     kind = binary_kind(data)
     if kind:
         return Outcome(error=PageFailure("not_a_page", kind))
-    result = clean_fetched_page(data, url, None)
+    return outcome_of(clean_fetched_page(data, url, None))
+
+
+def outcome_of(result: CleanResult) -> Outcome:
+    """A cleaning result as an outcome, its records serialised."""
     if result.error:
         return Outcome(error=result.error)
     records = result.records
     return Outcome("".join(map(dumps_record, records)).encode("utf-8"), len(records), claimed=result.claimed,
-                   mismatch=result.mismatch)
+                   mismatch=result.mismatch, truncated=truncation_notice(records))
 
 
 WARM_UP_PAGE = ("<html><head><meta charset='utf-8'><title>春天</title></head><body><h1>春天</h1>"
@@ -94,7 +112,7 @@ def serve(conn, profile, convert: str) -> None:
         while (message := conn.recv()) is not None:
             index, task = message
             try:
-                conn.send((index, clean_file(task), None))
+                conn.send((index, clean_task(task), None))
             except Exception as exc:  # a bug: the parent raises it, as one process would
                 conn.send((index, None, exc))
     except EOFError:
@@ -123,25 +141,39 @@ class Workers:
         child.close()
         return _Worker(conn, proc)
 
-    def outcomes(self, tasks: list):
-        """Outcomes of ``tasks`` (as :func:`clean_file` gives them), in order."""
-        todo = deque(range(len(tasks)))  # indices not handed out (files to clean again go first)
+    def outcomes(self, items: Iterable[tuple[str, Task]]) -> Iterator[tuple[str, Outcome]]:
+        """``(label, outcome)`` of each ``(label, task)``, in order; ``items`` is read as the window
+        allows, so a WARC file is never held whole."""
+        source = iter(items)
+        pending: dict[int, tuple[str, Task]] = {}  # read and not yet written, by index
+        todo: deque[int] = deque()  # indices not handed out (files to clean again go first)
         deaths: dict[int, int] = {}
         done: dict[int, Outcome] = {}
-        written = 0
+        written = read = 0
+        exhausted = False
         limit = WINDOW * len(self.workers)
-        while written < len(tasks):
+        while not exhausted or written < read:
             for worker in list(self.workers):
-                while len(worker.held) < AHEAD and todo and todo[0] < written + limit:
+                while len(worker.held) < AHEAD:
+                    if not todo and not exhausted and read < written + limit:
+                        item = next(source, None)
+                        if item is None:
+                            exhausted = True
+                            break
+                        pending[read] = item
+                        todo.append(read)
+                        read += 1
+                    if not todo or todo[0] >= written + limit:
+                        break
                     index = todo.popleft()
                     try:
-                        worker.hand(index, tasks[index])
+                        worker.hand(index, pending[index][1])
                     except OSError:  # it died: what it held is handed out again, this file first
                         todo.appendleft(index)
                         self.replace(worker, todo, skip=None)
                         break
             busy = [w for w in self.workers if w.held]
-            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=self.wait_time(busy))
+            ready = multiprocessing.connection.wait([w.conn for w in busy], timeout=self.wait_time(busy)) if busy else []
             for worker in busy:
                 if worker.conn in ready:
                     self.collect(worker, done, todo, deaths)
@@ -150,7 +182,7 @@ class Workers:
                     done[index] = Outcome(error=PageFailure("timeout_cleaning", f"not cleaned within {self.timeout:g} s"))
                     self.replace(worker, todo, skip=index)
             while written in done:
-                yield done.pop(written)
+                yield pending.pop(written)[0], done.pop(written)
                 written += 1
 
     def wait_time(self, busy: list[_Worker]) -> float | None:

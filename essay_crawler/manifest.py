@@ -13,7 +13,7 @@ from essay_crawler.runfiles import utc_now
 
 MANIFEST_SETTINGS = ("ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
                      "AUTOTHROTTLE_ENABLED", "CLOSESPIDER_PAGECOUNT", "CLEAN_WORKERS", "CLEAN_CONVERT", "USER_AGENT",
-                     "ESSAY_REDIS_WORKERS", "ESSAY_REDIS_SWEEP")
+                     "ESSAY_WARC", "ESSAY_REDIS_WORKERS", "ESSAY_REDIS_SWEEP")
 
 #: Run figures kept per attempt (summed over the attempts of a resumed run) → Scrapy stats key.
 ATTEMPT_STATS = {
@@ -90,7 +90,7 @@ def run_manifest(run, spider, settings, reason: str, counts: dict, alerts: list[
         "attempts": run.row.attempts,
         "refresh": settings.getbool("ESSAY_REFRESH", False),
         "state": str(run.state.path) if run.state else None,
-        "files": run.files.final_paths(),
+        "files": run.files.final_paths() | ({"warc": str(run.files.warc)} if run.warc else {}),
         "counts": counts,
         "versions": {"essay-crawler": __version__, "scrapy": scrapy.__version__,
                      "python": platform.python_version()},

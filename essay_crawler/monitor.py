@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.errors import NOTICES
+
 #: Error reasons that come from cleaning a fetched page (the page was fetched; not a request failure).
 PAGE_ERROR_REASONS = frozenset({"bad_encoding", "not_a_page", "no_content", "internal_error", "piece_too_long",
                                 "timeout_cleaning"})
@@ -33,9 +35,9 @@ class Thresholds:
 
 
 def error_rate(counts: dict) -> tuple[int, int]:
-    """``(errors, attempts)``: pages that failed (fetch or cleaning; split mismatches aside) over
-    pages fetched plus requests that got no response."""
-    errors = sum(n for reason, n in counts["errors"].items() if reason != "split_mismatch")
+    """``(errors, attempts)``: pages that failed (fetch or cleaning; notices such as split mismatches
+    aside) over pages fetched plus requests that got no response."""
+    errors = sum(n for reason, n in counts["errors"].items() if reason not in NOTICES)
     return errors, counts["pages_fetched"] + counts.get("requests_failed", 0)
 
 

@@ -21,6 +21,7 @@ from essay_crawler.manifest import attempt_counters
 from essay_crawler.monitor import PAGE_ERROR_REASONS
 from essay_crawler.runfiles import utc_now
 from essay_crawler.state import content_hash, url_shape
+from pipelines.errors import NOTICES, truncation_notice
 from pipelines.result import CleanResult
 from pipelines.worker import clean_fetched_page, init_cleaner
 
@@ -210,7 +211,8 @@ class AlreadyKnownPipeline:
 class RunWriterPipeline:
     """Writes what reaches it into the run's partial files: an article's pieces in one ``write(2)``
     (recorded in the incremental state; with a ``split_mismatch`` error when the title claimed
-    another number of pieces), an error once per (url, reason) in a run. The run extension commits
+    another number of pieces, a ``truncated_by_site`` one when the site cut a piece short), an
+    error once per (url, reason) in a run. The run extension commits
     them."""
 
     def __init__(self, crawler, runs: CrawlRunExtension):
@@ -235,7 +237,7 @@ class RunWriterPipeline:
             return
         stats = self.crawler.stats
         stats.inc_value(f"essay/errors/{item.reason}")
-        if item.status is None and item.reason not in PAGE_ERROR_REASONS | {"split_mismatch"}:
+        if item.status is None and item.reason not in PAGE_ERROR_REASONS | NOTICES:
             stats.inc_value("essay/requests_failed")
 
     def write_article(self, item: ArticleItem) -> None:
@@ -243,6 +245,8 @@ class RunWriterPipeline:
         records, claimed = item.records, item.result.claimed
         if item.result.mismatch:
             self.write_error(ErrorItem(item.url, "split_mismatch", f"found {len(records)} pieces, title claims {claimed}"))
+        if notice := truncation_notice(records):
+            self.write_error(ErrorItem(item.url, "truncated_by_site", notice))
         self.runs.run.write_article(records, item.url, item.digest, attempt_counters(stats.get_stats()))
         stats.inc_value("essay/articles")
         stats.inc_value("essay/pieces_written", len(records))

@@ -55,6 +55,7 @@ class RunFiles:
     pieces: Path
     errors: Path
     manifest: Path
+    warc: Path  # the fetched responses, with ``ESSAY_WARC``
     partial_dir: Path | None = None  # run-folder mode: the folder renamed to ``final_dir`` on commit
     final_dir: Path | None = None
 
@@ -65,6 +66,10 @@ class RunFiles:
     @property
     def partial_errors(self) -> Path:
         return self._partial(self.errors)
+
+    @property
+    def partial_warc(self) -> Path:
+        return self._partial(self.warc)
 
     @property
     def partial_manifest(self) -> Path:
@@ -80,15 +85,16 @@ class RunFiles:
 
 
 def pieces_path_files(pieces: Path) -> RunFiles:
-    """``-o OUT.jsonl``: OUT.jsonl, OUT.errors.jsonl, OUT.run.json."""
+    """``-o OUT.jsonl``: OUT.jsonl, OUT.errors.jsonl, OUT.run.json (and OUT.warc.gz)."""
     stem = pieces.with_suffix("") if pieces.suffix == ".jsonl" else pieces
-    return RunFiles(pieces, Path(f"{stem}.errors.jsonl"), Path(f"{stem}.run.json"))
+    return RunFiles(pieces, Path(f"{stem}.errors.jsonl"), Path(f"{stem}.run.json"), Path(f"{stem}.warc.gz"))
 
 
 def folder_files(site_dir: Path, key: str, run_id: str) -> RunFiles:
-    """``<root>/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json}``, written in ``<key>.partial/``."""
+    """``<root>/<site>/<run-id>/{pieces.jsonl,errors.jsonl,run.json,pages.warc.gz}``, written in
+    ``<key>.partial/``."""
     final = site_dir / run_id
-    return RunFiles(final / "pieces.jsonl", final / "errors.jsonl", final / "run.json",
+    return RunFiles(final / "pieces.jsonl", final / "errors.jsonl", final / "run.json", final / "pages.warc.gz",
                     partial_dir=site_dir / f"{key}{PARTIAL}", final_dir=final)
 
 

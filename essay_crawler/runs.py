@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from essay_crawler import __version__
 from essay_crawler.runfiles import (
     RunFiles,
     SpaceReserve,
@@ -46,6 +47,7 @@ from essay_crawler.runfiles import (
 )
 from essay_crawler.state import CrawlState, RunRow, add_counters, content_hash
 from pipelines.jsonl import JsonlAppender, fsync_dir, write_json_atomic
+from pipelines.warc import WarcAppender
 
 
 class CrawlRun:
@@ -85,6 +87,7 @@ class CrawlRun:
         self.forgotten_articles = 0
         self.damaged_lines: list[str] = []
         self.error_keys: set[tuple[str, str]] = set()
+        self.warc: WarcAppender | None = None  # the fetched responses (ESSAY_WARC), once opened
 
     def open(self) -> CrawlRun:
         """Start the run, or continue the unfinished one (its partial files recovered), and open
@@ -123,7 +126,7 @@ class CrawlRun:
 
     def _discard_partial_files(self) -> None:
         """A run without state cannot skip what it wrote before, so it starts its partial files empty."""
-        for path in (self.files.partial_pieces, self.files.partial_errors):
+        for path in (self.files.partial_pieces, self.files.partial_errors, self.files.partial_warc):
             path.unlink(missing_ok=True)
 
     def _recover(self) -> None:
@@ -143,6 +146,13 @@ class CrawlRun:
                                     self.row.id, records[0].get("crawled_at") or utc_now())
 
     # during the run ---------------------------------------------------------------------------
+
+    def open_archive(self) -> WarcAppender:
+        """The run's WARC file, one of its files from here on (a resumed run's is cut after its last
+        whole record and continued without repeating a response)."""
+        if self.warc is None:
+            self.warc = WarcAppender(self.files.partial_warc, f"essay-crawler/{__version__}")
+        return self.warc
 
     def known_urls(self) -> set[str]:
         return self.state.known_urls(self.row.id) if self.state else set()
@@ -214,7 +224,8 @@ class CrawlRun:
         """
         self._close_files()
         if self.state and self.pieces_path:
-            manifest["appended_at"] = {"pieces": file_size(self.files.pieces), "errors": file_size(self.files.errors)}
+            manifest["appended_at"] = {"pieces": file_size(self.files.pieces), "errors": file_size(self.files.errors),
+                                       "warc": file_size(self.files.warc)}
         if self.state:
             self.state.set_committing(self.row.id, manifest)
         self._apply_commit(self.files, manifest)
@@ -234,7 +245,8 @@ class CrawlRun:
             partial_dir, final_dir = files.partial_dir, files.final_dir
             assert final_dir is not None  # run-folder mode sets both (folder_files)
             if partial_dir.exists():
-                for partial, final in ((files.partial_pieces, files.pieces), (files.partial_errors, files.errors)):
+                for partial, final in ((files.partial_pieces, files.pieces), (files.partial_errors, files.errors),
+                                       (files.partial_warc, files.warc)):
                     if partial.exists():
                         os.replace(partial, partial_dir / final.name)
                 write_json_atomic(partial_dir / files.manifest.name, manifest)
@@ -245,13 +257,14 @@ class CrawlRun:
             return
         offsets = manifest.get("appended_at")
         for name, partial, final in (("errors", files.partial_errors, files.errors),
-                                     ("pieces", files.partial_pieces, files.pieces)):
+                                     ("pieces", files.partial_pieces, files.pieces),
+                                     ("warc", files.partial_warc, files.warc)):
             if not partial.exists():
                 continue
             if offsets is None:
                 os.replace(partial, final)
             else:
-                append_at(partial, final, offsets[name])
+                append_at(partial, final, offsets.get(name, 0))
                 partial.unlink()
             fsync_dir(final.parent)
         write_json_atomic(files.manifest, manifest)
@@ -261,6 +274,8 @@ class CrawlRun:
         """Close (and fsync) the partial files and give back the reserved space."""
         self.pieces.close()
         self.errors.close()
+        if self.warc:
+            self.warc.close()
         self.reserve.release()
 
     def close(self) -> None:

@@ -69,6 +69,8 @@ ITEM_PIPELINES = {
 # Where runs go: ESSAY_OUTPUT_ROOT/<site>/<run-id>/ unless ESSAY_PIECES_PATH is set.
 ESSAY_OUTPUT_ROOT = "output"
 ESSAY_PIECES_PATH = None
+# Archive every fetched response in the run as WARC (pages.warc.gz), for `essay-crawler reclean`.
+ESSAY_WARC = False
 
 # Feed exports (scrapy crawl -O out.jsonl) write one line per piece, in UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -91,6 +93,7 @@ EXTENSIONS = {
     "essay_crawler.shared.Sweep": -10,  # before the run is claimed: it releases claims the run may need
     "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
+    "essay_crawler.extensions.WarcArchive": 10,  # after the run's extension: the WARC file is one of the run's files
     "essay_crawler.extensions.ProgressLine": 500,
     "essay_crawler.shared.WorkerIdle": 500,
 }

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
+from re import _constants, _parser  # type: ignore[attr-defined]
 
 from .document import Block
 
@@ -47,7 +48,98 @@ class PatternSet:
 
 
 def _anchored(sources) -> list[str]:
-    return [p[1:] for p in sources if p.startswith("^")]
+    return [_first_chars_first(p[1:]) for p in sources if p.startswith("^")]
+
+
+def _anchored_scan(sources) -> list[str]:
+    """The anchored patterns for a scan of many lines: those whose first characters are known go
+    behind one lookahead for all of them, so a line starting otherwise costs one check in all."""
+    known, unknown, firsts = [], [], set()
+    for pattern in (p[1:] for p in sources if p.startswith("^")):
+        chars = _starting_chars(pattern)
+        if chars is None:
+            unknown.append(pattern)
+        else:
+            known.append(_first_chars_first(pattern))
+            firsts |= chars
+    if len(known) < 2:
+        return _anchored(sources)
+    return [f"(?=[{_char_class(firsts)}])(?:{'|'.join(known)})", *unknown]
+
+
+FIRST_CHARS_MAX = 256  # a pattern that may start with more characters gets no lookahead
+
+
+def _starting_chars(pattern: str) -> set[str] | None:
+    """The characters a match of ``pattern`` can start with, or None when they are not a small
+    known set (a pattern that may start with any Han character, or match an empty line)."""
+    firsts, nullable = _first_chars(_parser.parse(pattern))
+    return None if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX else firsts
+
+
+def _char_class(chars: set[str]) -> str:
+    return "".join(map(re.escape, sorted(chars)))
+
+
+def _first_chars_first(pattern: str) -> str:
+    """``pattern`` behind a lookahead for the characters a match can start with (``(?=[上下])``
+    before ``(上一篇|下一篇)…``): in an alternation of many patterns, a line that starts otherwise
+    is given up after one check per pattern instead of one per word. Unchanged when those
+    characters are unknown (:func:`_starting_chars`)."""
+    firsts = _starting_chars(pattern)
+    return pattern if firsts is None else f"(?=[{_char_class(firsts)}]){pattern}"
+
+
+_DIGITS = frozenset("0123456789")
+_REPEATS = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+
+
+def _first_chars(items) -> tuple[set[str] | None, bool]:
+    """(the characters a match of the parsed ``items`` can start with, or None when unknown; whether
+    it can be empty)."""
+    found: set[str] = set()
+    for op, av in items:
+        if op is _constants.LITERAL:
+            return found | {chr(av)}, False
+        if op is _constants.IN:
+            chars = _class_chars(av)
+            return (None if chars is None else found | chars), False
+        if op is _constants.SUBPATTERN:
+            chars, nullable = _first_chars(av[-1])
+        elif op is _constants.BRANCH:
+            parts = [_first_chars(alt) for alt in av[1]]
+            if any(chars is None for chars, _ in parts):
+                return None, False
+            chars = set().union(*(chars for chars, _ in parts if chars))
+            nullable = any(n for _, n in parts)
+        elif op in _REPEATS:
+            chars, nullable = _first_chars(av[2])
+            nullable = nullable or av[0] == 0
+        elif op is _constants.ASSERT and av[0] == 1 or op is _constants.AT and av is _constants.AT_BEGINNING:
+            continue  # zero-width: the items after it start the match
+        else:
+            return None, False
+        if chars is None:
+            return None, False
+        found |= chars
+        if not nullable:
+            return found, False
+    return found, True
+
+
+def _class_chars(items) -> set[str] | None:
+    """The characters of a parsed character class of literals, small ranges and digits."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _constants.LITERAL:
+            chars.add(chr(av))
+        elif op is _constants.RANGE and av[1] - av[0] < FIRST_CHARS_MAX:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        elif op is _constants.CATEGORY and av is _constants.CATEGORY_DIGIT:
+            chars |= _DIGITS
+        else:
+            return None
+    return chars
 
 
 def _floating(sources) -> list[str]:
@@ -87,7 +179,8 @@ class LineScan:
         if any(_NOT_SCANNABLE.search(src) for _, sources in groups for src in sources):
             return None
         return cls(tuple(
-            (limit, _either(_anchored(sources), re.MULTILINE, prefix="\n"), _either(_floating(sources), re.MULTILINE))
+            (limit, _either(_anchored_scan(sources), re.MULTILINE, prefix="\n"),
+             _either(_floating(sources), re.MULTILINE))
             for limit, sources in groups))
 
     def candidates(self, texts: list[str]) -> set[int] | None:
@@ -137,6 +230,8 @@ class BoilerplatePatterns:
     collection: re.Pattern
     signature: re.Pattern
     junk: re.Pattern
+    site_line: re.Pattern
+    author_name: re.Pattern
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
@@ -202,6 +297,8 @@ def default_patterns() -> BoilerplatePatterns:
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
         junk=re.compile("|".join(data["junk"])),
+        site_line=re.compile(data["site_line"]),
+        author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
     )
 
 
@@ -243,6 +340,17 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
 
 
+BYLINE_TITLE_MAX_CHARS = 30  # a longer line above a byline is no piece title
+
+
+def _byline_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is a byline (``作者：X``) under a short line without sentence punctuation: kept for
+    the split, which reads a title over a byline as a piece heading (piece edges drop the byline)."""
+    above = texts[i - 1] if i else ""
+    return (bool(above) and len(above) <= BYLINE_TITLE_MAX_CHARS and not SENTENCE_MARK.search(above)
+            and patterns.is_byline(texts[i], school=False) and not patterns.section_end.hit(texts[i]))
+
+
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:
     """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on, intros, boilerplate
     lines, and a trailing prev/next title line."""
@@ -252,6 +360,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}
+    dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns)}
     end = _content_end(texts, checked, dropped, patterns)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):

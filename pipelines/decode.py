@@ -32,6 +32,12 @@ def _codec_name(name: str | None) -> str | None:
     return codecs.lookup(_SITE_ALIASES.get(resolved, resolved)).name
 
 
+def header_charset(content_type: str | None) -> str | None:
+    """The charset an HTTP ``Content-Type`` value declares (lower case), or None."""
+    _, _, charset = (content_type or "").lower().partition("charset=")
+    return charset.split(";")[0].strip(" \"'") or None
+
+
 def declared_encodings(data: bytes, *declared: str | None) -> list[str]:
     """Encodings the page is said to use, most trusted first: overrides/headers, then its own
     declaration."""

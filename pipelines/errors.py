@@ -6,6 +6,7 @@ from dataclasses import dataclass
 #: Stable reason codes written to errors files.
 REASONS = (
     "unreadable",      # file could not be read
+    "bad_warc",        # a .warc/.warc.gz file that is not a WARC, or a record in it that cannot be parsed
     "bad_encoding",    # bytes decode to no recognisable text
     "not_a_page",      # not HTML / not a text dump
     "no_content",      # no essay text found
@@ -13,13 +14,26 @@ REASONS = (
     "timeout",         # no complete answer within DOWNLOAD_TIMEOUT, after retries
     "connection_error",  # refused, reset, unresolvable host, connection lost, after retries
     "too_large",       # body larger than DOWNLOAD_MAXSIZE (declared or while downloading)
-    "truncated",       # connection closed before the Content-Length was received, after retries
+    "truncated",       # connection closed before the Content-Length was received, after retries; or a
+                       # WARC file that ends inside a record
     "redirect_loop",   # redirects back to a URL of the same chain, or more than REDIRECT_MAX_TIMES
     "split_mismatch",  # pieces found differ from the title's claimed count
+    "truncated_by_site",  # the site cut a piece short (……阅读全文, 此处隐藏N个字): its records say "truncated"
     "piece_too_long",  # a piece longer than MAX_PIECE_CHARS: a page the split could not cut up
     "timeout_cleaning",  # not cleaned within CLEAN_TIMEOUT seconds: its worker was killed
     "internal_error",  # cleaning failed: a bug (exception text in the message) or its worker died twice
 )
+
+#: Reasons noted for a page whose records were written all the same: not failures.
+NOTICES = frozenset({"split_mismatch", "truncated_by_site"})
+
+
+def truncation_notice(records: list[dict]) -> str | None:
+    """The ``truncated_by_site`` message for a page's records, or None when no piece was cut short."""
+    cut = [str(r["piece_no"]) for r in records if r.get("truncated")]
+    if not cut:
+        return None
+    return f"the site cut piece{'s' if len(cut) > 1 else ''} {', '.join(cut)} of {len(records)} short"
 
 
 class PageError(Exception):

@@ -12,12 +12,18 @@ from .document import Block, Piece
 
 TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
 TITLE_LOOKAHEAD = 12      # the title is looked for among this many first lines
+SITE_NAME_MAX_CHARS = 16  # a longer line is no site name
 TEASER_LOOKAHEAD = 6      # teasers are looked for among a piece's first lines
 _ELLIPSES = ("…", "...")
 _TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
+LINK_RUN_MIN = 2          # this many punctuation-free short lines below the text are a list of links
+SUMMARY_MAX_CHARS = 150   # a longer line cut off with an ellipsis is no summary in a list of links
+_LINK_LINE = re.compile(r"^[^，。！？；、,.!?;：:“”\"「」『』（）()]{2,30}$")
+_SENTENCE_END = re.compile(r"[。！？!?…”」』]$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
 _SITE_SUFFIX = re.compile(r"\s*(?:_|\||｜| - | — )\s*[^，。！？_|｜]{2,12}$")
+_TITLE_PARTS = re.compile(r"_|\||｜| - | — ")
 _BRACKET_SUFFIX = re.compile(r"[（(【\[][^）)】\]]{0,12}[）)】\]]$")
 _UNFINISHED = re.compile("[，、；：,:]$")
 _EDGE_PUNCT = re.compile(r"^[\s《【“\"]+|[\s》】”\"。！？!?.…]+$")
@@ -53,25 +59,64 @@ def repeats_title(text: str, title: str | None) -> bool:
     return bool(title) and len(text) <= TITLE_MAX_CHARS and len(core) >= 2 and core in _core(title or "")
 
 
+def site_lines(blocks: list[Block], patterns: BoilerplatePatterns) -> list[str]:
+    """The page's short lines that name the site (``© 2024 X``, ``X 版权所有``, ``来源：X``), found
+    by one search over the joined lines."""
+    joined = "\n".join(b.text for b in blocks)
+    found, pos = [], 0
+    while m := patterns.site_line.search(joined, pos):
+        start, end = joined.rfind("\n", 0, m.start()) + 1, joined.find("\n", m.end())
+        end = len(joined) if end < 0 else end
+        if end - start <= patterns.line_max_chars:
+            found.append(joined[start:end])
+        pos = end + 1
+    return found
+
+
+def is_site_name(text: str, sites: list[str]) -> bool:
+    """A short line that comes again inside one of the page's ``sites`` lines: the site's name."""
+    return len(text) <= SITE_NAME_MAX_CHARS and any(text in line and text != line for line in sites)
+
+
+def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
+    """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
+    that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
+    line is its own headline."""
+    head, *rest = [part.strip() for part in _TITLE_PARTS.split(text)]
+    if rest and len(head) >= 2 and any(b.text == head for b in blocks[:TITLE_LOOKAHEAD]):
+        return head, frozenset(rest)
+    return text, frozenset()
+
+
 def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                piece_titles: frozenset[int] = frozenset()) -> tuple[str | None, list[Block]]:
     """A text dump's title: its first line that is neither chrome nor text nor a piece heading
-    (``is_heading``, or an index in ``piece_titles``).
+    (``is_heading``, or an index in ``piece_titles``), nor the site's name.
 
-    A first line gluing the title to the first sentence is cut in two."""
+    A first line gluing the title to the first sentence is cut in two. Site names, and the other
+    parts of a ``<title>``-style line, are dropped from the first lines."""
+    sites = site_lines(blocks, patterns)
+    drop = {i for i, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if is_site_name(b.text, sites)}
     for i, block in enumerate(blocks[:TITLE_LOOKAHEAD]):
         text = block.text
         if is_heading(text) or i in piece_titles:
-            return None, blocks
-        if is_chrome(text, patterns, school=False):
+            break
+        if i in drop or is_chrome(text, patterns, school=False):
             continue
         for glued in _GLUED_TITLE:
             if (m := glued.match(text)) and is_prose(m.group("rest")):
-                return m.group("title"), blocks[:i] + [Block(m.group("rest"))] + blocks[i + 1:]
-        if is_title_like(text):
-            return text, blocks[:i] + blocks[i + 1:]
-        return None, blocks
-    return None, blocks
+                return m.group("title"), _without(blocks[:i], drop) + [Block(m.group("rest"))] + _without(
+                    blocks[i + 1:], {j - i - 1 for j in drop})
+        if not is_title_like(text):
+            break
+        title, parts = headline_of(text, blocks[i + 1:])
+        drop |= {j for j, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if b.text in parts}
+        return title, _without(blocks, drop | {i})
+    return None, _without(blocks, drop)
+
+
+def _without(blocks: list[Block], indices: set[int]) -> list[Block]:
+    return [b for i, b in enumerate(blocks) if i not in indices] if indices else blocks
 
 
 def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
@@ -88,17 +133,41 @@ def is_teaser(line: str, later: list[str]) -> bool:
     return m is not None and any(m.group("tail") in other for other in later)
 
 
+def _header_above_title_repeat(lines: list[str], title: str | None) -> int:
+    """How many short lines stand above the title shown again at the top of the text (tags, a
+    category): the header ends where the title comes again (its end, as in ``儿童诗：title``, or at
+    least half of it), with no prose above."""
+    whole = _core(title or "")
+    for j, line in enumerate(lines[:TEASER_LOOKAHEAD]):
+        if is_prose(line):
+            break
+        core = _core(line)
+        if j and repeats_title(line, title) and (whole.endswith(core) or 2 * len(core) >= len(whole)):
+            return j
+    return 0
+
+
+def is_bare_name(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is an author's bare name above the text: a short all-Han line that starts with a
+    common surname or stands over prose (a short first line of verse is verse)."""
+    return (i + 1 < len(lines) and bool(NAME_LINE.match(lines[i]))
+            and (bool(patterns.author_name.match(lines[i])) or is_prose(lines[i + 1])))
+
+
 def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplatePatterns) -> list[str]:
-    """Drop what stands above a piece's text: teasers, title repeats, bylines, a bare author name,
+    """Drop what stands above a piece's text: teasers, title repeats, bylines, one bare author name,
     and isolated short lines before the first line of prose or verse. A title line shown twice in
     a row is kept once (a poem whose first line is its title)."""
     head = lines[:TEASER_LOOKAHEAD]
     if any(line.endswith(_ELLIPSES) for line in head):
         lines = [line for i, line in enumerate(head) if not is_teaser(line, lines[i + 1:])] + lines[TEASER_LOOKAHEAD:]
-    start = 0
+    lines = lines[_header_above_title_repeat(lines, title):]
+    start, named = 0, False
     while start < len(lines):
         line = lines[start]
-        if repeats_title(line, title) or patterns.is_byline(line) or NAME_LINE.match(line) and start + 1 < len(lines):
+        name = not named and is_bare_name(lines, start, patterns)
+        if repeats_title(line, title) or patterns.is_byline(line) or name:
+            named = named or name
             start += 1
             if start < len(lines) and lines[start] == line:
                 break  # shown twice: the second is the text's first line
@@ -111,12 +180,30 @@ def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplateP
 
 def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]:
     """Drop commentary from its first marker line on, then trailing bylines and credits (not the
-    signature of a letter or proposal)."""
+    signature of a letter or proposal), then a trailing list of links."""
     cut = patterns.piece_end.first_hit(lines, start=1)
     lines = lines[:cut]
     while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
         lines.pop()
-    return lines
+    return lines[:len(lines) - trailing_links(lines)]
+
+
+def trailing_links(lines: list[str]) -> int:
+    """How many lines at the end are a list of links left by the page: two or more lines, each a
+    short one without punctuation (another article's title) or a summary cut off with an ellipsis,
+    at least one a title, below a line of prose that ends a sentence."""
+    if not lines:
+        return 0
+    run = titles = 0
+    while run < len(lines) - 1 and (_LINK_LINE.match(lines[-1 - run]) or _is_summary(lines[-1 - run])):
+        titles += bool(_LINK_LINE.match(lines[-1 - run]))
+        run += 1
+    above = lines[-1 - run]
+    return run if run >= LINK_RUN_MIN and titles and is_prose(above) and _SENTENCE_END.search(above) else 0
+
+
+def _is_summary(line: str) -> bool:
+    return len(line) <= SUMMARY_MAX_CHARS and line.endswith(_ELLIPSES)
 
 
 def cut_site_truncation(lines: list[str], patterns: BoilerplatePatterns) -> tuple[list[str], bool]:

@@ -63,9 +63,14 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
     ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
+    # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
+    # only a run of two or more with one stem is a numbering, and one alone is no heading.
+    ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?)"
+                          r"(?P<n>[一二三四五六七八九十]{1,3})$")),
 )
 _OUTLINE_STYLES = frozenset({"bare", "paren", "qi"})
-_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day"})
+_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem"})
+_RUN_ONLY_STYLES = frozenset({"cnstem"})  # a heading only in a run of two or more
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 
@@ -79,13 +84,15 @@ class _Heading:
     opens_text: bool = False  # no line of prose above it
 
 
-# Any heading style at all, in one match (the styles without their group names).
-_ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for _, p in HEADING_STYLES))
+# Any heading style but the run-only ones, in one match (the styles without their group names).
+_ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for style, p in HEADING_STYLES
+                                   if style not in _RUN_ONLY_STYLES))
+_CN_ORDINAL_ENDS = tuple("一二三四五六七八九十")  # how a heading of a run-only style ends
 
 
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
-    if len(text) > MAX_HEADING_CHARS or not _ANY_HEADING.match(text):
+    if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_CN_ORDINAL_ENDS)):
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
@@ -96,8 +103,9 @@ def heading_match(text: str) -> _Heading | None:
 
 
 def is_heading(text: str) -> bool:
-    """Whether a paragraph is a numbered heading of any style."""
-    return heading_match(text) is not None
+    """Whether a paragraph is a numbered heading of any style that counts alone."""
+    h = heading_match(text)
+    return h is not None and h.style not in _RUN_ONLY_STYLES
 
 
 def _heading_candidates(blocks: list[Block]) -> list[_Heading]:
@@ -120,6 +128,8 @@ def _accepted(group: list[_Heading], claimed: int | None, collection: bool, titl
     if not _runs_in_order(group):
         return False
     first = group[0]
+    if first.style in _RUN_ONLY_STYLES:
+        return len(group) >= 2
     if first.style in _OUTLINE_STYLES:
         return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
     return (len(group) >= 2 or claimed == 1 or first.opens_text
@@ -182,13 +192,22 @@ _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
 _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
 
 
-def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
-    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title), with text below
-    the byline (a byline closing a piece has none)."""
+def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns, names: bool = False) -> bool:
+    """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title, and with
+    ``names`` under any title when it starts with a common surname: :func:`_name_under_title`),
+    with text below the byline (a byline closing a piece has none)."""
     text, below = texts[i], texts[i + 1]
     return (len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
-            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below)))
+            and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below))
+                 or names and _name_under_title(texts, i, patterns))
             and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns))
+
+
+def _name_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i + 1`` is a bare author name, and line ``i + 2`` is none (that would make line
+    ``i + 1`` the title)."""
+    name = patterns.author_name.match
+    return bool(name(texts[i + 1])) and not (i + 2 < len(texts) and name(texts[i + 2]))
 
 
 def _text_follows(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
@@ -212,7 +231,7 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
     page); or, on a page promising several pieces, short title lines with text below them and
     text (or nothing) above."""
     texts = [b.text for b in blocks]
-    over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns)]
+    over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
     if len(over_byline) >= 2:
         return over_byline
     if not collection:

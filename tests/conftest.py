@@ -122,7 +122,8 @@ E2E_MODULES = frozenset({
     "test_fleet", "test_incremental", "test_readme", "test_redis_crawl", "test_redis_state", "test_report",
     "test_resume", "test_scrapyd",
     "test_reliability_disk", "test_reliability_output", "test_reliability_postprocess",
-    "test_reliability_report", "test_reliability_robots", "test_reliability_worker",
+    "test_reliability_report", "test_reliability_robots", "test_reliability_worker", "test_warc_clean",
+    "test_warc_runs",
 })
 
 

@@ -80,3 +80,31 @@ def test_patterns_searched_anywhere_start_with_a_literal():
                 if not s.startswith("^")]
     slow = [s for s in floating if any(op is not C.LITERAL for op in _first_ops(s))]
     assert slow == []
+
+
+def test_anchored_patterns_get_a_lookahead_for_their_first_characters():
+    from pipelines.boilerplate import _first_chars_first
+    assert _first_chars_first("(上一篇|下一篇)[:：]") == "(?=[上下])(上一篇|下一篇)[:：]"
+    assert _first_chars_first("[（(]?(来源|作者)[:：]") == "(?=[\\(作来（])[（(]?(来源|作者)[:：]"
+    assert _first_chars_first("\\d{1,3}下一页$") == "(?=[0123456789])\\d{1,3}下一页$"
+    # any Han character, any character, or an empty match: no lookahead
+    for pattern in ("[\u4e00-\u9fff]{2,4}$", ".{0,6}(扫一扫)", "(文|作者)?$"):
+        assert _first_chars_first(pattern) == pattern
+
+
+def test_the_lookahead_changes_no_decision():
+    import re
+    import tomllib
+    from importlib import resources
+
+    from pipelines.boilerplate import _anchored_scan, _first_chars_first
+    data = tomllib.loads(resources.files("pipelines").joinpath("data/boilerplate.toml").read_text("utf-8"))
+    lines = ["上一篇：秋天", "（来源：晚报）", "3下一页", "首页 > 作文 > 秋天", "关于我们 | 联系我们", "点阅数：12",
+             "秋天来了，树叶黄了。", "评论（3）", "沙发", "回上页 | 列印", "1", "作者：张三", "【导语】秋天到了"]
+    for group in ("section_end", "intro", "line", "byline", "piece_end"):
+        sources = [p[1:] for p in data[group] if p.startswith("^")]
+        for source in sources:
+            plain, fast = re.compile(source), re.compile(_first_chars_first(source))
+            assert [bool(plain.match(t)) for t in lines] == [bool(fast.match(t)) for t in lines], source
+        plain, fast = re.compile("|".join(sources)), re.compile("|".join(_anchored_scan(data[group])))
+        assert [bool(plain.match(t)) for t in lines] == [bool(fast.match(t)) for t in lines], group

@@ -201,3 +201,21 @@ def test_default_convert_is_simplified(tmp_path: Path):
     records = parse_jsonl(proc.stdout)
     assert [r["piece_title"] for r in records] == ["教师述职报告1", "教师述职报告2"]
     assert records[0]["url"] == "https://www.haowen-a.tw/p.html"
+
+
+def test_a_page_the_site_cut_short_is_written_with_a_truncated_by_site_warning(tmp_path: Path):
+    """The piece is written, marked ``truncated``; stderr names the page and the piece; exit 0."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    whole, cut = folder / "whole.txt", folder / "teaser.txt"
+    whole.write_text("池塘边的柳树\n春风吹过池塘，柳树的长辫子轻轻摆动，好像在梳头。\n小鱼在水里游来游去，真快活。\n",
+                     encoding="utf-8")
+    cut.write_text("池塘边的柳树\n春风吹过池塘，柳树的长辫子轻轻摆动，好像在梳头。\n小鱼在水里游来游去……阅读全文\n",
+                   encoding="utf-8")
+    proc = run_clean(folder)
+    assert proc.returncode == 0
+    assert proc.stderr.decode("utf-8").splitlines() == [f"warning: {cut}: truncated_by_site: the site cut piece 1 of 1 short"]
+    records = parse_jsonl(proc.stdout)
+    validate_records(records)
+    assert [(Path(r["url"]).name, r.get("truncated"), r["text"].split("\n")[-1]) for r in records] == [
+        ("teaser.txt", True, "小鱼在水里游来游去"), ("whole.txt", None, "小鱼在水里游来游去，真快活。")]

@@ -258,3 +258,28 @@ def test_breadcrumb_in_an_html5_nav_element_gives_the_category():
     assert page.count("<nav") == 1
     records = clean_page(page.encode("gb18030"), "http://127.0.0.1/show.php?id=102").records
     assert {r["category"] for r in records} == {"话题作文"}
+
+
+TEASER_SITE = {
+    "/index.html": "<html><head><meta charset='utf-8'><title>随笔小站</title></head><body><ul>"
+         "<li><a href='/a/1.html'>雨夜</a></li><li><a href='/a/2.html'>晴天</a></li></ul></body></html>",
+    "/a/1.html": "<html><head><meta charset='utf-8'><title>雨夜</title></head><body><h1>雨夜</h1><div class='text'>"
+                 "<p>窗外的雨下了一整夜，屋檐上的水滴答滴答地落在石板上，像一首没有尽头的歌。</p>"
+                 "<p>我坐在台灯下读书，读着读着，心里也安静了下来……<span class='more'>阅读全文</span></p></div></body></html>",
+    "/a/2.html": "<html><head><meta charset='utf-8'><title>晴天</title></head><body><h1>晴天</h1><div class='text'>"
+                 "<p>雨停了，太阳从云缝里钻出来，院子里的花草都挂着亮晶晶的水珠。</p>"
+                 "<p>妹妹踩着水坑跑来跑去，溅起的水花落在她的新裙子上，她却笑得更开心了。</p></div></body></html>",
+}
+
+
+def test_a_page_the_site_cut_short_gets_a_truncated_by_site_line(tmp_path):
+    srv = SiteServer()
+    srv.routes.update(static_routes({path.lstrip("/"): body.encode() for path, body in TEASER_SITE.items()}))
+    with srv:
+        run = crawl(srv.base_url + "/", tmp_path / "out.jsonl")
+    assert error_lines(run.errors) == [(f"{srv.base_url}/a/1.html", "truncated_by_site", None)]
+    assert [e["message"] for e in run.errors] == ["the site cut piece 1 of 1 short"]
+    assert sorted((r["url"], r.get("truncated"), r["text"].split("\n")[-1]) for r in run.pieces) == [
+        (f"{srv.base_url}/a/1.html", True, "我坐在台灯下读书，读着读着，心里也安静了下来"),
+        (f"{srv.base_url}/a/2.html", None, "妹妹踩着水坑跑来跑去，溅起的水花落在她的新裙子上，她却笑得更开心了。")]
+    assert run.manifest["status"] == "ok" and run.manifest["alerts"] == []

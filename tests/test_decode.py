@@ -1,5 +1,7 @@
 """Byte decoding: declared charsets are obeyed, undeclared Chinese pages are detected."""
-from pipelines.decode import decode_page
+import pytest
+
+from pipelines.decode import decode_page, header_charset
 
 TRADITIONAL = "這是我們的學校，他們在這裡學習，時間過得很快。"
 
@@ -120,3 +122,10 @@ def test_bytes_the_parser_takes_as_utf8_are_exactly_those_python_decodes():
         result = clean_page(data, "http://example.cn/a.html")
         assert result.encoding == encoding
         assert result.records == clean_page(text, "http://example.cn/a.html").records
+
+
+@pytest.mark.parametrize(("content_type", "charset"), [
+    ("text/html; charset=GBK", "gbk"), ('text/html; charset="gb2312"', "gb2312"),
+    ("text/html; charset=utf-8; boundary=x", "utf-8"), ("text/html", None), (None, None), ("text/html; charset=", None)])
+def test_header_charset(content_type, charset):
+    assert header_charset(content_type) == charset

@@ -138,7 +138,7 @@ def test_headings_glued_to_their_first_sentence_are_cut_off():
     assert pieces(page) == [("秋天的作文1", [ESSAY[0]]), ("秋天的作文2", [ESSAY[1]])]
 
 
-@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>"])
+@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>", "（未完待续）"])
 def test_a_piece_the_site_cut_short_is_marked_and_the_marker_dropped(marker):
     page = "\n".join(["秋天", ESSAY[0], ESSAY[1] + marker])
     record, = clean_page(page, "http://x.cn/a.html", kind="text").records
@@ -263,3 +263,137 @@ def test_a_byline_closing_a_poem_does_not_make_its_last_line_a_heading():
 def test_a_title_naming_a_grade_heads_a_piece_of_a_collection():
     page = "\n".join(["我的家乡（通用10篇）", "小学四年级作文：我的家乡", *ESSAY])
     assert pieces(page) == [("小学四年级作文：我的家乡", ESSAY)]
+
+
+SPRING = ["除夕的晚上，家家户户都贴上了红红的春联，门口挂起了大红灯笼，街上到处是放鞭炮的小朋友。",
+          "我们一家人围坐在桌边吃年夜饭，爷爷给我发了一个大红包，我高兴得一蹦三尺高。"]
+# More templates of other kinds of sites, each piece checked whole: file → (title, [(heading, paragraphs)]).
+# What they hold: a Traditional mirror of a school site (TW navigation and metadata), numbered headings
+# after digit lines, a blog's comment form and footer, titles over 作者： lines, a portal's banner, menus,
+# search bar and link list, a <title>-style first line, a forum thread with replies, poems under bare
+# author names.
+EXACT_TEMPLATES = {
+    "tw_school_site.txt": ("校园里的大榕树", [(None, [
+        "我们学校的操场边有一棵大榕树，听老师说，它已经有一百多岁了。",
+        "大榕树的树干很粗，要三个小朋友手拉手才能抱住。它的胡须垂到地上，像老爷爷的长胡子。",
+        "下课的时候，同学们最喜欢在树下玩游戏，有的跳绳，有的捉迷藏，笑声传得好远好远。",
+        "我爱这棵大榕树，它是我们最好的朋友。"])]),
+    "digit_line_collection.txt": ("关于春节的作文", [
+        ("新年感想一", SPRING),
+        ("新年感想二", ["大年初一，妈妈给我换上新衣服，带我去外婆家拜年。", "外婆做了一大桌好吃的菜，还给我包了饺子，我一口气吃了十几个。"]),
+        ("新年感想三", ["春节最热闹的是逛庙会。庙会上有舞龙舞狮，有捏面人的，还有卖糖葫芦的。",
+                    "我拉着爸爸的手挤在人群里，看得眼睛都不够用了，真希望天天都过年！"])]),
+    "wordpress_blog.txt": ("一次难忘的旅行", [(None, [
+        "暑假里，爸爸妈妈带我去海边旅行。那是我第一次看见大海，海水蓝蓝的，一眼望不到边。",
+        "我在沙滩上捡贝壳，还堆了一座大大的沙堡。一个浪花打过来，沙堡就不见了，我却一点也不难过。",
+        "傍晚，我们坐在礁石上看日落，太阳像一个红彤彤的大火球，慢慢地沉进了海里。", "这次旅行让我永远难忘。"])]),
+    "byline_collection.txt": ("关于秋天的散文", [
+        ("秋天的果园", ["秋天到了，果园里的苹果红了，梨子黄了，葡萄紫了，一串串，一个个，挂满了枝头。",
+                    "我跟着爷爷去摘果子，爷爷说，这是一年里最快乐的时候。"]),
+        ("落叶", ["一阵秋风吹过，树叶纷纷落下来，像一只只金色的蝴蝶在空中飞舞。", "我捡起一片叶子，夹在书里，想把秋天留住。"])]),
+    "portal_page.txt": ("我家的小菜园", [(None, [
+        "奶奶在院子里开了一块小菜园，里面种着青菜、萝卜和西红柿。", "每天放学回家，我都要去菜园里看一看，帮奶奶浇浇水、拔拔草。",
+        "到了秋天，西红柿红了，萝卜也长大了，奶奶笑得合不拢嘴。", "我爱我家的小菜园，也爱勤劳的奶奶。"])]),
+    "title_tag_page.txt": ("雨后的彩虹", [(None, [
+        "下午下了一场大雨，雨停以后，天空中出现了一道美丽的彩虹。",
+        "彩虹有红、橙、黄、绿、青、蓝、紫七种颜色，像一座弯弯的彩桥挂在天边。",
+        "我赶紧叫来妹妹，我们站在阳台上看了好久，直到它慢慢消失。"])]),
+    "forum_thread.txt": ("晚自习的灯光", [(None, [
+        "晚自习的教室里很安静，只能听见翻书和写字的沙沙声。", "头顶的灯光白白的，照在每个同学的脸上，大家都低着头，认真地做着作业。",
+        "我抬起头，看见窗外的星星一闪一闪，好像也在陪我们学习。", "那一刻，我觉得这样的夜晚很美。"])]),
+    "named_poems.txt": ("春天的小诗三首", [
+        ("春雨", ["春雨沙沙地下", "落在小草的头上", "小草笑着", "伸了一个懒腰"]),
+        ("燕子", ["燕子从南方飞回来", "在屋檐下做窝", "它叽叽喳喳", "好像在说春天好"]),
+        ("柳树", ["柳树姑娘", "梳着长长的辫子", "风一吹", "辫子就飘起来"])]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXACT_TEMPLATES))
+def test_more_site_templates_exactly(name):
+    records = clean_page((DUMPS / name).read_bytes(), f"http://x.cn/{name}", kind="text").records
+    want_title, want = EXACT_TEMPLATES[name]
+    assert [(r["title"], r["piece_title"], r["text"].split("\n")) for r in records] == [
+        (want_title, heading, paragraphs) for heading, paragraphs in want]
+
+
+@pytest.mark.parametrize("tail", [
+    ["上一篇", "下一篇"], ["← 前一篇：我的小书房", "后一篇：学游泳 →"], ["上一则", "下一则"],
+    ["相关作文推荐", "秋天的作文400字"], ["与“秋天”相关的作文：", "1.秋天的果园"], ["诗歌推荐", "写太阳的诗歌"],
+    ["评论（3）"], ["暂无评论，快来抢沙发吧"], ["关于我们 | 联系我们 | 网站地图"], ["本文由作文网整理，转载请注明出处。"],
+    ["投稿邮箱：tougao@example.com"], ["回上页 | 列印 | 转寄"], ["网友留言", "写得真好！"], ["沙发", "写得真好！"],
+    ["（完）"], ["排版：小周"], ["图片来源于网络"], ["作者简介：张小明，四年级学生，爱好读书。"],
+    ["【点评】", "小作者观察细致，语言生动。"], ["本版编辑：李红"], ["（摘自《少年文艺》）"], ["共3页: 1 2 3 下一页"],
+    ["【收藏】【打印】【关闭】"], ["本文已影响1234人"], ["下载word版"], ["微信扫一扫"], ["觉得好看，请点赞！"],
+])
+def test_trailing_chrome_after_the_essay_is_dropped(tail):
+    assert pieces("\n".join(["秋天", *ESSAY, *tail])) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("head", [
+    ["晨读文学社"], ["首页 小学作文 初中作文 高中作文"], ["登录 | 注册"], ["热门搜索：春天 母爱 老师"],
+    ["作文大全 › 写景作文 › 秋天"], ["点阅数：1024 更新日期：2023-05-12"], ["2023-04-01 来源：原创"], ["发布者：小明"],
+])
+def test_chrome_above_the_title_is_dropped(head):
+    page = "\n".join([*head, "秋天", *ESSAY, "晨读文学社 版权所有"])
+    assert clean_page(page, "http://x.cn/a.html", kind="text").records[0]["title"] == "秋天"
+    assert pieces(page) == [(None, ESSAY)]
+
+
+def test_a_site_name_is_the_title_unless_a_copyright_line_names_it():
+    assert title("\n".join(["晨读文学社", *ESSAY])) == "晨读文学社"
+    assert title("\n".join(["晨读文学社", "秋天", *ESSAY, "© 2024 晨读文学社"])) == "秋天"
+
+
+def test_a_title_tag_line_gives_its_headline_when_the_headline_stands_below_it():
+    assert title("\n".join(["秋天_四年级作文_晴空作文站", "秋天", *ESSAY])) == "秋天"
+    assert title("\n".join(["秋天 - 四年级作文", *ESSAY])) == "秋天 - 四年级作文"
+
+
+@pytest.mark.parametrize("text", ["快乐的十一", "心中的唯一", "祖国统一"])
+def test_a_stem_with_a_chinese_numeral_alone_is_no_heading(text):
+    from pipelines.split import is_heading
+    assert not is_heading(text)
+    assert pieces("\n".join([text, *ESSAY])) == [(None, ESSAY)] and title("\n".join([text, *ESSAY])) == text
+
+
+def test_short_first_lines_of_verse_are_verse_not_names():
+    verse = ["秋风吹", "黄叶飘", "树叶黄了", "田野金黄", "高粱红了脸", "谷子弯了腰"]
+    assert pieces("\n".join(["秋天的儿歌大全", *verse])) == [(None, verse)]
+
+
+def test_one_bare_name_above_the_text_is_dropped():
+    assert pieces("\n".join(["秋天", "张小红", *ESSAY])) == [(None, ESSAY)]
+    assert pieces("\n".join(["秋天", "◎张小红", *VERSE])) == [(None, VERSE)]
+
+
+def test_short_lines_above_the_title_shown_again_are_header():
+    page = "\n".join(["儿童诗：月亮船", "标签：", "儿童", "诗歌", "月亮船", "月亮船", *VERSE])
+    assert pieces(page) == [(None, ["月亮船", *VERSE])]
+
+
+@pytest.mark.parametrize("intro", ["【导语】秋天是收获的季节，下面是几篇写秋天的作文。", "温馨提示：本文适合三年级同学阅读"])
+def test_bracketed_and_non_xiaobian_intros_are_dropped(intro):
+    assert pieces("\n".join(["秋天", intro, *ESSAY])) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("links", [
+    ["我家的菜园", "奶奶的菜园作文300字", "小菜园"],
+    ["秋天的果园", "果园里的苹果红了，我和爷爷一起去摘苹果，爷爷说今年的收成特别好……", "落叶"],
+])
+def test_a_list_of_links_below_the_essay_is_dropped(links):
+    assert pieces("\n".join(["秋天", *ESSAY, *links])) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("tail", [
+    ["附件：", "报名表", "日程表"],                          # below a label, not below the text
+    ["我期待着明年的秋天……"],                                 # the essay's own last line
+    ["田野里的风"],                                          # one short line alone
+])
+def test_what_is_no_list_of_links_stays(tail):
+    assert pieces("\n".join(["秋天", *ESSAY, *tail])) == [(None, [*ESSAY, *tail])]
+
+
+@pytest.mark.parametrize("head", [[":::", "跳到主要內容區塊"], ["繁體 | 简体 | English"], ["【記者王大明／台北報導】"], ["文／林小溪"]])
+def test_traditional_site_header_lines_are_dropped(head):
+    page = "\n".join(["秋天", *head, *ESSAY])
+    assert pieces(page) == [(None, ESSAY)]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SHARED, cli_command, needs_shared
+from test_warc_clean import build_archive
 
 from essay_crawler import fleet
 from essay_crawler.cli import SUBCOMMANDS, CommandError, build_parser
@@ -27,6 +28,9 @@ README = REPO / "README.md"
 RUN_ELSEWHERE = {
     "essay-crawler fleet schedule sites.toml --scrapyd http://127.0.0.1:6801 --scrapyd http://127.0.0.1:6802":
         "two scrapyd processes: tests/test_fleet.py runs schedule and status against real scrapyd",
+    "essay-crawler demo --warc -q":
+        "run ids and the demo's port: tests/test_warc_runs.py crawls the demo site with --warc and checks "
+        "reclean's line and records",
 }
 #: Blocks that hold no command to check, by their first line, with what they are.
 NOT_COMMANDS = {
@@ -34,6 +38,7 @@ NOT_COMMANDS = {
     "corpus/data/00000.jsonl": "the corpus output folder, described in prose (tests/test_corpus.py writes one)",
     "from datasets import load_dataset": "Python for the export, run by tests/test_export.py (load_dataset)",
     "site: ": "output of benchmarks/crawl_bench.py or fleet_bench.py: figures of a benchmark run, not a test",
+    "2000 pages, ": "output of benchmarks/warc_bench.py: figures of a benchmark run, not a test",
     "scrapy.cfg            Scrapy project file (+ [deploy] for scrapyd)": "the layout, checked below",
 }
 
@@ -176,6 +181,7 @@ def workspace(tmp_path: Path) -> Path:
                                  'profle = "gaozhong"\n', encoding="utf-8")
     (ws / "sites.toml").write_text('[sites.demo]\nstart_urls = ["http://127.0.0.1:8737/"]\nprofile = "demo"\n',
                                    encoding="utf-8")
+    build_archive(ws / "crawl.warc.gz")
     return ws
 
 
@@ -294,6 +300,7 @@ def test_demo_output_is_real(tmp_path):
 
     second = subprocess.run([*cli_command(), "demo"], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=300)
+    assert f"127.0.0.1:{port}/" in second.stderr, "the second demo run served on another port (8737 was taken?)"
     claims = re.search(r"writes nothing \(`pieces written (\d+)`, `known articles skipped (\d+)`\)",
                        README.read_text(encoding="utf-8"))
     assert claims is not None

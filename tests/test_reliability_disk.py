@@ -202,3 +202,56 @@ def test_a_disk_too_full_to_open_the_run_is_one_line_and_exit_2(site, small_disk
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "disk full" in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+@needs_tmpfs
+def test_a_warc_record_that_does_not_fit_is_rolled_back(small_disk):
+    """The archive keeps whole records only: the one the disk refused is cut back."""
+    from pipelines.warc import WarcAppender, WarcCounts, complete_members, read_pages
+
+    fill(small_disk, 12000)
+    path = small_disk / "pages.warc.gz.partial"
+    archive = WarcAppender(path, "test")
+    body = os.urandom(1500)  # incompressible: each record takes its size on the disk
+    written = 0
+    with pytest.raises(OSError) as exc:
+        for n in range(100):
+            archive.write_response(f"http://example.org/{n}.html", 200, "OK", [("Content-Type", "text/html")],
+                                   body, "2026-12-01T00:00:00Z")
+            written += 1
+    assert exc.value.errno == errno.ENOSPC
+    archive.close()
+    assert complete_members(path)[0] == path.stat().st_size
+    counts = WarcCounts()
+    assert [page.url for page in read_pages(path, counts)] == [f"http://example.org/{n}.html" for n in range(written)]
+    assert written > 0
+
+
+@needs_tmpfs
+def test_a_full_disk_during_a_crawl_with_warc_stops_once_and_resumes_with_each_page_once(site, reference, small_disk):
+    from collections import Counter
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from pipelines.warc import WarcCounts, read_pages
+
+    out = small_disk / "output"
+    state = ("--state", str(small_disk.parent / "state.sqlite"))
+    # the run's reserve, its folders, and room for part of the pieces and the archive (57 KB whole)
+    filler = fill(small_disk, 256 * 1024 + 8 * 1024 + reference.pieces_bytes // 2)
+    result = run_crawl(site, out, *ARGS, *state, "--warc")
+    assert result.returncode == 3, result.stderr
+    assert len([line for line in result.stderr.splitlines() if "disk full" in line]) == 1, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert_whole_lines(out)
+    partial_warc = partial_pieces(out).with_name("pages.warc.gz.partial")
+    assert list(read_pages(partial_warc, WarcCounts()))  # whole records only: it reads to its end
+
+    filler.unlink()
+    result = run_crawl(site, out, *ARGS, *state, "--warc")
+    assert result.returncode == 0, result.stderr
+    manifest, pieces, _ = latest_run(out)
+    assert without_crawled_at(pieces) == without_crawled_at(reference.pieces)
+    with open(manifest["files"]["warc"], "rb") as fh:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert Counter(uris).most_common(1)[0][1] == 1

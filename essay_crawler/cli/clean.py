@@ -1,16 +1,20 @@
 """``essay-crawler clean``: saved pages and mirrors → piece JSONL, with no crawl."""
 from __future__ import annotations
 
+import glob
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
-from essay_crawler.cleanfiles import Workers, clean_file, warm_up
+from essay_crawler.cleanfiles import Outcome, Task, Workers, clean_task, warm_up
 from essay_crawler.cli import positive_int, seconds
+from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile
 from pipelines.normalize import CONVERSIONS
+from pipelines.warc import WarcCounts, WarcError, is_warc_name, read_pages
 from pipelines.worker import init_cleaner
 
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt")
@@ -33,9 +37,10 @@ def default_jobs() -> int:
 
 
 def add_parser(sub):
-    p = sub.add_parser("clean", help="clean saved pages (files or folders) into piece JSONL",
-                       description="Clean saved essay pages (.html/.htm/.shtml/.xhtml/.txt files, or folders "
-                                   "such as a wget -m mirror, searched recursively) into one JSON line per piece.")
+    p = sub.add_parser("clean", help="clean saved pages (files, folders or WARC archives) into piece JSONL",
+                       description="Clean saved essay pages (.html/.htm/.shtml/.xhtml/.txt files, .warc/.warc.gz "
+                                   "web archives, or folders of them such as a wget -m mirror, searched "
+                                   "recursively) into one JSON line per piece.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write here (atomically) instead of stdout")
     p.add_argument("--base-url", metavar="URL",
@@ -68,13 +73,16 @@ def looks_like_page(file: Path) -> bool:
 
 
 def page_files(path: Path, globs: list[str] | None = None) -> list[tuple[Path, Path]]:
-    """``(file, folder it is relative to)`` for a file or the page files under a folder."""
+    """``(file, folder it is relative to)`` for a file, the files a glob pattern names, or the page
+    and WARC files under a folder."""
+    if not path.exists() and glob.has_magic(str(path)):
+        return [pair for match in sorted(glob.glob(str(path))) for pair in page_files(Path(match), globs)]
     if not path.is_dir():
         return [(path, path.parent)]
     if globs:
         files = {f for pattern in globs for f in path.rglob(pattern) if f.is_file()}
     else:
-        files = {f for f in path.rglob("*") if f.is_file() and looks_like_page(f)}
+        files = {f for f in path.rglob("*") if f.is_file() and (is_warc_name(f) or looks_like_page(f))}
     return [(f, path) for f in sorted(files)]
 
 
@@ -94,7 +102,7 @@ class LinesFile(AtomicJsonlFile):
         self.count += count
 
 
-def _progress(total: int):
+def _progress(total: int | None):
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -106,7 +114,7 @@ def _progress(total: int):
 
     console = Console(stderr=True)  # no bar unless stderr is a terminal (else rich leaves a blank line)
     return Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True, disable=total <= PROGRESS_MIN_FILES or not console.is_terminal)
+                    console=console, transient=True, disable=(total is not None and total <= PROGRESS_MIN_FILES) or not console.is_terminal)
 
 
 def say(progress, line: str) -> None:
@@ -119,11 +127,12 @@ def skipped_line(count: int) -> str:
            f"not {'articles' if count != 1 else 'an article'}"
 
 
-def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[int, int]:
-    """Write each file's records in input order, with its stderr line; returns (failed, skipped)."""
-    task = progress.add_task("clean", total=len(files))
+def write_outcomes(outcomes: Iterable[tuple[str, Outcome]], total: int | None, out: LinesFile | None,
+                   progress) -> tuple[int, int]:
+    """Write each input's records in input order, with its stderr line; returns (failed, skipped)."""
+    task = progress.add_task("clean", total=total)
     failed = skipped = 0
-    for (file, _), outcome in zip(files, outcomes, strict=True):
+    for label, outcome in outcomes:
         progress.advance(task)
         if outcome.error:
             reason, message = outcome.error.reason, outcome.error.message
@@ -131,11 +140,13 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
                 skipped += 1
             else:
                 failed += 1
-                say(progress, f"error: {file}: {reason}: {message}")
+                say(progress, f"error: {label}: {reason}: {message}")
             continue
         if outcome.mismatch:
-            say(progress, f"warning: {file}: split_mismatch: found {outcome.count} pieces, "
+            say(progress, f"warning: {label}: split_mismatch: found {outcome.count} pieces, "
                           f"title claims {outcome.claimed}")
+        if outcome.truncated:
+            say(progress, f"warning: {label}: truncated_by_site: {outcome.truncated}")
         if out:
             out.write_lines(outcome.lines, outcome.count)
         else:
@@ -144,13 +155,37 @@ def write_outcomes(files, outcomes, out: LinesFile | None, progress) -> tuple[in
     return failed, skipped
 
 
+def file_tasks(files: list[tuple[Path, Path]], base_url: str | None, counts: WarcCounts
+               ) -> Iterator[tuple[str, Task]]:
+    """``(label, task)`` of every input: a loose file, or each page of a WARC file (read as asked for)."""
+    for file, folder in files:
+        if is_warc_name(file):
+            yield from warc_tasks(file, counts)
+        else:
+            yield str(file), (file, page_url(file, folder, base_url))
+
+
+def warc_tasks(file: Path, counts: WarcCounts) -> Iterator[tuple[str, Task]]:
+    """The pages of one WARC file, labelled ``FILE URL``; then its error, if it has one."""
+    try:
+        for page in read_pages(file, counts):
+            yield f"{file} {page.url}", page
+    except WarcError as exc:
+        yield str(file), PageFailure(exc.reason, exc.message)
+    except OSError as exc:
+        yield str(file), PageFailure("unreadable", exc.strerror or str(exc))
+
+
 def run(args) -> int:
     from essay_crawler.profiles import resolve_profile
 
     profile = resolve_profile(args.profile) if args.profile else None
     files = [pair for p in args.paths for pair in page_files(Path(p), args.glob)]
-    tasks = [(file, page_url(file, folder, args.base_url)) for file, folder in files]
-    jobs = min(args.jobs, len(tasks))
+    archives = sum(is_warc_name(file) for file, _ in files)
+    total = None if archives else len(files)  # the pages a WARC file holds are known once it is read
+    counts = WarcCounts()
+    tasks = file_tasks(files, args.base_url, counts)
+    jobs = args.jobs if archives else min(args.jobs, len(files))
     warm_up(profile, args.convert)
     workers = None
     if jobs > 1:  # forked before the progress bar starts its thread
@@ -158,11 +193,13 @@ def run(args) -> int:
         outcomes = workers.outcomes(tasks)
     else:
         init_cleaner(profile, args.convert)
-        outcomes = map(clean_file, tasks)
+        outcomes = ((label, clean_task(task)) for label, task in tasks)
     out = LinesFile(args.output) if args.output else None
     try:
-        with _progress(len(files)) as progress:
-            failed, skipped = write_outcomes(files, outcomes, out, progress)
+        with _progress(total) as progress:
+            failed, skipped = write_outcomes(outcomes, total, out, progress)
+            if archives:
+                say(progress, counts.line())
             if skipped:
                 say(progress, skipped_line(skipped))
     except BaseException:

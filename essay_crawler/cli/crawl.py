@@ -15,6 +15,7 @@ from essay_crawler.cli import (
     rate,
 )
 from essay_crawler.monitor import Thresholds, alert_line
+from pipelines.normalize import CONVERSIONS
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -23,7 +24,7 @@ def add_crawl_options(p, profile_default: str = "automatic detection") -> None:
     """Options shared by ``crawl``, ``scrape`` and ``demo``."""
     p.add_argument("--profile", metavar="NAME|FILE", help=f"site profile (default: {profile_default})")
     p.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
-    p.add_argument("--convert", choices=("t2s", "tw2sp", "hk2s", "none"), default=None,
+    p.add_argument("--convert", choices=CONVERSIONS, default=None,
                    help="OpenCC conversion (default t2s)")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting (repeatable)")
@@ -95,6 +96,9 @@ def add_run_options(p) -> None:
                    help="no state: fetch and write every article, no resume")
     g.add_argument("--refresh", action="store_true",
                    help="fetch known articles again and write those whose content changed")
+    g.add_argument("--warc", action="store_true",
+                   help="archive every fetched response in the run as pages.warc.gz (OUT.warc.gz with -o), so "
+                        "essay-crawler reclean can clean it again later without the network (ESSAY_WARC)")
     g.add_argument("--postprocess", action="store_true",
                    help="after the run: remove learned boilerplate, add quality signals and duplicate marks "
                         "(exact and near, against all earlier runs: dedup.npz beside the state)")
@@ -135,6 +139,8 @@ def setting_overrides(args) -> dict:
         overrides["ESSAY_STATE"] = False
     if getattr(args, "refresh", False):
         overrides["ESSAY_REFRESH"] = True
+    if getattr(args, "warc", False):
+        overrides["ESSAY_WARC"] = True
     if getattr(args, "redis", None):
         overrides["ESSAY_REDIS_URL"] = args.redis
     if getattr(args, "workers", None) is not None:

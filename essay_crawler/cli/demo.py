@@ -60,10 +60,10 @@ def open_server(port: int | None):
 
 def serve(args) -> int:
     """Serve the demo site in the foreground until Ctrl-C."""
-    args.held_signals.release()
     with open_server(args.port) as server:
-        print(f"serving the demo site at {server.base_url}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        try:
+        try:  # from the held signals' release on: a Ctrl-C at any moment ends the serving quietly
+            args.held_signals.release()
+            print(f"serving the demo site at {server.base_url}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
             threading.Event().wait()
         except KeyboardInterrupt:
             pass

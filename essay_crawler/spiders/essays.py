@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal, cast
+from typing import cast
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -19,10 +19,8 @@ from twisted.internet.error import TCPTimedOutError, TimeoutError
 from essay_crawler.items import ErrorItem, PageItem
 from essay_crawler.links import extract_links, host_allowed, host_and_port, host_with_port
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
-from essay_crawler.profiles import resolve_profile
-
-#: What a link leads to, by the profile's URL patterns (``candidate``: no patterns, the automatic path).
-LinkKind = Literal["article", "candidate", "list", "other"]
+from essay_crawler.profiles import LinkKind, page_kind, resolve_profile
+from pipelines.decode import header_charset
 
 ARTICLE_PRIORITY = 10  # finish articles before opening more list pages: keeps the queue short
 
@@ -109,16 +107,7 @@ class EssaysSpider(scrapy.Spider):
             yield self.request(url, "list" if kind == "other" else kind)
 
     def page_kind(self, url: str) -> LinkKind:
-        """``article`` / ``list`` by the profile's URL patterns, ``other`` when it has patterns and
-        none match, ``candidate`` on the automatic path."""
-        if not self.profile or not (self.profile.article_urls or self.profile.list_urls):
-            return "candidate"
-        path = urlsplit(url).path
-        if self.profile.is_article_url(path):
-            return "article"
-        if self.profile.is_list_url(path):
-            return "list"
-        return "other"
+        return page_kind(self.profile, url)
 
     def request(self, url: str, kind: LinkKind) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, cb_kwargs={"kind": kind},
@@ -142,9 +131,7 @@ class EssaysSpider(scrapy.Spider):
 
     @staticmethod
     def header_charset(response) -> str | None:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-        _, _, charset = content_type.partition("charset=")
-        return charset.strip(" ;\"'") or None
+        return header_charset(response.headers.get("Content-Type", b"").decode("latin-1"))
 
     def on_error(self, failure):
         if failure.check(IgnoreRequest) and not failure.check(HttpError, RedirectFailed, RobotsUnreachable):

@@ -1,0 +1,204 @@
+"""``essay-crawler reclean``: archived runs cleaned again with today's cleaner, from their
+``pages.warc.gz`` (no network), each into a new run folder beside the old one."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from essay_crawler import __version__
+from essay_crawler.cli import CommandError
+from pipelines.errors import PageFailure
+from pipelines.jsonl import AtomicJsonlFile, fsync_dir, write_json_atomic
+from pipelines.normalize import CONVERSIONS
+from pipelines.warc import WarcCounts
+
+RECLEANED = ".reclean.partial"  # a new run folder while it is written
+
+
+def add_parser(sub):
+    p = sub.add_parser("reclean", help="clean archived runs (crawled with --warc) again, without the network",
+                       description="Clean the pages a run archived (RUN/pages.warc.gz, from crawl --warc) again "
+                                   "with this version's cleaner, as the crawl did: the run's profile decides which "
+                                   "pages are articles, an article under two URLs is written once. Each RUN gives "
+                                   "a new run folder beside it, whose run.json names the run and the cleaner "
+                                   "version it came from. Exit status: 0 ok, 1 an archive was damaged (the pages "
+                                   "before the damage are written), 2 a RUN that is not an archived run.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="a run folder (or a site's latest link)")
+    p.add_argument("--profile", metavar="NAME|FILE", help="site profile (default: the run's own)")
+    p.add_argument("--convert", choices=CONVERSIONS, default=None, help="OpenCC conversion (default: the run's)")
+    return p
+
+
+@dataclass(frozen=True)
+class SourceRun:
+    """A committed run folder (resolved: ``latest`` is followed) with its archive, and its site's
+    folder as given (where the new run folder goes)."""
+
+    folder: Path
+    manifest: dict
+    warc: Path
+    site_dir: Path
+
+
+def source_run(path: Path) -> SourceRun:
+    """The run at ``path``, or a :class:`CommandError` saying why it cannot be re-cleaned."""
+    folder = path.resolve()
+    try:
+        manifest = json.loads((folder / "run.json").read_text("utf-8"))
+    except FileNotFoundError:
+        raise CommandError(f"{path}: not a run folder (no run.json)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CommandError(f"{path}: run.json cannot be read ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("run_id"), str):
+        raise CommandError(f"{path}: run.json is not an essay-crawler run manifest")
+    warc = folder / "pages.warc.gz"
+    if not warc.is_file():
+        raise CommandError(f"{path}: no pages.warc.gz (the run was crawled without --warc)")
+    return SourceRun(folder, manifest, warc, path.parent)
+
+
+@dataclass
+class Tally:
+    """What re-cleaning one archive found."""
+
+    article_pages: int = 0
+    pieces: int = 0
+    not_articles: int = 0
+    duplicates: int = 0
+    other_pages: int = 0  # list and other pages by the profile, robots.txt: the crawl did not clean them either
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+def fetch_time(warc_date: str | None) -> str | None:
+    """``WARC-Date`` as the crawl writes ``crawled_at`` (ISO 8601, seconds, ``+00:00``)."""
+    if not warc_date:
+        return None
+    return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat(timespec="seconds")
+
+
+def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors: AtomicJsonlFile,
+                    counts: WarcCounts) -> tuple[Tally, PageFailure | None]:
+    """Clean the archive's pages into ``pieces`` and ``errors`` as the crawl's item pipelines do;
+    the tally, and the archive's own error (damaged) if it has one."""
+    from essay_crawler.items import ErrorItem
+    from essay_crawler.profiles import page_kind
+    from essay_crawler.runfiles import utc_now
+    from pipelines.warc import WarcError, read_pages
+    from pipelines.worker import clean_fetched_page
+
+    tally, seen = Tally(), set()
+
+    def error(url: str, reason: str, message: str) -> None:
+        errors.write(ErrorItem(url, reason, message).as_record(utc_now()))
+        tally.errors[reason] = tally.errors.get(reason, 0) + 1
+
+    try:
+        for page in read_pages(source.warc, counts):
+            kind = page_kind(profile, page.url)
+            if kind not in ("article", "candidate") or urlsplit(page.url).path == "/robots.txt":
+                tally.other_pages += 1
+                continue
+            out = clean_fetched_page(page.body, page.url, page.declared_encoding)
+            if out.error:
+                if kind == "candidate" and out.error.reason == "no_content":
+                    tally.not_articles += 1
+                else:
+                    error(page.url, out.error.reason, out.error.message)
+                continue
+            records = out.records
+            if records[0]["url"] in seen:
+                tally.duplicates += 1
+                continue
+            seen.add(records[0]["url"])
+            if out.mismatch:
+                error(page.url, "split_mismatch", f"found {len(records)} pieces, title claims {out.claimed}")
+            crawled_at = fetch_time(page.date)
+            for record in records:
+                record["crawled_at"] = crawled_at
+            pieces.write_all(records)
+            tally.article_pages += 1
+            tally.pieces += len(records)
+    except WarcError as exc:
+        return tally, PageFailure(exc.reason, exc.message)
+    except OSError as exc:
+        return tally, PageFailure("unreadable", exc.strerror or str(exc))
+    return tally, None
+
+
+def new_run_folder(site_dir: Path) -> tuple[str, Path]:
+    from essay_crawler.runfiles import free_run_id, new_run_id
+
+    run_id = free_run_id(site_dir, new_run_id())
+    return run_id, site_dir / (run_id + RECLEANED)
+
+
+def reclean(source: SourceRun, profile_name: str | None, convert: str | None) -> tuple[dict, PageFailure | None]:
+    """Re-clean one run into a new run folder beside it (written as ``<id>.reclean.partial/``,
+    fsynced, renamed); its manifest and the archive's error."""
+    from essay_crawler.profiles import resolve_profile
+    from essay_crawler.runfiles import utc_now
+    from pipelines.worker import init_cleaner
+
+    old = source.manifest
+    profile_name = profile_name or old.get("profile")
+    profile = resolve_profile(profile_name) if profile_name else None
+    convert = convert or (old.get("settings") or {}).get("CLEAN_CONVERT") or "t2s"
+    init_cleaner(profile, convert)
+    run_id, partial = new_run_folder(source.site_dir)
+    final = source.site_dir / run_id
+    started = utc_now()
+    partial.mkdir()
+    counts = WarcCounts()
+    try:
+        with AtomicJsonlFile(partial / "pieces.jsonl") as pieces, AtomicJsonlFile(partial / "errors.jsonl") as errors:
+            tally, damaged = reclean_archive(source, profile, pieces, errors, counts)
+        manifest = {
+            "run_id": run_id,
+            "site": old.get("site"),
+            "start_urls": old.get("start_urls"),
+            "profile": profile.name if profile else None,
+            "started": started,
+            "finished": utc_now(),
+            "exit_reason": "reclean",
+            "status": "failed" if damaged else "ok",
+            "alerts": [{"check": "archive_damaged", "message": f"{source.warc}: {damaged.reason}: {damaged.message}"}]
+                      if damaged else [],
+            "reclean_of": {"run_id": old["run_id"], "folder": str(source.folder), "warc": str(source.warc),
+                           "versions": old.get("versions")},
+            "files": {name: str(final / f) for name, f in (("pieces", "pieces.jsonl"), ("errors", "errors.jsonl"),
+                                                           ("manifest", "run.json"))},
+            "counts": {"warc_records": counts.records, "pages_archived": counts.pages,
+                       "article_pages": tally.article_pages, "pieces_written": tally.pieces,
+                       "not_articles": tally.not_articles, "duplicates_skipped": tally.duplicates,
+                       "other_pages": tally.other_pages, "errors": dict(sorted(tally.errors.items()))},
+            "versions": {"essay-crawler": __version__, "python": platform.python_version()},
+            "settings": {"CLEAN_CONVERT": convert},
+        }
+        write_json_atomic(partial / "run.json", manifest)
+        os.replace(partial, final)
+        fsync_dir(final.parent)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return manifest, damaged
+
+
+def run(args) -> int:
+    sources = [source_run(Path(path)) for path in args.runs]  # every RUN checked before any is written
+    status = 0
+    for source in sources:
+        manifest, damaged = reclean(source, args.profile, args.convert)
+        if damaged:
+            print(f"error: {source.warc}: {damaged.reason}: {damaged.message}", file=sys.stderr)
+            status = 1
+        counts = manifest["counts"]
+        print(f"{manifest['files']['pieces']}: {counts['pieces_written']} pieces from {counts['article_pages']} "
+              f"article pages (reclean of {source.manifest['run_id']} with essay-crawler {__version__})")
+    return status
