@@ -35,6 +35,7 @@ RUN_ELSEWHERE = {
 #: Blocks that hold no command to check, by their first line, with what they are.
 NOT_COMMANDS = {
     "output/<site>/state.sqlite": "the run folder layout, described in prose",
+    "corpus/data/00000.jsonl": "the corpus output folder, described in prose (tests/test_corpus.py writes one)",
     "from datasets import load_dataset": "Python for the export, run by tests/test_export.py (load_dataset)",
     "site: ": "output of benchmarks/crawl_bench.py or fleet_bench.py: figures of a benchmark run, not a test",
     "2000 pages, ": "output of benchmarks/warc_bench.py: figures of a benchmark run, not a test",
