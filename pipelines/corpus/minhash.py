@@ -1,54 +1,23 @@
-"""The cleaning core and global dedup as datatrove pipeline steps (local, Slurm or Ray executors).
-
-A corpus run is five datatrove stages over WARC files (:func:`corpus_stages`):
-
-1. **clean** (one task per shard of the input files): :class:`WarcPages` reads response records
-   (page bytes, target URI, the HTTP charset), :class:`CleanPages` turns each page into one document
-   per piece (our record as metadata, errors to ``errors/``), a JSONL writer keeps the pieces, and
-   :class:`PieceSignatures` (datatrove's MinHash stage 1) writes each piece's band signatures, and
-   beside them its full signature, dedup digest, id and place in the corpus.
-2. **buckets** (one task per band): datatrove's MinHash stage 2 as it is: pieces sharing a band.
-3. **verify** (a task per band, or fewer): :class:`VerifyCandidates` keeps the candidates whose estimated
-   Jaccard similarity reaches the threshold, and finds the exact copies (same dedup digest).
-4. **marks** (one task): :class:`EarliestMarks`, MinHash stage 3 for our semantics: each piece is
-   marked against the earliest record, as the online :class:`~pipelines.dedup.Deduplicator` marks it.
-5. **write** (one task per shard): the pieces read again, marked (:class:`MarkDuplicates`, stage 4
-   without dropping) and written as our records, JSONL or Parquet (:func:`record_writer`).
-
-The shingles, signatures, bands and threshold are the online deduplicator's (character 5-grams of
-the dedup form, datasketch's 128 permutations, 30 bands of 4 rows), so the marks are the ones it
-gives the same records in corpus order (input files in order, records in file order, pieces in page
-order). The one difference: the online deduplicator does not mark a record seen again under its own
-id (a page crawled again on a later night); in a corpus, a page captured twice is a copy like any other.
-
-Every stage writes its files whole on each attempt and datatrove records each finished task in
-``logs/<stage>/completions/``: a killed run, started again, runs the unfinished tasks again.
-"""
+"""Global near-dedup of a corpus's pieces with datatrove's MinHash stages, with the online deduplicator's
+semantics: its signatures and bands, candidates verified against the threshold, each piece marked against
+the earliest record (see :mod:`pipelines.corpus`)."""
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import IO
 
 import numpy as np
-from datatrove.data import Document, DocumentsPipeline, Media, MediaType
+from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets, MinhashDedupSignature
-from datatrove.pipeline.readers.base import BaseDiskReader
-from datatrove.pipeline.writers.jsonl import JsonlWriter
-from datatrove.pipeline.writers.parquet import ParquetWriter
 from datatrove.utils.binaryio import read_tuples_from_file
 from datatrove.utils.hashing import HashConfig
 from datatrove.utils.word_tokenizers import WordTokenizer
 
 from pipelines.dedup import DEFAULT_NUM_PERM, DEFAULT_SHINGLE, DEFAULT_THRESHOLD, Deduplicator, dedup_form, lsh_shape
-from pipelines.errors import PageError
-from pipelines.jsonl import dumps_record
-
-NOT_ARTICLE = "no_content"  # a page the extractor finds no essay in: counted, not an error
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 #: Where a piece is: its place in the corpus (input file, record in the file, piece on the page),
 #: and what dedup needs of it.
@@ -66,102 +35,6 @@ def side_dtype(num_perm: int) -> np.dtype:
     """A piece's line in the signature side files: id, dedup digest, place, full signature."""
     return np.dtype([("id", "S16"), ("digest", "S20"), ("file", "<u4"), ("record", "<u4"), ("piece", "<u4"),
                      ("signature", "<u4", (num_perm,))])
-
-
-def http_charset(content_type: str | None) -> str | None:
-    """The charset a ``Content-Type`` header names (``text/html; charset=gbk`` → ``gbk``)."""
-    for param in (content_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip(" \"'"):
-            return value.strip(" \"'")
-    return None
-
-
-class WarcPages(BaseDiskReader):
-    """datatrove reader of WARC files (warcio) that keeps each page's bytes: one document per response
-    record whose HTTP type is HTML (or unnamed), with the target URI, the header charset and its
-    place (``file``: the file's number in ``files``, ``record``: the record's in the file)."""
-
-    name = "🕷 WARC pages"
-    _requires_dependencies = ["warcio"]
-
-    def __init__(self, data_folder: DataFolderLike, files: Sequence[str], paths_file: str | None = None):
-        super().__init__(data_folder, paths_file=paths_file, recursive=False)
-        self.numbers = {path: number for number, path in enumerate(files)}
-
-    def read_file(self, filepath: str) -> Iterator[Document]:
-        from warcio.archiveiterator import ArchiveIterator
-
-        with self.data_folder.open(filepath, "rb", compression=None) as fh:
-            for number, record in enumerate(ArchiveIterator(fh)):
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                content_type = record.http_headers.get_header("Content-Type")
-                if content_type and content_type.split(";")[0].strip().lower() not in HTML_TYPES:
-                    self.stat_update("not_html")
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                body = record.content_stream().read()
-                yield Document(text="", id=record.rec_headers.get_header("WARC-Record-ID") or f"{filepath}/{number}",
-                               media=[Media(id=url, type=MediaType.DOCUMENT, url=url, media_bytes=body)],
-                               metadata={"url": url, "charset": http_charset(content_type),
-                                         "file": self.numbers[filepath], "record": number})
-
-
-class CleanPages(PipelineStep):
-    """A page document (HTML bytes in its media, or text, and ``url`` metadata) → one document per
-    piece: ``text`` and ``id`` the record's, metadata ``record`` (the record ``essay-crawler clean``
-    writes) and ``place`` (file, record, piece number). A page that is no article is counted
-    (``not_article``); any other failure is a line in ``errors/<rank>.jsonl``, never lost."""
-
-    name = "🧹 clean pages"
-    type = "essay-crawler"
-
-    def __init__(self, errors_folder: DataFolderLike, convert: str = "t2s", profile=None):
-        super().__init__()
-        self.errors_folder = get_datafolder(errors_folder)
-        self.convert, self.profile = convert, profile
-
-    def clean(self, page: Document) -> list[dict] | tuple[str, str]:
-        """The page's records, or its error (reason, message)."""
-        from pipelines.clean import clean_page
-
-        body: bytes | str = page.media[0].media_bytes if page.media and page.media[0].media_bytes else page.text
-        try:
-            return clean_page(body, page.metadata["url"], profile=self.profile, convert=self.convert,
-                              declared_encoding=page.metadata.get("charset")).records
-        except PageError as exc:
-            return exc.reason, exc.message
-        except Exception as exc:  # a bug: this page's error, the run goes on
-            return "internal_error", f"{type(exc).__name__}: {exc}"
-
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        with self.errors_folder.open(f"{rank:05d}.jsonl", "wt", encoding="utf-8") as errors:
-            for page in data or ():
-                self.stat_update("pages")
-                with self.track_time():
-                    outcome = self.clean(page)
-                if isinstance(outcome, tuple):
-                    reason, message = outcome
-                    self.stat_update("not_article" if reason == NOT_ARTICLE else f"error_{reason}")
-                    if reason != NOT_ARTICLE:
-                        errors.write(dumps_record({"url": page.metadata["url"], "reason": reason, "message": message}))
-                    continue
-                self.stat_update("articles")
-                for record in outcome:
-                    self.stat_update("pieces")
-                    place = [page.metadata.get("file", 0), page.metadata.get("record", 0), record["piece_no"]]
-                    yield Document(text=record["text"], id=record["id"], metadata={"record": record, "place": place})
-
-
-def piece_row(_writer, document: Document) -> dict:
-    """What the clean stage keeps of a piece for the write stage."""
-    return {"place": document.metadata["place"], "record": document.metadata["record"]}
-
-
-def pieces_writer(folder: DataFolderLike) -> JsonlWriter:
-    """The clean stage's pieces, one uncompressed JSONL file per task (``<rank>.jsonl``)."""
-    return JsonlWriter(folder, output_filename="${rank}.jsonl", compression=None, adapter=piece_row)
 
 
 class CharTokenizer(WordTokenizer):
@@ -429,59 +302,3 @@ class MarkDuplicates(PipelineStep):
             record["near_dup_of"] = target if kind == NEAR_MARK else None
             self.stat_update("records", *(("dup_of",) if kind == EXACT_MARK else ("near_dup_of",) if kind else ()))
             yield document
-
-
-def record_of(_writer, document: Document) -> dict:
-    return document.metadata["record"]
-
-
-class RecordJsonlWriter(JsonlWriter):
-    """Our records as ``essay-crawler clean`` writes them: one UTF-8 JSON line each (``<rank>.jsonl``)."""
-
-    name = "🐿 records (JSONL)"
-
-    def __init__(self, output_folder: DataFolderLike):
-        super().__init__(output_folder, output_filename="${rank}.jsonl", compression=None, adapter=record_of)
-
-    def _write(self, document: dict, file_handler: IO, _filename: str) -> None:
-        file_handler.write(dumps_record(document).encode("utf-8"))
-
-
-def schema_row(_writer, document: Document) -> dict:
-    from pipelines.dataset import arrow_schema
-
-    record = document.metadata["record"]
-    return {name: record.get(name) for name in arrow_schema().names}
-
-
-def record_writer(output_folder: DataFolderLike, fmt: str = "jsonl") -> JsonlWriter | ParquetWriter:
-    """The writer of our records: JSONL, or Parquet with the export's columns (the record schema)."""
-    if fmt == "jsonl":
-        return RecordJsonlWriter(output_folder)
-    from pipelines.dataset import arrow_schema
-
-    return ParquetWriter(output_folder, output_filename="${rank}.parquet", compression="zstd",
-                         adapter=schema_row, schema=arrow_schema())
-
-
-def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Sequence[str], paths_file: str, *,
-                  tasks: int, fmt: str = "jsonl", threshold: float = DEFAULT_THRESHOLD, convert: str = "t2s",
-                  profile=None) -> dict[str, tuple[list[PipelineStep], int]]:
-    """The pipeline and task count of each stage, by name (clean, buckets, verify, marks, write: to be
-    run in this order), writing under ``out``:
-    ``data/`` (the records), ``errors/``, ``work/`` (what the stages hand on)."""
-    folder = get_datafolder(out)
-    path = folder.path.rstrip("/")
-    work = f"{path}/work"
-    config = minhash_config(threshold)
-    return {
-        "clean": ([WarcPages(data_folder, files, paths_file), CleanPages(f"{path}/errors", convert, profile),
-                   pieces_writer(f"{work}/pieces"),
-                   PieceSignatures(f"{work}/signatures", f"{work}/side", threshold=threshold)], tasks),
-        "buckets": ([bucket_stage(f"{work}/signatures", f"{work}/buckets", config)], config.num_buckets),
-        "verify": ([VerifyCandidates(f"{work}/buckets", f"{work}/side", f"{work}/pairs", config.num_buckets,
-                                     threshold=threshold)], min(tasks, config.num_buckets)),
-        "marks": ([EarliestMarks(f"{work}/pairs", f"{work}/marks", tasks)], 1),
-        "write": ([TaskPieces(f"{work}/pieces"), MarkDuplicates(f"{work}/marks"), record_writer(f"{path}/data", fmt)],
-                  tasks),
-    }
