@@ -93,7 +93,7 @@ EXTENSIONS = {
     "essay_crawler.shared.Sweep": -10,  # before the run is claimed: it releases claims the run may need
     "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
-    "essay_crawler.extensions.WarcArchive": 10,  # after the run's extension: the WARC file is one of the run's files
+    "essay_crawler.warcarchive.WarcArchive": 10,  # after the run's extension: the WARC file is one of the run's files
     "essay_crawler.extensions.ProgressLine": 500,
     "essay_crawler.shared.WorkerIdle": 500,
 }

@@ -1,4 +1,4 @@
-"""Exact and near-duplicate marking of records (MinHash + LSH, datasketch).
+"""Exact and near-duplicate marking of records (MinHash from datasketch, a compact LSH index of our own).
 
 Texts are compared in a dedup form: NFKC, case-folded, with every character that is not a letter
 or digit removed, so copies that differ only in punctuation, spacing or full/half width are exact
@@ -9,22 +9,28 @@ of their shingle sets is ≥ ``threshold``.
 Only records that are not duplicates enter the near-duplicate index, so ``near_dup_of`` always
 names a record that is itself unique, and dropping every marked record leaves no near-duplicate
 pair above the threshold (up to MinHash estimation error).
+
+Memory: every table is NumPy arrays in fixed-size chunks (signatures as 32-bit values, ids as
+UTF-8 bytes) and every lookup a sorted array of 32-bit keys (:class:`_Multimap`), about 0.8 KB per
+distinct text in all, where datasketch's LSH, a Python set per band key, took ~14 KB.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
 import unicodedata
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
-from pipelines.jsonl import write_bytes_atomic
+from pipelines.jsonl import atomic_output
 
 #: Shingle size in characters. Chinese words are mostly 1–2 characters, so a 5-gram spans two or
 #: three words: long enough that unrelated essays share few shingles, short enough that one changed
@@ -76,34 +82,255 @@ def jaccard(text_a: str, text_b: str, size: int = DEFAULT_SHINGLE) -> float:
     return np.intersect1d(a, b).size / union if union else 1.0
 
 
-def _identity(value):
-    return value
+#: MinHash permutations of datasketch's ``affine32`` scheme (its default since 2.0): each shingle
+#: hash is mixed by the MurmurHash3 finaliser, then mapped by ``a * h + b`` modulo 2**32.
+SCHEME = "affine32"
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finaliser, element-wise (wrapping arithmetic)."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+@cache
+def lsh_shape(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) of the LSH index, as datasketch chooses them for :data:`LSH_WEIGHTS`."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+    return lsh.b, lsh.r
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """32-bit keys, ``(n, bands)``, of the LSH bands of ``signatures`` ``(n, num_perm)``: the band's
+    number in the top bits, a hash of its ``rows`` values below. Different bands may share a key
+    only by the hash colliding; candidates are checked against the signatures anyway."""
+    values = signatures[:, :bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
+    mixed = np.zeros(values.shape[:2], dtype=np.uint64)
+    for row in range(rows):  # wrapping multiply-xor over the band's values
+        mixed = (mixed ^ values[:, :, row]) * _MIX
+    mixed ^= mixed >> np.uint64(31)
+    band_bits = max(1, (bands - 1).bit_length())
+    band = np.arange(bands, dtype=np.uint64) << np.uint64(32 - band_bits)
+    return (band | (mixed >> np.uint64(32 + band_bits))).astype(np.uint32)
+
+
+CHUNK_ROWS = 1 << 14
+
+
+class _Rows:
+    """A growing array of rows kept in chunks of :data:`CHUNK_ROWS`: appending never copies what
+    is stored (so memory never doubles while it grows)."""
+
+    def __init__(self, dtype, tail: tuple[int, ...] = ()) -> None:
+        self.dtype, self.tail = np.dtype(dtype), tail
+        self.chunks: list[np.ndarray] = []
+        self.size = 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        done = 0
+        while done < len(rows):
+            at = self.size % CHUNK_ROWS
+            if at == 0:
+                self.chunks.append(np.zeros((CHUNK_ROWS, *self.tail), dtype=self.dtype))
+            count = min(CHUNK_ROWS - at, len(rows) - done)
+            self.chunks[-1][at:at + count] = rows[done:done + count]
+            self.size += count
+            done += count
+
+    def append(self, row) -> int:
+        """Add one row; returns its number."""
+        at = self.size % CHUNK_ROWS
+        if at == 0:
+            self.chunks.append(np.zeros((CHUNK_ROWS, *self.tail), dtype=self.dtype))
+        self.chunks[-1][at] = row
+        self.size += 1
+        return self.size - 1
+
+    def __getitem__(self, number: int) -> np.ndarray:
+        return self.chunks[number // CHUNK_ROWS][number % CHUNK_ROWS]
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        for number, chunk in enumerate(self.chunks):
+            yield chunk[:min(CHUNK_ROWS, self.size - number * CHUNK_ROWS)]
+
+    def widen(self, dtype) -> None:
+        """Store the rows as ``dtype`` from now on (a longer bytes type)."""
+        self.dtype = np.dtype(dtype)
+        self.chunks = [chunk.astype(self.dtype) for chunk in self.chunks]
+
+
+class _Ids:
+    """Strings (record ids) as UTF-8 bytes in a :class:`_Rows`: 16 bytes an id, not a str's 65."""
+
+    def __init__(self) -> None:
+        self.rows = _Rows("S16")
+
+    def __len__(self) -> int:
+        return self.rows.size
+
+    def _fit(self, width: int) -> None:
+        if width > self.rows.dtype.itemsize:
+            self.rows.widen(f"S{width}")
+
+    def append(self, value: str) -> int:
+        data = value.encode("utf-8")
+        self._fit(len(data))
+        return self.rows.append(data)
+
+    def extend(self, values: np.ndarray) -> None:
+        """Add a block of strings (a NumPy ``U`` array)."""
+        data = np.char.encode(values, "utf-8")
+        self._fit(data.dtype.itemsize)
+        self.rows.extend(data)
+
+    def __getitem__(self, number: int) -> str:
+        return bytes(self.rows[number]).decode("utf-8")
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """The ids as ``U`` arrays of one width (:meth:`width`)."""
+        for block in self.rows.blocks():
+            yield np.char.decode(block, "utf-8").astype(f"<U{self.width()}")
+
+    def width(self) -> int:
+        return max(1, self.rows.dtype.itemsize)
+
+
+#: Keys a :class:`_Multimap` holds in a dict before they become a sorted run.
+RECENT_MAX = 1 << 15
+#: A sorted run this long is not merged further (bounds what a merge holds twice).
+RUN_MAX = 1 << 22
+
+
+class _Multimap:
+    """32-bit keys → 32-bit values (several per key) in sorted NumPy runs, 8 bytes an entry.
+
+    New entries wait in a small dict; a full dict becomes a sorted run, and a run merges with the
+    one before it while that one is less than twice as long (a log-structured merge, runs up to
+    :data:`RUN_MAX`), so a lookup is a binary search in a few runs."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.recent: dict[int, list[int]] = {}
+        self.pending = 0
+
+    def add(self, keys: Iterable[int], value: int) -> None:
+        for key in keys:
+            self.recent.setdefault(key, []).append(value)
+            self.pending += 1
+        if self.pending >= RECENT_MAX:
+            self.flush()
+
+    def add_run(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add many entries at once (as loading a state does)."""
+        order = np.argsort(keys, kind="stable")
+        self._push(keys[order].astype(np.uint32), values[order].astype(np.uint32))
+
+    def flush(self) -> None:
+        if not self.recent:
+            return
+        keys = np.fromiter((key for key, values in self.recent.items() for _ in values), np.uint32, self.pending)
+        values = np.fromiter((value for values in self.recent.values() for value in values), np.uint32, self.pending)
+        self.recent, self.pending = {}, 0
+        self.add_run(keys, values)
+
+    def _push(self, keys: np.ndarray, values: np.ndarray) -> None:
+        self.runs.append((keys, values))
+        while len(self.runs) > 1:
+            (keys_a, values_a), (keys_b, values_b) = self.runs[-2:]
+            if len(keys_a) >= 2 * len(keys_b) or len(keys_a) + len(keys_b) > RUN_MAX:
+                break
+            keys, values = np.concatenate([keys_a, keys_b]), np.concatenate([values_a, values_b])
+            order = np.argsort(keys, kind="stable")
+            self.runs[-2:] = [(keys[order], values[order])]
+
+    def find(self, keys: np.ndarray) -> list[int]:
+        """Every value stored under any of ``keys`` (uint32)."""
+        found = [value for key in keys.tolist() for value in self.recent.get(key, ())]
+        for run_keys, run_values in self.runs:
+            low = np.searchsorted(run_keys, keys, "left")
+            high = np.searchsorted(run_keys, keys, "right")
+            hit = high > low
+            for start, end in zip(low[hit].tolist(), high[hit].tolist(), strict=True):
+                found.extend(run_values[start:end].tolist())
+        return found
+
+
+def _id_key(record_id: str) -> int:
+    return zlib.crc32(record_id.encode("utf-8"))
+
+
+def _digest_keys(digests: np.ndarray) -> np.ndarray:
+    """The lookup key of each 20-byte digest: its first four bytes."""
+    return np.ascontiguousarray(digests[:, :4]).view("<u4").ravel()
 
 
 class DedupStateError(ValueError):
     """A dedup state file that is not one this version wrote (one line: the file and why)."""
 
 
-def _state_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of a saved state; never unpickles (a planted pickle is refused, not run)."""
+STATE_ARRAYS = ("meta", "exact_digests", "exact_ids", "indexed_ids", "signatures")
+
+
+def _open_state(path: Path) -> np.lib.npyio.NpzFile:
+    """The saved state as an open .npz; never unpickles (a planted pickle is refused, not run)."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
+        npz = np.load(path, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise DedupStateError(f"{path}: not a dedup state (an old pickle, or another file: {exc}); "
                               "delete it to start a new one") from None
-    except (AttributeError, TypeError):  # np.load gave one array, not an .npz
-        raise DedupStateError(f"{path}: not a dedup state (a single NumPy array)") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise DedupStateError(f"{path}: not a dedup state (a single NumPy array)")
+    return npz
 
 
-def _check_state(path: Path, arrays: dict[str, np.ndarray], params: dict) -> None:
-    """Raise :class:`DedupStateError` unless ``arrays`` are a consistent state saved with ``params``."""
-    expected = {"meta", "exact_digests", "exact_ids", "indexed_ids", "signatures"}
-    if set(arrays) != expected:
-        raise DedupStateError(f"{path}: not a dedup state (arrays {sorted(arrays)})")
+def _member(npz: np.lib.npyio.NpzFile, name: str):
+    """The stored ``.npy`` of the array ``name``, opened for reading."""
+    assert npz.zip is not None  # open until the ``with`` of :meth:`Deduplicator.open` ends
+    return npz.zip.open(f"{name}.npy")
+
+
+def _header(npz: np.lib.npyio.NpzFile, name: str) -> tuple[tuple, np.dtype]:
+    """Shape and dtype of an array in the .npz, from its header alone."""
+    with _member(npz, name) as member:
+        version = np.lib.format.read_magic(member)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read(member)
+    if fortran_order and len(shape) > 1:
+        raise ValueError("Fortran-ordered array")
+    return shape, dtype
+
+
+def _blocks(npz: np.lib.npyio.NpzFile, name: str) -> Iterator[np.ndarray]:
+    """An array of the .npz in blocks of :data:`CHUNK_ROWS` rows, so that a large one is never
+    held whole (or twice, while converted)."""
+    with _member(npz, name) as member:
+        version = np.lib.format.read_magic(member)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(member)
+        row_bytes = dtype.itemsize * int(np.prod(shape[1:], dtype=np.int64))
+        left = shape[0]
+        while left:
+            count = min(CHUNK_ROWS, left)
+            data = member.read(count * row_bytes)
+            if len(data) != count * row_bytes:
+                raise EOFError("array data cut short")
+            yield np.frombuffer(data, dtype=dtype).reshape(count, *shape[1:])
+            left -= count
+
+
+def _state_meta(path: Path, npz: np.lib.npyio.NpzFile, params: dict) -> None:
+    """Raise :class:`DedupStateError` unless ``npz`` is a consistent state saved with ``params``."""
+    if set(npz.files) != set(STATE_ARRAYS):
+        raise DedupStateError(f"{path}: not a dedup state (arrays {sorted(npz.files)})")
     try:
-        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError):
         raise DedupStateError(f"{path}: not a dedup state (unreadable header)") from None
     if not isinstance(meta, dict) or meta.get("format") != STATE_FORMAT:
         raise DedupStateError(f"{path}: not a dedup state")
@@ -111,13 +338,27 @@ def _check_state(path: Path, arrays: dict[str, np.ndarray], params: dict) -> Non
         raise DedupStateError(f"{path}: unsupported dedup state version {meta.get('version')}")
     if meta.get("params") != params:
         raise DedupStateError(f"{path}: saved with {meta.get('params')}, asked for {params}")
-    digests, ids, indexed, signatures = (arrays[k] for k in ("exact_digests", "exact_ids", "indexed_ids", "signatures"))
-    shapes_ok = (digests.dtype == np.uint8 and digests.ndim == 2 and digests.shape[1] == 20
-                 and ids.dtype.kind == "U" and ids.shape == (digests.shape[0],)
-                 and indexed.dtype.kind == "U" and indexed.ndim == 1
-                 and signatures.dtype == np.uint64 and signatures.shape == (indexed.shape[0], params["num_perm"]))
+    try:
+        (digests, digests_t), (ids, ids_t), (indexed, indexed_t), (signatures, signatures_t) = (
+            _header(npz, name) for name in STATE_ARRAYS[1:])
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError):
+        raise DedupStateError(f"{path}: damaged dedup state (unreadable array header)") from None
+    shapes_ok = (digests_t == np.uint8 and len(digests) == 2 and digests[1] == 20
+                 and ids_t.kind == "U" and ids == (digests[0],)
+                 and indexed_t.kind == "U" and len(indexed) == 1
+                 and signatures_t == np.uint64 and signatures == (indexed[0], params["num_perm"]))
     if not shapes_ok:
         raise DedupStateError(f"{path}: damaged dedup state (array types or shapes do not match)")
+
+
+def _write_array(archive: zipfile.ZipFile, name: str, dtype, shape: tuple, blocks: Iterable[np.ndarray]) -> None:
+    """One ``.npy`` member of an ``.npz``, written block by block (as ``np.savez`` lays it out)."""
+    dtype = np.dtype(dtype)
+    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array_header_1_0(
+            member, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape})
+        for block in blocks:
+            member.write(np.ascontiguousarray(block, dtype=dtype).tobytes())
 
 
 class Deduplicator:
@@ -136,10 +377,13 @@ class Deduplicator:
             raise ValueError("shingle must be ≥ 1")
         self.threshold, self.shingle, self.num_perm = threshold, shingle, num_perm
         self.path = Path(path) if path is not None else None
-        self._exact: dict[bytes, str] = {}            # digest of dedup form -> id of first record
-        self._indexed: dict[str, tuple[int, np.ndarray]] = {}  # id -> (order indexed, MinHash values)
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
-        self._template = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_identity)
+        self.bands, self.rows = lsh_shape(threshold, num_perm)
+        self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+        # every distinct text: its digest and the id of its first record, found by digest
+        self._digests, self._first_ids, self._by_digest = _Rows(np.uint8, (20,)), _Ids(), _Multimap()
+        # the indexed (unique) records, in the order indexed: id, signature; found by id and by band
+        self._indexed_ids, self._signatures = _Ids(), _Rows(np.uint32, (num_perm,))
+        self._by_id, self._by_band = _Multimap(), _Multimap()
 
     @property
     def params(self) -> dict:
@@ -156,52 +400,100 @@ class Deduplicator:
         state_path = dedup.path
         assert state_path is not None  # bound to ``path`` just above
         if state_path.exists():
-            arrays = _state_arrays(state_path)
-            _check_state(state_path, arrays, dedup.params)
-            dedup._load(arrays)
+            with _open_state(state_path) as npz:
+                _state_meta(state_path, npz, dedup.params)
+                try:
+                    dedup._load(npz)
+                except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeError):
+                    raise DedupStateError(f"{state_path}: damaged dedup state (unreadable arrays)") from None
         return dedup
 
-    def _load(self, arrays: dict[str, np.ndarray]) -> None:
-        self._exact = dict(zip(map(bytes, arrays["exact_digests"]), arrays["exact_ids"].tolist(), strict=True))
-        for record_id, signature in zip(arrays["indexed_ids"].tolist(), arrays["signatures"], strict=True):
-            self._index(record_id, signature.copy())
-
-    def _index(self, record_id: str, signature: np.ndarray) -> None:
-        self._indexed[record_id] = (len(self._indexed), signature)
-        self._lsh.insert(record_id, LeanMinHash(seed=SEED, hashvalues=signature, scheme=self._template.scheme))
+    def _load(self, npz: np.lib.npyio.NpzFile) -> None:
+        for digests in _blocks(npz, "exact_digests"):
+            start = self._digests.size
+            self._digests.extend(digests)
+            self._by_digest.add_run(_digest_keys(digests), np.arange(start, start + len(digests)))
+        for ids in _blocks(npz, "exact_ids"):
+            self._first_ids.extend(ids)
+        for ids in _blocks(npz, "indexed_ids"):
+            start = len(self._indexed_ids)
+            self._indexed_ids.extend(ids)
+            self._by_id.add_run(np.array([_id_key(i) for i in ids.tolist()], dtype=np.uint32),
+                                np.arange(start, start + len(ids)))
+        for signatures in _blocks(npz, "signatures"):
+            if signatures.size and int(signatures.max()) > 0xFFFFFFFF:
+                raise ValueError("a MinHash value over 32 bits")
+            start = self._signatures.size
+            self._signatures.extend(signatures)
+            keys = band_keys(signatures, self.bands, self.rows)
+            self._by_band.add_run(keys.ravel(), np.repeat(np.arange(start, start + len(signatures)), self.bands))
+        if len(self._first_ids) != self._digests.size or len(self._indexed_ids) != self._signatures.size:
+            raise ValueError("array lengths differ")
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Write the state atomically (temporary file + rename) to ``path`` or the opened path."""
+        """Write the state atomically (temporary file + rename) to ``path`` or the opened path,
+        block by block (never a second copy of the state in memory)."""
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ValueError("no path to save the dedup state to")
         meta = {"format": STATE_FORMAT, "version": STATE_VERSION, "params": self.params}
-        indexed = sorted(self._indexed.items(), key=lambda item: item[1][0])
-        buffer = io.BytesIO()
-        np.savez(buffer,
-                 meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-                 exact_digests=np.array([list(d) for d in self._exact], dtype=np.uint8).reshape(-1, 20),
-                 exact_ids=np.array(list(self._exact.values()), dtype=str),
-                 indexed_ids=np.array([record_id for record_id, _ in indexed], dtype=str),
-                 signatures=np.array([sig for _, (_, sig) in indexed], dtype=np.uint64).reshape(-1, self.num_perm))
-        write_bytes_atomic(target, buffer.getvalue())
+        with atomic_output(target) as fh, zipfile.ZipFile(fh, "w") as archive:
+            header = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+            _write_array(archive, "meta", np.uint8, header.shape, [header])
+            _write_array(archive, "exact_digests", np.uint8, (self._digests.size, 20), self._digests.blocks())
+            _write_array(archive, "exact_ids", f"<U{self._first_ids.width()}", (len(self._first_ids),),
+                         self._first_ids.blocks())
+            _write_array(archive, "indexed_ids", f"<U{self._indexed_ids.width()}", (len(self._indexed_ids),),
+                         self._indexed_ids.blocks())
+            _write_array(archive, "signatures", np.uint64, (self._signatures.size, self.num_perm),
+                         self._signatures.blocks())
         return target
 
     def __len__(self) -> int:
         """Number of distinct texts seen."""
-        return len(self._exact)
+        return len(self._first_ids)
 
     def signature(self, form: str) -> np.ndarray:
-        """MinHash values of the shingle set of a dedup form."""
-        minhash = self._template.copy()
-        minhash.update_batch(shingle_hashes(form, self.shingle).tolist())
-        return minhash.hashvalues
+        """MinHash values (32-bit) of the shingle set of a dedup form: datasketch's ``MinHash`` of
+        the shingle hashes (identity hash function), computed for all of them at once."""
+        hashes = shingle_hashes(form, self.shingle)
+        if hashes.size == 0:
+            return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        a, b = self._permutations
+        return (_fmix32(hashes)[:, None] * a + b).min(axis=0)
+
+    def _first_with(self, digest: bytes, record_id: str) -> str:
+        """The id of the first record whose dedup form has ``digest``; ``record_id`` if none had."""
+        key = np.frombuffer(digest[:4], dtype="<u4")
+        for row in self._by_digest.find(key):
+            if self._digests[row].tobytes() == digest:
+                return self._first_ids[row]
+        row = self._digests.append(np.frombuffer(digest, dtype=np.uint8))
+        self._first_ids.append(record_id)
+        self._by_digest.add(key.tolist(), row)
+        return record_id
+
+    def _is_indexed(self, record_id: str) -> bool:
+        key = np.array([_id_key(record_id)], dtype=np.uint32)
+        return any(self._indexed_ids[row] == record_id for row in self._by_id.find(key))
+
+    def _index(self, record_id: str, signature: np.ndarray) -> None:
+        row = self._signatures.append(signature)
+        self._indexed_ids.append(record_id)
+        self._by_id.add([_id_key(record_id)], row)
+        self._by_band.add(band_keys(signature[None], self.bands, self.rows)[0].tolist(), row)
 
     def _nearest_earlier(self, record_id: str, signature: np.ndarray) -> str | None:
-        """The earliest indexed record whose estimated Jaccard with ``signature`` ≥ threshold."""
-        query = LeanMinHash(seed=SEED, hashvalues=signature, scheme=self._template.scheme)
-        for candidate in sorted(self._lsh.query(query), key=lambda key: self._indexed[key][0]):
-            if candidate != record_id and np.mean(self._indexed[candidate][1] == signature) >= self.threshold:
+        """The earliest indexed record that shares a whole LSH band with ``signature`` and whose
+        estimated Jaccard with it is ≥ threshold (other than ``record_id`` itself)."""
+        rows = sorted(set(self._by_band.find(band_keys(signature[None], self.bands, self.rows)[0])))
+        if not rows:
+            return None
+        equal = np.stack([self._signatures[row] for row in rows]) == signature
+        shares_band = equal[:, :self.bands * self.rows].reshape(len(rows), self.bands, self.rows).all(axis=2).any(axis=1)
+        for at in np.flatnonzero(shares_band & (equal.mean(axis=1) >= self.threshold)).tolist():
+            candidate = self._indexed_ids[rows[at]]
+            if candidate != record_id:
                 return candidate
         return None
 
@@ -213,12 +505,11 @@ class Deduplicator:
         """
         record_id = record["id"]
         form = dedup_form(record["text"])
-        digest = hashlib.sha1(form.encode("utf-8")).digest()
-        first = self._exact.setdefault(digest, record_id)
+        first = self._first_with(hashlib.sha1(form.encode("utf-8")).digest(), record_id)
         if first != record_id:
             return {**record, "dup_of": first, "near_dup_of": None}
         signature = self.signature(form)
         near = self._nearest_earlier(record_id, signature)
-        if near is None and record_id not in self._indexed:
+        if near is None and not self._is_indexed(record_id):
             self._index(record_id, signature)
         return {**record, "dup_of": None, "near_dup_of": near}

@@ -6,8 +6,9 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Self, TextIO
+from typing import BinaryIO, Self, TextIO
 
 
 def dumps_record(record: dict) -> str:
@@ -147,14 +148,15 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return list(iter_jsonl(path))
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write, fsync, rename: readers see the old file or the new one, never half of one."""
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file that appears at ``path`` whole (written, fsynced, renamed) or not at all."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -162,6 +164,12 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write, fsync, rename: readers see the old file or the new one, never half of one."""
+    with atomic_output(path) as fh:
+        fh.write(data)
 
 
 def write_json_atomic(path: str | Path, data: dict) -> None:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -106,37 +107,43 @@ def check_start(fh) -> None:
 
 
 def read_pages(path: Path, counts: WarcCounts) -> Iterator[WarcPage]:
-    """The pages of the WARC file ``path``, in archive order, counting every record in ``counts``.
+    """The pages of the WARC file ``path`` (see :func:`read_archive`); ``OSError`` when it cannot be read."""
+    with open(path, "rb") as fh:
+        yield from read_archive(fh, counts)
+
+
+def read_archive(fh: BinaryIO, counts: WarcCounts) -> Iterator[WarcPage]:
+    """The pages of the WARC file open as ``fh`` (seekable), in archive order, counting every record in
+    ``counts``.
 
     :class:`WarcError` when the file is not a WARC (``bad_warc``, before any page), or when it ends
     inside a record or a record cannot be parsed (``truncated`` / ``bad_warc``, after the pages
-    before it). ``OSError`` when it cannot be read.
+    before it).
     """
-    with open(path, "rb") as fh:
-        check_start(fh)
-        counts.files += 1
-        records = ArchiveIterator(fh)
-        number = end = 0
-        while True:
-            try:
-                record = next(records, None)
-                if record is None:
-                    break
-                number += 1
-                page = page_of(record, counts)
-                end = records.get_record_offset() + records.get_record_length()
-            except Truncated:
-                raise WarcError("truncated", f"the archive ends inside record {number} (at byte "
-                                             f"{records.get_record_offset()}); {read_before(number - 1)}") from None
-            except Exception as exc:  # warcio raises whatever its parser met on a damaged record
-                raise WarcError("bad_warc", f"record {number + 1} cannot be read ({type(exc).__name__}: {exc}); "
-                                            f"{read_before(number)}") from None
-            if page is not None:
-                yield page
-        fh.seek(end)
-        if fh.read().strip(b"\r\n"):  # warcio stops quietly at a record cut in its headers
-            raise WarcError("truncated", f"the archive ends inside record {number + 1} (at byte {end}); "
-                                         f"{read_before(number)}")
+    check_start(fh)
+    counts.files += 1
+    records = ArchiveIterator(fh)
+    number = end = 0
+    while True:
+        try:
+            record = next(records, None)
+            if record is None:
+                break
+            number += 1
+            page = page_of(record, counts)
+            end = records.get_record_offset() + records.get_record_length()
+        except Truncated:
+            raise WarcError("truncated", f"the archive ends inside record {number} (at byte "
+                                         f"{records.get_record_offset()}); {read_before(number - 1)}") from None
+        except Exception as exc:  # warcio raises whatever its parser met on a damaged record
+            raise WarcError("bad_warc", f"record {number + 1} cannot be read ({type(exc).__name__}: {exc}); "
+                                        f"{read_before(number)}") from None
+        if page is not None:
+            yield page
+    fh.seek(end)
+    if fh.read().strip(b"\r\n"):  # warcio stops quietly at a record cut in its headers
+        raise WarcError("truncated", f"the archive ends inside record {number + 1} (at byte {end}); "
+                                     f"{read_before(number)}")
 
 
 def read_before(number: int) -> str:

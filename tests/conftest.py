@@ -118,9 +118,9 @@ def parse_jsonl(data: bytes) -> list[dict]:
 # leaves them out for a quick run of the unit and component tests.
 E2E_MODULES = frozenset({
     "test_clean_cli", "test_clean_parallel", "test_cli_errors", "test_cli_output", "test_crawl_auto",
-    "test_crawl_e2e", "test_crawl_postprocess", "test_demo_site", "test_export", "test_faults", "test_fleet",
-    "test_incremental", "test_readme", "test_redis_crawl", "test_redis_state", "test_report", "test_resume",
-    "test_scrapyd",
+    "test_corpus", "test_crawl_e2e", "test_crawl_postprocess", "test_demo_site", "test_export", "test_faults",
+    "test_fleet", "test_incremental", "test_readme", "test_redis_crawl", "test_redis_state", "test_report",
+    "test_resume", "test_scrapyd",
     "test_reliability_disk", "test_reliability_output", "test_reliability_postprocess",
     "test_reliability_report", "test_reliability_robots", "test_reliability_worker", "test_warc_clean",
     "test_warc_runs",

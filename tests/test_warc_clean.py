@@ -198,3 +198,16 @@ def test_an_archive_whose_first_bytes_inflate_to_little_is_still_a_warc():
     counts = WarcCounts()
     assert list(read_pages(archive, counts)) == []
     assert (counts.records, dict(counts.other)) == (1, {"warcinfo": 1})
+
+
+def test_the_corpus_reader_reads_archives_as_clean_does(tmp_path: Path):
+    """datatrove's reader of the corpus command gives the pages clean reads (not the 404, not the image),
+    with their HTTP charsets, and keeps the pages before a cut, counting it."""
+    from pipelines.corpus.pages import WarcPages
+
+    build_archive(tmp_path / "cut.warc.gz")
+    reader = WarcPages(str(tmp_path), ["cut.warc.gz"])
+    pages = [(d.metadata["url"], d.metadata["charset"], d.metadata["record"]) for d in reader.read_file("cut.warc.gz")]
+    assert pages == [("http://x.cn/a/1.html", None, 0), ("http://x.cn/snow.html", "gbk", 1),
+                     ("http://x.cn/index.html", "utf-8", 2), ("http://x.cn/b/2.html", None, 3)]
+    assert reader.stats["truncated"].total == 1 and reader.stats["not_2xx"].total == 1

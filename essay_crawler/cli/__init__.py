@@ -15,7 +15,7 @@ import sys
 
 from essay_crawler import __version__
 
-SUBCOMMANDS = ("clean", "crawl", "scrape", "demo", "sites", "export", "report", "fleet", "reclean")
+SUBCOMMANDS = ("clean", "corpus", "crawl", "scrape", "demo", "sites", "export", "report", "fleet", "reclean")
 #: Commands that run a crawl: SIGINT/SIGTERM stay held until Scrapy handles them (see HeldSignals).
 CRAWLING = ("crawl", "scrape", "demo")
 

@@ -1,0 +1,120 @@
+"""Pages/s and peak memory of `essay-crawler corpus` against `essay-crawler clean` and trafilatura.
+
+N generated pages (benchmarks/pagegen.py) are written twice: as gzipped WARC files (4 of them) for
+`corpus --executor local --workers 2`, and as HTML files for `clean -j 2`; trafilatura extracts the
+same HTML files in a pool of 2 processes. Each command runs alone; its peak memory is the largest
+sum of the RSS of its process tree, sampled every 0.1 s (shared pages counted in each process).
+
+    .venv/bin/python benchmarks/corpus_bench.py                 # 1,000 pages
+    .venv/bin/python benchmarks/corpus_bench.py --pages 10000
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import pagegen  # noqa: E402
+from warc_corpus import page_of, write_warc  # noqa: E402
+
+TRAFILATURA = """
+import sys
+from multiprocessing import Pool
+from pathlib import Path
+import trafilatura
+
+def extract(path):
+    return trafilatura.extract(Path(path).read_bytes()) is not None
+
+files = sorted(str(p) for p in Path(sys.argv[1]).rglob("*.html"))
+with Pool(2) as pool:
+    print(sum(pool.map(extract, files, chunksize=8)))
+"""
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for member in [proc, *proc.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def measure(command: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak tree RSS (bytes) and stderr's last line of ``command``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, tree_rss(watched))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{command[:3]} failed ({proc.returncode}): {err[-2000:]}")
+    return seconds, peak, (err.strip().splitlines() or [out.strip()])[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--files", type=int, default=4, help="WARC files (and corpus tasks)")
+    args = parser.parse_args()
+    cli = str(Path(sys.executable).with_name("essay-crawler"))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        specs = pagegen.generate_page_specs(args.pages, seed=1)
+        pages = [page_of(spec) for spec in specs]
+        (work / "warc").mkdir()
+        share = -(-len(pages) // args.files)
+        for number in range(args.files):
+            write_warc(work / "warc" / f"pages-{number:02d}.warc.gz", pages[number * share:(number + 1) * share],
+                       extras=False)
+        for spec in specs:
+            path = work / "html" / spec.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(spec.body)
+        warc_mb = sum(p.stat().st_size for p in (work / "warc").iterdir()) / 2**20
+        print(f"{args.pages} generated pages, {sum(len(s.body) for s in specs) / 2**20:.0f} MiB of HTML, "
+              f"{warc_mb:.0f} MiB in {args.files} WARC.gz files; cpus {psutil.cpu_count()}, "
+              f"load average {psutil.getloadavg()[0]:.1f}")
+        runs = {
+            "corpus --workers 2": [cli, "corpus", str(work / "warc"), "-o", str(work / "corpus"), "--workers", "2"],
+            "clean -j 2": [cli, "clean", str(work / "html"), "-o", str(work / "clean.jsonl"), "-j", "2"],
+            "trafilatura pool of 2": [sys.executable, "-c", TRAFILATURA, str(work / "html")],
+        }
+        results = {}
+        for name, command in runs.items():
+            seconds, peak, last = measure(command)
+            results[name] = (seconds, peak)
+            print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  peak RSS {peak / 2**20:7.0f} MiB"
+                  f"  | {last[:150]}")
+        corpus_records = sum(1 for p in (work / "corpus" / "data").glob("*.jsonl") for _ in p.open())
+        clean_records = sum(1 for _ in (work / "clean.jsonl").open())
+        print(f"records: corpus {corpus_records}, clean {clean_records}")
+        (corpus_s, corpus_rss), (clean_s, clean_rss), (traf_s, traf_rss) = results.values()
+        print(json.dumps({"corpus_speed_vs_clean": round(clean_s / corpus_s, 2),
+                          "corpus_speed_vs_trafilatura": round(traf_s / corpus_s, 2),
+                          "clean_speed_vs_trafilatura": round(traf_s / clean_s, 2),
+                          "corpus_rss_vs_clean": round(corpus_rss / clean_rss, 2),
+                          "corpus_rss_vs_trafilatura": round(corpus_rss / traf_rss, 2)}))
+
+
+if __name__ == "__main__":
+    main()

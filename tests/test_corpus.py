@@ -1,0 +1,184 @@
+"""``essay-crawler corpus`` end to end on the local executor (and Ray): generated WARC files with
+planted exact and near copies give exactly those marks, the records ``clean`` gives, the marks the
+online Deduplicator gives in corpus order; a run killed with SIGKILL and started again gives the same
+files."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPO, cli_command, validate_records
+from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_warc
+
+from pipelines import clean_page
+from pipelines.dedup import Deduplicator
+from pipelines.errors import PageError
+from pipelines.records import record_id
+
+LIST_PAGE = Page("https://www.corpus.example/list_1.html",
+                 ("<html><head><meta charset='utf-8'><title>作文列表</title></head><body><ul>"
+                  + "".join(f"<li><a href='/zw/{n}.html'>第{n}篇作文</a></li>" for n in range(30))
+                  + "</ul></body></html>").encode(), "utf-8")
+
+
+def corpus_pages() -> tuple[list[list[Page]], dict[str, tuple[str, str]]]:
+    """Three WARC files of pages, and the planted copies: copy URL → (kind, URL it copies). The
+    originals are in the first file, their copies in the later ones."""
+    specs = pagegen.generate_page_specs(16, seed=11)
+    gbk = next(s for s in specs if s.encoding == "gbk" and not s.charset_declared)
+    # copied: pages without a canonical link (a copy of one names its own URL), UTF-8 (for the near copy)
+    free = [s for s in specs if s.url is None and s.encoding == "utf-8"][:2]
+    first = [gbk, *free]
+    specs = first + [s for s in specs if s not in first]
+    pages = [page_of(spec) for spec in specs]
+    exact = copy_of(pages[1], "https://mirror.example/a/1.html")
+    near = near_copy_of(pages[2], "https://mirror.example/a/2.html")
+    near_copied = copy_of(near, "https://other.example/b/9.html")
+    header_gbk = Page("https://header.example/gbk.html", pages[0].body, "gbk")  # its charset in the HTTP header only
+    files = [pages[:7] + [LIST_PAGE], pages[7:12] + [exact, near, header_gbk], [near_copied] + pages[12:]]
+    planted = {exact.url: ("dup_of", pages[1].url), near.url: ("near_dup_of", pages[2].url),
+               near_copied.url: ("dup_of", near.url), header_gbk.url: ("dup_of", pages[0].url)}
+    return files, planted
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("warcs")
+    files, planted = corpus_pages()
+    paths = [write_warc(folder / name, pages) for name, pages in zip(("a.warc.gz", "b.warc.gz", "c.warc"), files, strict=True)]
+    return folder, paths, files, planted
+
+
+def corpus(*args, wait: bool = True, **kwargs) -> subprocess.CompletedProcess | subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [*cli_command(), "corpus", *map(str, args)]
+    if not wait:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True, **kwargs)
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, **kwargs)
+
+
+def data_files(out: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted((out / "data").iterdir())}
+
+
+def records_of(out: Path) -> list[dict]:
+    """The records of every data file, in corpus order (the test's files are one per task)."""
+    return [json.loads(line) for data in data_files(out).values() for line in data.decode().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def reference(inputs, tmp_path_factory):
+    folder, *_ = inputs
+    out = tmp_path_factory.mktemp("corpus") / "out"
+    done = corpus(folder, "-o", out, "--workers", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, done.stderr
+
+
+def cleaned(files: list[list[Page]]) -> list[dict]:
+    """What ``essay-crawler clean`` makes of every page, in corpus order."""
+    records = []
+    for pages in files:
+        for page in pages:
+            try:
+                records.extend(clean_page(page.body, page.url, declared_encoding=page.charset).records)
+            except PageError as exc:
+                assert page is LIST_PAGE and exc.reason == "no_content"
+    return records
+
+
+def test_planted_copies_and_only_they_are_marked(inputs, reference):
+    _, _, files, planted = inputs
+    out, stderr = reference
+    records = records_of(out)
+    validate_records([{k: v for k, v in r.items() if k not in ("dup_of", "near_dup_of")} for r in records])
+    by_url: dict[str, list[dict]] = {}
+    for record in records:
+        by_url.setdefault(record["url"], []).append(record)
+    expected_marks = {}
+    for url, (kind, original) in planted.items():
+        assert len(by_url[url]) == len(by_url[original]) > 1
+        for record in by_url[url]:
+            expected_marks[record["id"]] = (kind, record_id(original, record["piece_no"]))
+    marks = {r["id"]: ("dup_of", r["dup_of"]) if r["dup_of"] else ("near_dup_of", r["near_dup_of"])
+             for r in records if r["dup_of"] or r["near_dup_of"]}
+    assert marks == expected_marks
+    pages = sum(len(pages) for pages in files)
+    assert f"{pages} pages: {pages - 1} articles, 1 not articles, 0 errors; {len(records)} records, " \
+           f"{sum(k == 'dup_of' for k, _ in marks.values())} exact copies (dup_of), " \
+           f"{sum(k == 'near_dup_of' for k, _ in marks.values())} near copies" in stderr
+
+
+def test_records_are_cleans_and_marks_the_online_deduplicators(inputs, reference):
+    _, _, files, _ = inputs
+    out, _ = reference
+    records = records_of(out)
+    expected = cleaned(files)
+    assert [{k: v for k, v in r.items() if k not in ("dup_of", "near_dup_of")} for r in records] == expected
+    online = Deduplicator()
+    assert [(r["dup_of"], r["near_dup_of"]) for r in records] == [
+        (m["dup_of"], m["near_dup_of"]) for m in map(online.mark, expected)]
+
+
+def test_marks_do_not_depend_on_the_number_of_tasks(inputs, reference, tmp_path):
+    folder, *_ = inputs
+    done = corpus(folder, "-o", tmp_path / "one", "--tasks", "1", "--workers", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert records_of(tmp_path / "one") == records_of(reference[0])
+
+
+def wait_for(path: Path, count: int, proc: subprocess.Popen) -> None:
+    """Until ``path`` holds ``count`` files; fail if the run ends first (the kill would test nothing)."""
+    deadline = time.monotonic() + 300
+    while not (path.is_dir() and len(list(path.iterdir())) >= count):
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_a_run_killed_twice_resumes_to_the_same_files(inputs, reference, tmp_path):
+    folder, *_ = inputs
+    out = tmp_path / "out"
+    for stage in ("clean", "write"):  # killed after the first task of the first stage, then of the last
+        proc = corpus(folder, "-o", out, "--workers", "1", wait=False)
+        wait_for(out / "logs" / stage / "completions", 1, proc)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert len(list(out.glob("logs/write/completions/*"))) < 3  # killed before the end
+    done = corpus(folder, "-o", out, "--workers", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert data_files(out) == data_files(reference[0])
+    assert "Skipping" in done.stderr or "Not doing anything" in done.stderr
+
+
+def test_parquet_holds_the_same_records(inputs, reference, tmp_path):
+    folder, *_ = inputs
+    done = corpus(folder, "-o", tmp_path / "pq", "--format", "parquet", "--workers", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [row for path in sorted((tmp_path / "pq" / "data").glob("*.parquet")) for row in pq.read_table(path).to_pylist()]
+    expected = records_of(reference[0])
+    assert [{k: v for k, v in row.items() if v is not None or k in record} for row, record in
+            zip(rows, expected, strict=True)] == expected
+
+
+def test_the_ray_executor_gives_the_same_files(inputs, reference, tmp_path):
+    folder, *_ = inputs
+    done = corpus(folder, "-o", tmp_path / "ray", "--executor", "ray", "--workers", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert data_files(tmp_path / "ray") == data_files(reference[0])
+
+
+def test_bad_inputs_and_another_runs_folder_are_one_line(inputs, reference, tmp_path):
+    folder, *_ = inputs
+    done = corpus(tmp_path / "nothing.warc.gz", "-o", tmp_path / "x")
+    assert done.returncode == 2 and done.stderr.strip() == f"error: {tmp_path / 'nothing.warc.gz'}: no such file, or no .warc / .warc.gz files there"
+    done = corpus(folder, "-o", reference[0], "--threshold", "0.7")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"error: {reference[0]}: holds a corpus run of other inputs or options; give a new -o to start one"
