@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from pipelines import dedup as dedup_module
+from pipelines import dedup_store as dedup_module
 from pipelines.dedup import LSH_WEIGHTS, SEED, Deduplicator, dedup_form, shingle_hashes
 
 HAN = "春夏秋冬山水花草树木风雨雷电日月星辰江河湖海鸟兽虫鱼父母兄弟朋友老师同学学校家乡田野城市道路灯火书本文章"
