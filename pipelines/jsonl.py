@@ -93,6 +93,19 @@ def truncate_partial_line(path: str | Path) -> int:
         return size - keep
 
 
+def append_whole(fd: int, data: bytes) -> None:
+    """Append ``data`` to the file open as ``fd`` whole, or (on error, e.g. a full disk) not at all:
+    what was written is cut back to where the file ended."""
+    end = os.lseek(fd, 0, os.SEEK_END)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    except OSError:
+        os.ftruncate(fd, end)
+        raise
+
+
 class JsonlAppender:
     """Append-only JSONL: the lines of one :meth:`write_all` go out in one ``write(2)``, so a killed
     process leaves whole lines (a partial tail left by a crash mid-write is cut when the file is
@@ -111,15 +124,7 @@ class JsonlAppender:
 
     def write_all(self, records: list[dict]) -> None:
         """Append ``records`` whole, or (on error) not at all."""
-        data = "".join(map(dumps_record, records)).encode("utf-8")
-        end = os.lseek(self._fd, 0, os.SEEK_END)
-        try:
-            written = 0
-            while written < len(data):
-                written += os.write(self._fd, data[written:])
-        except OSError:
-            os.ftruncate(self._fd, end)
-            raise
+        append_whole(self._fd, "".join(map(dumps_record, records)).encode("utf-8"))
         self.count += len(records)
 
     def sync(self) -> None:

@@ -24,6 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from .decode import header_charset
+from .jsonl import append_whole
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 #: Media types of pages: plain text is not one here (in an archive it is robots.txt, sitemaps, feeds).
@@ -267,15 +268,7 @@ class WarcAppender:
         writer = WARCWriter(buffer, gzip=False, warc_version="1.1")
         writer.write_record(make_record(writer))
         gzip = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # one gzip member for the record
-        data = gzip.compress(buffer.getvalue()) + gzip.flush()
-        end = os.lseek(self._fd, 0, os.SEEK_END)
-        try:
-            written = 0
-            while written < len(data):
-                written += os.write(self._fd, data[written:])
-        except OSError:
-            os.ftruncate(self._fd, end)
-            raise
+        append_whole(self._fd, gzip.compress(buffer.getvalue()) + gzip.flush())
 
     def close(self) -> None:
         if self._fd >= 0:
