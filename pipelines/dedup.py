@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import unicodedata
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -28,6 +26,9 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from pipelines.dedup_hash import DEFAULT_SHINGLE as DEFAULT_SHINGLE
+from pipelines.dedup_hash import dedup_form as dedup_form
+from pipelines.dedup_hash import min_hashes, shingle_hashes
 from pipelines.dedup_store import (
     STATE_FORMAT,
     STATE_VERSION,
@@ -46,10 +47,6 @@ from pipelines.dedup_store import (
 )
 from pipelines.jsonl import atomic_output
 
-#: Shingle size in characters. Chinese words are mostly 1–2 characters, so a 5-gram spans two or
-#: three words: long enough that unrelated essays share few shingles, short enough that one changed
-#: sentence only disturbs the shingles around it.
-DEFAULT_SHINGLE = 5
 #: Jaccard similarity (of shingle sets) from which a record is a near-duplicate (see README).
 DEFAULT_THRESHOLD = 0.5
 #: MinHash permutations: the Jaccard estimate has a standard error ≤ 0.5/sqrt(num_perm) ≈ 0.044.
@@ -61,30 +58,6 @@ SEED = 1
 #: (30 bands of 4 rows at the default threshold; a pair at J=0.6 is a candidate with p≈0.98).
 LSH_WEIGHTS = (0.2, 0.8)
 
-#: Format of a saved state: a NumPy ``.npz`` (arrays only, loaded with ``allow_pickle=False``, so a
-#: state file can hold data but never code). Version 1 was a pickle and is refused.
-_NOT_WORD = re.compile(r"[\W_]+")
-_POLY = np.uint64(0x100000001B3)
-
-
-def dedup_form(text: str) -> str:
-    """``text`` reduced to what dedup compares: NFKC, case-folded, letters and digits only."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
-
-
-def shingle_hashes(form: str, size: int = DEFAULT_SHINGLE) -> np.ndarray:
-    """Distinct 32-bit hashes of the ``size``-character shingles of ``form`` (one shingle if shorter)."""
-    codes = np.frombuffer(form.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    if codes.size == 0:
-        return np.zeros(0, dtype=np.uint32)
-    size = min(size, codes.size)
-    count = codes.size - size + 1
-    hashes = np.zeros(count, dtype=np.uint64)
-    for offset in range(size):  # polynomial rolling hash, wrapping modulo 2**64
-        hashes = hashes * _POLY + codes[offset:offset + count]
-    folded = (hashes ^ (hashes >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return np.unique(folded.astype(np.uint32))
-
 
 def jaccard(text_a: str, text_b: str, size: int = DEFAULT_SHINGLE) -> float:
     """Exact Jaccard similarity of the shingle sets of two texts."""
@@ -94,18 +67,7 @@ def jaccard(text_a: str, text_b: str, size: int = DEFAULT_SHINGLE) -> float:
     return np.intersect1d(a, b).size / union if union else 1.0
 
 
-#: MinHash permutations of datasketch's ``affine32`` scheme (its default since 2.0): each shingle
-#: hash is mixed by the MurmurHash3 finaliser, then mapped by ``a * h + b`` modulo 2**32.
-SCHEME = "affine32"
-
-
-def _fmix32(values: np.ndarray) -> np.ndarray:
-    """The MurmurHash3 32-bit finaliser, element-wise (wrapping arithmetic)."""
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
+SCHEME = "affine32"  # datasketch's MinHash permutations (see :func:`pipelines.dedup_hash.min_hashes`)
 
 
 @cache
@@ -226,12 +188,8 @@ class Deduplicator:
 
     def signature(self, form: str) -> np.ndarray:
         """MinHash values (32-bit) of the shingle set of a dedup form: datasketch's ``MinHash`` of
-        the shingle hashes (identity hash function), computed for all of them at once."""
-        hashes = shingle_hashes(form, self.shingle)
-        if hashes.size == 0:
-            return np.full(self.num_perm, 0xFFFFFFFF, dtype=np.uint32)
-        a, b = self._permutations
-        return (_fmix32(hashes)[:, None] * a + b).min(axis=0)
+        the shingle hashes (identity hash function)."""
+        return min_hashes(form, self.shingle, self._permutations)
 
     def _first_with(self, digest: bytes, record_id: str) -> str:
         """The id of the first record whose dedup form has ``digest``; ``record_id`` if none had."""

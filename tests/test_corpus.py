@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, cli_command, validate_records
+from datatrove.data import Document
+from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
+from datatrove.utils.hashing import HashConfig
 from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_warc
 
 from pipelines import clean_page
+from pipelines.corpus.minhash import PieceSignatures, band_dtype, band_groups
+from pipelines.corpus.pages import marked_line
 from pipelines.dedup import Deduplicator
 from pipelines.errors import PageError
+from pipelines.jsonl import dumps_record
 from pipelines.records import record_id
 
 LIST_PAGE = Page("https://www.corpus.example/list_1.html",
@@ -146,16 +154,16 @@ def wait_for(path: Path, count: int, proc: subprocess.Popen) -> None:
 def test_a_run_killed_twice_resumes_to_the_same_files(inputs, reference, tmp_path):
     folder, *_ = inputs
     out = tmp_path / "out"
-    # Killed after the first task of the first stage, then after the first of the 30 bucket tasks (one a
-    # band): the write stage's few tasks can all finish between two looks, a stage of 30 cannot.
-    for stage in ("clean", "buckets"):
-        proc = corpus(folder, "-o", out, "--workers", "1", wait=False)
+    # 30 tasks (27 without a file), killed after the first task of the clean stage, then after the
+    # first of the verify stage's 30 (one a band): a stage of 3 tasks can finish between two looks.
+    for stage in ("clean", "verify"):
+        proc = corpus(folder, "-o", out, "--workers", "1", "--tasks", "30", wait=False)
         wait_for(out / "logs" / stage / "completions", 1, proc)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         assert not list(out.glob("logs/write/completions/*"))  # killed before the end
-    assert len(list(out.glob("logs/buckets/completions/*"))) < 30  # and in the middle of a stage
-    done = corpus(folder, "-o", out, "--workers", "1")
+    assert len(list(out.glob("logs/verify/completions/*"))) < 30  # and in the middle of a stage
+    done = corpus(folder, "-o", out, "--workers", "1", "--tasks", "30")
     assert done.returncode == 0, done.stderr[-3000:]
     assert data_files(out) == data_files(reference[0])
     assert "Skipping" in done.stderr or "Not doing anything" in done.stderr
@@ -185,3 +193,49 @@ def test_bad_inputs_and_another_runs_folder_are_one_line(inputs, reference, tmp_
     done = corpus(folder, "-o", reference[0], "--threshold", "0.7")
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {reference[0]}: holds a corpus run of other inputs or options; give a new -o to start one"
+
+
+def phrase_pieces(count: int, seed: int) -> list[Document]:
+    """Pieces made of a few phrases, so that many share a band's values."""
+    rng = random.Random(seed)
+    phrases = ["春天来了，", "小草从地里钻出来，", "我和同学们去公园放风筝，", "天空中飘着白云，", "妈妈说要好好学习。"]
+    documents = []
+    for number in range(count):
+        text = "".join(rng.choice(phrases) for _ in range(rng.randrange(2, 6)))
+        record = {"id": f"{seed:02d}{number:014d}", "text": text}
+        documents.append(Document(text=text, id=record["id"], metadata={"record": record, "place": [seed, number, 1]}))
+    return documents
+
+
+def test_band_groups_are_datatroves_minhash_stage_2(tmp_path):
+    """The clean stage's band files, read by datatrove's own MinHash stage 2 (which checks their
+    order), give the groups that :func:`band_groups` gives."""
+    work = tmp_path / "work"
+    for rank in range(3):
+        PieceSignatures(str(work / "pieces"), str(work / "side"), str(work / "signatures"))(
+            iter(phrase_pieces(150, rank)), rank, 3)
+    config = MinhashConfig(n_grams=5, num_buckets=30, hashes_per_bucket=4, hash_config=HashConfig(precision=32))
+    datatrove = MinhashDedupBuckets(str(work / "signatures"), str(work / "buckets"), config=config)
+    groups_seen = 0
+    for band in range(30):
+        datatrove.run(None, band, 30)
+        theirs: list[set] = []
+        pairs = np.fromfile(work / "buckets" / f"{band:05d}_00.dups", dtype="<u4").reshape(-1, 4).tolist()
+        for file_a, doc_a, file_b, doc_b in pairs:  # a group of k pieces is k-1 consecutive pairs
+            if not theirs or (file_a, doc_a) not in theirs[-1]:
+                theirs.append({(file_a, doc_a)})
+            theirs[-1].add((file_b, doc_b))
+        lines = [np.fromfile(work / "signatures" / f"bucket_{band:03d}" / f"{rank:05d}.minhash.sig",
+                             dtype=band_dtype(4)) for rank in range(3)]
+        members, group = band_groups(lines)
+        ours = [set(map(tuple, members[group == g].tolist())) for g in range(int(group.max()) + 1)]
+        assert sorted(map(sorted, ours)) == sorted(map(sorted, theirs))
+        groups_seen += len(ours)
+    assert groups_seen > 100
+
+
+def test_a_marked_line_is_the_marked_records_line():
+    record = {"id": "ab12", "text": "一句话，\"引号\"\n", "chars": 6, "piece_title": None}
+    for dup_of, near_dup_of in ((None, None), ("0123456789abcdef", None), (None, "fedcba9876543210")):
+        document = Document(text=dumps_record(record), id="0", metadata={"dup_of": dup_of, "near_dup_of": near_dup_of})
+        assert marked_line(document) == dumps_record({**record, "dup_of": dup_of, "near_dup_of": near_dup_of})

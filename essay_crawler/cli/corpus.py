@@ -140,6 +140,7 @@ def summary(out: Path) -> tuple[str, int]:
 def run(args) -> int:
     from essay_crawler.profiles import resolve_profile
     from pipelines.corpus import corpus_stages
+    from pipelines.corpus import warm_up as warm_up_dedup
 
     if args.executor == "slurm" and not args.partition:
         raise CommandError("--executor slurm needs --partition")
@@ -158,7 +159,8 @@ def run(args) -> int:
     paths_file.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
     stages = corpus_stages(str(out), str(root), names, str(paths_file), tasks=tasks, fmt=args.format,
                            threshold=args.threshold, convert=args.convert, profile=profile)
-    warm_up(profile, args.convert)  # local workers are forked with the cleaning tables built
+    warm_up(profile, args.convert)  # local workers are forked with the cleaning and dedup tables built
+    warm_up_dedup(args.threshold)
     if args.executor == "ray":
         import ray
 

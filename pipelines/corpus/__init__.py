@@ -1,19 +1,19 @@
 """The cleaning core and global dedup as datatrove pipeline steps (local, Slurm or Ray executors).
 
-A corpus run is five datatrove stages over WARC files (:func:`corpus_stages`):
+A corpus run is four datatrove stages over WARC files (:func:`corpus_stages`):
 
 1. **clean** (one task per shard of the input files): :class:`WarcPages` reads response records
    (page bytes, target URI, the HTTP charset), :class:`CleanPages` turns each page into one document
-   per piece (our record as metadata, errors to ``errors/``), a JSONL writer keeps the pieces, and
-   :class:`PieceSignatures` (datatrove's MinHash stage 1) writes each piece's band signatures, and
-   beside them its full signature, dedup digest, id and place in the corpus.
-2. **buckets** (one task per band): datatrove's MinHash stage 2 as it is: pieces sharing a band.
-3. **verify** (a task per band, or fewer): :class:`VerifyCandidates` keeps the candidates whose estimated
+   per piece (our record as metadata, errors to ``errors/``), and :class:`PieceSignatures` keeps each
+   piece's record, its signature, dedup digest, id and place, and the bands of its signature in
+   datatrove's MinHash stage 1 files.
+2. **verify** (a task per band, or fewer): :class:`VerifyCandidates` finds the pieces that share a
+   band's values (datatrove's MinHash stage 2, in NumPy), keeps the candidates whose estimated
    Jaccard similarity reaches the threshold, and finds the exact copies (same dedup digest).
-4. **marks** (one task): :class:`EarliestMarks`, MinHash stage 3 for our semantics: each piece is
+3. **marks** (one task): :class:`EarliestMarks`, MinHash stage 3 for our semantics: each piece is
    marked against the earliest record, as the online :class:`~pipelines.dedup.Deduplicator` marks it.
-5. **write** (one task per shard): the pieces read again, marked (:class:`MarkDuplicates`, stage 4
-   without dropping) and written as our records, JSONL or Parquet (:func:`record_writer`).
+4. **write** (one task per shard): the pieces with their marks (:class:`MarkedPieces`, stage 4
+   without dropping) written as our records, JSONL or Parquet (:func:`record_writer`).
 
 The shingles, signatures, bands and threshold are the online deduplicator's (character 5-grams of
 the dedup form, datasketch's 128 permutations, 30 bands of 4 rows), so the marks are the ones it
@@ -31,38 +31,29 @@ from collections.abc import Sequence
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
-from pipelines.dedup import DEFAULT_THRESHOLD
+from pipelines.dedup import DEFAULT_NUM_PERM, DEFAULT_THRESHOLD, lsh_shape
 
-from .minhash import (
-    EarliestMarks,
-    MarkDuplicates,
-    PieceSignatures,
-    TaskPieces,
-    VerifyCandidates,
-    bucket_stage,
-    minhash_config,
-)
-from .pages import CleanPages, WarcPages, pieces_writer, record_writer
+from .minhash import EarliestMarks, MarkedPieces, PieceSignatures, VerifyCandidates
+from .minhash import warm_up as warm_up
+from .pages import CleanPages, WarcPages, record_writer
 
 
 def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Sequence[str], paths_file: str, *,
                   tasks: int, fmt: str = "jsonl", threshold: float = DEFAULT_THRESHOLD, convert: str = "t2s",
                   profile=None) -> dict[str, tuple[list[PipelineStep], int]]:
-    """The pipeline and task count of each stage, by name (clean, buckets, verify, marks, write: to be
-    run in this order), writing under ``out``:
-    ``data/`` (the records), ``errors/``, ``work/`` (what the stages hand on)."""
+    """The pipeline and task count of each stage, by name (clean, verify, marks, write: to be run in
+    this order), writing under ``out``: ``data/`` (the records), ``errors/``, ``work/`` (what the
+    stages hand on)."""
     folder = get_datafolder(out)
     path = folder.path.rstrip("/")
     work = f"{path}/work"
-    config = minhash_config(threshold)
+    bands, _ = lsh_shape(threshold, DEFAULT_NUM_PERM)
     return {
         "clean": ([WarcPages(data_folder, files, paths_file), CleanPages(f"{path}/errors", convert, profile),
-                   pieces_writer(f"{work}/pieces"),
-                   PieceSignatures(f"{work}/signatures", f"{work}/side", threshold=threshold)], tasks),
-        "buckets": ([bucket_stage(f"{work}/signatures", f"{work}/buckets", config)], config.num_buckets),
-        "verify": ([VerifyCandidates(f"{work}/buckets", f"{work}/side", f"{work}/pairs", config.num_buckets,
-                                     threshold=threshold)], min(tasks, config.num_buckets)),
-        "marks": ([EarliestMarks(f"{work}/pairs", f"{work}/marks", tasks)], 1),
-        "write": ([TaskPieces(f"{work}/pieces"), MarkDuplicates(f"{work}/marks"), record_writer(f"{path}/data", fmt)],
+                   PieceSignatures(f"{work}/pieces", f"{work}/side", f"{work}/signatures", threshold=threshold)],
                   tasks),
+        "verify": ([VerifyCandidates(f"{work}/signatures", f"{work}/side", f"{work}/pairs", threshold=threshold)],
+                   min(tasks, bands)),
+        "marks": ([EarliestMarks(f"{work}/pairs", f"{work}/marks", tasks)], 1),
+        "write": ([MarkedPieces(f"{work}/pieces", f"{work}/marks"), record_writer(f"{path}/data", fmt)], tasks),
     }

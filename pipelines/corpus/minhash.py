@@ -1,23 +1,18 @@
-"""Global near-dedup of a corpus's pieces with datatrove's MinHash stages, with the online deduplicator's
-semantics: its signatures and bands, candidates verified against the threshold, each piece marked against
-the earliest record (see :mod:`pipelines.corpus`)."""
+"""Global near-dedup of a corpus's pieces on datatrove, with the online deduplicator's semantics: its
+signatures and bands, candidates verified against the threshold, each piece marked against the
+earliest record (see :mod:`pipelines.corpus`)."""
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterator
-from typing import IO
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
-from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets, MinhashDedupSignature
-from datatrove.utils.binaryio import read_tuples_from_file
-from datatrove.utils.hashing import HashConfig
-from datatrove.utils.word_tokenizers import WordTokenizer
+from numba import njit
 
 from pipelines.dedup import DEFAULT_NUM_PERM, DEFAULT_SHINGLE, DEFAULT_THRESHOLD, Deduplicator, dedup_form, lsh_shape
+from pipelines.jsonl import dumps_record
 
 #: Where a piece is: its place in the corpus (input file, record in the file, piece on the page),
 #: and what dedup needs of it.
@@ -29,183 +24,237 @@ EXACT = np.dtype([("piece", NODE), ("first", "S16")])
 #: A mark of the write stage: the piece's index in its task, the kind (1 exact, 2 near), the id it names.
 MARK = np.dtype([("index", "<u4"), ("kind", "u1"), ("target", "S16")])
 EXACT_MARK, NEAR_MARK = 1, 2
+#: Pieces signed between two writes of the side and band files.
+BLOCK = 1024
 
 
 def side_dtype(num_perm: int) -> np.dtype:
-    """A piece's line in the signature side files: id, dedup digest, place, full signature."""
+    """A piece's line in the side files: id, dedup digest, place, full signature."""
     return np.dtype([("id", "S16"), ("digest", "S20"), ("file", "<u4"), ("record", "<u4"), ("piece", "<u4"),
                      ("signature", "<u4", (num_perm,))])
 
 
-class CharTokenizer(WordTokenizer):
-    """Characters as datatrove's words: the shingles of Chinese text are character n-grams."""
-
-    def word_tokenize(self, text: str) -> list[str]:
-        return list(dedup_form(text))
-
-    def sent_tokenize(self, text: str) -> list[str]:
-        return [text]
-
-    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
-        return [(0, len(text))]
+def band_dtype(rows: int) -> np.dtype:
+    """A line of datatrove's ``.minhash.sig`` files (32-bit hashes): a band's values, the piece's index."""
+    return np.dtype([(f"field{i + 1}", "<u4") for i in range(rows + 1)])
 
 
-def minhash_config(threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE,
-                   num_perm: int = DEFAULT_NUM_PERM) -> MinhashConfig:
-    """datatrove's MinHash configuration for our bands and rows (32-bit values)."""
-    bands, rows = lsh_shape(threshold, num_perm)
-    return MinhashConfig(n_grams=shingle, num_buckets=bands, hashes_per_bucket=rows,
-                         hash_config=HashConfig(precision=32))
+class PieceSignatures(PipelineStep):
+    """The clean stage's last step. Each piece's record goes to ``pieces/<rank>.jsonl`` as ``clean``
+    writes it; its signature (the online deduplicator's: datasketch's MinHash of the character
+    shingles of its dedup form), digest, id and place to ``side/<rank>.side`` (:func:`side_dtype`);
+    each band of its signature to datatrove's MinHash stage 1 files,
+    ``signatures/bucket_<band>/<rank>.minhash.sig``, sorted as datatrove sorts them."""
 
+    name = "🎯 piece signatures"
+    type = "essay-crawler"
 
-_ONE_SHINGLE = np.zeros((1, 1), dtype=np.uint64)
-
-
-class PieceSignatures(MinhashDedupSignature):
-    """datatrove's MinHash stage 1 with the online deduplicator's signature of each piece (datasketch
-    over the character shingles of its dedup form), cut into our bands. Beside the bucket files,
-    ``side/<rank>.side`` gets each piece's full signature, digest, id and place (:func:`side_dtype`)."""
-
-    def __init__(self, output_folder: DataFolderLike, side_folder: DataFolderLike, *,
+    def __init__(self, pieces: DataFolderLike, side: DataFolderLike, signatures: DataFolderLike, *,
                  threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE, num_perm: int = DEFAULT_NUM_PERM):
-        super().__init__(output_folder, config=minhash_config(threshold, shingle, num_perm), language=CharTokenizer())
-        self.side_folder = get_datafolder(side_folder)
+        super().__init__()
+        self.pieces, self.side, self.signatures = (get_datafolder(f) for f in (pieces, side, signatures))
         self.dedup = Deduplicator(threshold=threshold, shingle=shingle, num_perm=num_perm)
-        self.side = side_dtype(num_perm)
-        self._signature: np.ndarray | None = None
+        self.side_type = side_dtype(num_perm)
 
-    def get_shingles(self, text: str) -> np.ndarray:
-        """Not used for the signature (:meth:`get_signature` has it): one shingle, so every piece,
-        even one with no letters, gets one."""
-        return _ONE_SHINGLE
-
-    def get_signature(self, shingles: np.ndarray) -> list[list[int]]:
-        """The current piece's signature, band by band."""
-        assert self._signature is not None
-        rows = self.config.hashes_per_bucket
-        return [self._signature[band * rows:(band + 1) * rows].tolist() for band in range(self.config.num_buckets)]
+    def _band_name(self, band: int, rank: int) -> str:
+        return f"bucket_{band:03d}/{rank:05d}.minhash.sig"
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        with self.side_folder.open(f"{rank:05d}.side", "wb") as side:
-            def signed(documents):
-                for document in documents or ():
-                    form = dedup_form(document.text)
-                    self._signature = self.dedup.signature(form)
-                    line = np.zeros(1, dtype=self.side)
-                    line["id"] = document.id.encode("ascii")
-                    line["digest"] = hashlib.sha1(form.encode("utf-8")).digest()
-                    line["file"], line["record"], line["piece"] = document.metadata["place"]
-                    line["signature"] = self._signature
-                    side.write(line.tobytes())
-                    yield document
-            super().run(signed(data), rank, world_size)
+        bands, rows = self.dedup.bands, self.dedup.rows
+        block = np.zeros(BLOCK, dtype=self.side_type)
+        count = 0
+        with self.pieces.open(f"{rank:05d}.jsonl", "wt", encoding="utf-8") as pieces, \
+                self.side.open(f"{rank:05d}.side", "wb") as side:
+            band_files = [self.signatures.open(self._band_name(band, rank), "wb") for band in range(bands)]
+            try:
+                for document in data or ():
+                    with self.track_time():
+                        record = document.metadata["record"]
+                        pieces.write(dumps_record(record))
+                        form = dedup_form(record["text"])
+                        line = block[count % BLOCK]
+                        line["id"] = record["id"].encode("ascii")
+                        line["digest"] = hashlib.sha1(form.encode("utf-8")).digest()
+                        line["file"], line["record"], line["piece"] = document.metadata["place"]
+                        line["signature"] = self.dedup.signature(form)
+                        count += 1
+                        if count % BLOCK == 0:
+                            self._write(block, count - BLOCK, side, band_files)
+                self._write(block[:count % BLOCK], count - count % BLOCK, side, band_files)
+            finally:
+                for fh in band_files:
+                    fh.close()
+        dtype = band_dtype(rows)
+        for band in range(bands):  # each file sorted, as datatrove's stage 1 leaves it
+            name = self._band_name(band, rank)
+            with self.signatures.open(name, "rb") as fh:
+                lines = np.frombuffer(fh.read(), dtype=dtype)
+            assert dtype.names is not None
+            order = np.lexsort([lines[name] for name in reversed(dtype.names)])
+            with self.signatures.open(name, "wb") as fh:
+                fh.write(lines[order].tobytes())
         return iter(())
 
-
-def bucket_stage(signatures: DataFolderLike, buckets: DataFolderLike, config: MinhashConfig) -> MinhashDedupBuckets:
-    """datatrove's MinHash stage 2: pieces whose signatures share a band, as consecutive pairs."""
-    return MinhashDedupBuckets(input_folder=signatures, output_folder=buckets, config=config)
-
-
-class _SideFiles:
-    """Random access to the side lines of every task of the clean stage."""
-
-    def __init__(self, folder, dtype: np.dtype):
-        self.folder, self.dtype = folder, dtype
-        self.files: dict[int, IO[bytes]] = {}
-
-    def line(self, rank: int, index: int) -> np.ndarray:
-        if rank not in self.files:
-            self.files[rank] = self.folder.open(f"{rank:05d}.side", "rb")
-        fh = self.files[rank]
-        fh.seek(index * self.dtype.itemsize)
-        return np.frombuffer(fh.read(self.dtype.itemsize), dtype=self.dtype)[0]
-
-    def close(self) -> None:
-        for fh in self.files.values():
-            fh.close()
+    def _write(self, block: np.ndarray, start: int, side, band_files: list) -> None:
+        side.write(block.tobytes())
+        rows = self.dedup.rows
+        lines = np.zeros(len(block), dtype=band_dtype(rows))
+        names = lines.dtype.names
+        assert names is not None
+        lines[names[-1]] = np.arange(start, start + len(block))
+        for band, fh in enumerate(band_files):
+            for row in range(rows):
+                lines[names[row]] = block["signature"][:, band * rows + row]
+            fh.write(lines.tobytes())
 
 
-def _node(rank: int, index: int, line) -> tuple:
-    return (rank, index, line["file"], line["record"], line["piece"], line["id"])
+def warm_up(threshold: float = DEFAULT_THRESHOLD) -> None:
+    """Load the compiled loops and the dedup form's tables, so that workers forked after it have them."""
+    Deduplicator(threshold=threshold).signature(dedup_form("预热，ｗarm-up"))
+    empty = np.zeros(0, dtype=np.int64)
+    _similar_pairs(np.zeros((0, DEFAULT_NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=bool), empty, empty, 0, 1,
+                   threshold)
 
 
-def _place(node: tuple) -> tuple:
-    return node[2], node[3], node[4]
+def band_groups(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces that share one band's values (datatrove's MinHash stage 2, without its consecutive
+    pairs), from the ``.minhash.sig`` lines of each clean task: the ``(rank, index)`` of every piece
+    in a group of two or more, in the order of the band values, and the number of its group."""
+    if not lines:
+        return np.zeros((0, 2), dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    every = np.concatenate(lines)
+    ranks = np.concatenate([np.full(len(part), rank, dtype=np.uint32) for rank, part in enumerate(lines)])
+    names = every.dtype.names
+    assert names is not None
+    order = np.lexsort([every[names[-1]], ranks, *(every[name] for name in reversed(names[:-1]))])
+    values = np.stack([every[name][order] for name in names[:-1]], axis=1)
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (values[1:] != values[:-1]).any(axis=1)
+    group = np.cumsum(new) - 1
+    sizes = np.bincount(group)
+    shared = sizes[group] > 1
+    _, group = np.unique(group[shared], return_inverse=True)
+    return np.stack([ranks[order], every[names[-1]][order]], axis=1)[shared], group
 
 
-def band_groups(pairs) -> Iterator[list[tuple[int, int]]]:
-    """The groups of pieces that share one band signature, from stage 2's consecutive pairs
-    ``(file, doc, file, doc)``: a group of k pieces is k-1 pairs, each starting where the last ended."""
-    group: list[tuple[int, int]] = []
-    for file_a, doc_a, file_b, doc_b in pairs:
-        if group and group[-1] == (file_a, doc_a):
-            group.append((file_b, doc_b))
-        else:
-            if group:
-                yield group
-            group = [(file_a, doc_a), (file_b, doc_b)]
-    if group:
-        yield group
+@njit(cache=True, nogil=True)
+def _similar_pairs(signatures, kept, starts, ends, band, rows, threshold):  # pragma: no cover - compiled
+    """``(i, j)`` of every two kept members ``i < j`` of a group (``starts``/``ends``) whose share of
+    equal MinHash values is ≥ ``threshold``, and that share no band before ``band`` (an earlier
+    band's task finds those)."""
+    found_i, found_j = [], []
+    width = signatures.shape[1]
+    for group in range(starts.size):
+        for i in range(starts[group], ends[group]):
+            if not kept[i]:
+                continue
+            for j in range(i + 1, ends[group]):
+                if not kept[j]:
+                    continue
+                equal = 0
+                for k in range(width):
+                    if signatures[i, k] == signatures[j, k]:
+                        equal += 1
+                if equal / width < threshold:
+                    continue
+                earlier = False
+                for other in range(band):
+                    same = True
+                    for k in range(other * rows, (other + 1) * rows):
+                        if signatures[i, k] != signatures[j, k]:
+                            same = False
+                            break
+                    if same:
+                        earlier = True
+                        break
+                if not earlier:
+                    found_i.append(i)
+                    found_j.append(j)
+    return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64)
 
 
 class VerifyCandidates(PipelineStep):
-    """Candidates (pieces sharing a band, from stage 2) checked against the threshold, bands
-    ``rank, rank + world_size, …``: for band ``b``, it reads its pairs, keeps of each set of identical texts its earliest piece, and writes
-    ``<b>.near``, the pairs of those whose estimated Jaccard similarity (the share of equal MinHash
-    values) is ≥ the threshold (:data:`PAIR`); for band 0 it also writes ``exact``, every later copy of
-    a text and the id of its first (:data:`EXACT`): identical texts share every band, so band 0 has them all."""
+    """MinHash stage 2 and the candidates' check against the threshold, bands ``rank, rank +
+    world_size, …``. For band ``b``: the pieces sharing its values (:func:`band_groups`, from the
+    clean stage's band files); of each set of identical texts in a group, the earliest; ``<b>.near``,
+    the pairs of those whose estimated Jaccard similarity (the share of equal MinHash values) is ≥
+    the threshold and that share no earlier band (:data:`PAIR`); for band 0 also ``exact``, every
+    later copy of a text and the id of its first (:data:`EXACT`): identical texts share every band,
+    so band 0 has them all."""
 
     name = "✅ verify candidates"
     type = "essay-crawler"
 
-    def __init__(self, buckets: DataFolderLike, side: DataFolderLike, output: DataFolderLike, bands: int, *,
+    def __init__(self, signatures: DataFolderLike, side: DataFolderLike, output: DataFolderLike, *,
                  threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
         super().__init__()
-        self.buckets, self.side, self.output = get_datafolder(buckets), get_datafolder(side), get_datafolder(output)
-        self.bands, self.threshold, self.num_perm = bands, threshold, num_perm
+        self.signatures, self.side, self.output = (get_datafolder(f) for f in (signatures, side, output))
+        self.threshold, self.num_perm = threshold, num_perm
+        self.bands, self.rows = lsh_shape(threshold, num_perm)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        sides = _SideFiles(self.side, side_dtype(self.num_perm))
-        try:
-            for band in range(rank, self.bands, world_size):
+        names = sorted(self.side.list_files(glob_pattern="*.side"))
+        sides = [np.memmap(self.side.resolve_paths(name), dtype=side_dtype(self.num_perm), mode="r")
+                 if self.side.size(name) else np.zeros(0, dtype=side_dtype(self.num_perm)) for name in names]
+        for band in range(rank, self.bands, world_size):
+            with self.track_time(unit="band"):
                 self._verify_band(band, sides)
-        finally:
-            sides.close()
         return iter(())
 
-    def _verify_band(self, band: int, sides: _SideFiles) -> None:
-        near: list[tuple] = []
-        exact: list[tuple] = []
-        for name in self.buckets.list_files(glob_pattern=f"{band:05d}_*.dups"):
-            with self.buckets.open(name, "rb") as fh:
-                for group in band_groups(read_tuples_from_file(fh, "4I")):
-                    self.stat_update("candidate_groups")
-                    self._verify(group, sides, near, exact if band == 0 else None)
+    def _band_lines(self, band: int, tasks: int) -> list[np.ndarray]:
+        lines = []
+        for rank in range(tasks):
+            with self.signatures.open(f"bucket_{band:03d}/{rank:05d}.minhash.sig", "rb") as fh:
+                lines.append(np.frombuffer(fh.read(), dtype=band_dtype(self.rows)))
+        return lines
+
+    def _verify_band(self, band: int, sides: list[np.ndarray]) -> None:
+        members, group = band_groups(self._band_lines(band, len(sides)))
+        self.stat_update("candidate_groups", value=int(group.max()) + 1 if len(group) else 0)
+        # each group in corpus order; of each text in a group, the first is kept
+        order = np.lexsort([*(side_field(sides, members, name) for name in ("piece", "record", "file")), group])
+        members, group = members[order], group[order]
+        digest = side_field(sides, members, "digest").view(np.uint32).reshape(-1, 5)
+        by_text = np.lexsort([np.arange(len(members)), *digest.T[::-1], group])
+        first = np.ones(len(members), dtype=bool)
+        first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (digest[by_text][1:] != digest[by_text][:-1]).any(axis=1)
+        kept = np.zeros(len(members), dtype=bool)
+        kept[by_text[first]] = True
+        starts = np.flatnonzero(np.append(True, group[1:] != group[:-1])) if len(group) else np.zeros(0, dtype=np.int64)
+        ends = np.append(starts[1:], len(group))
+        earlier, later = _similar_pairs(side_field(sides, members, "signature"), kept, starts, ends, band, self.rows,
+                                        self.threshold)
+        near = np.zeros(len(earlier), dtype=PAIR)
+        near["earlier"], near["later"] = nodes(sides, members[earlier]), nodes(sides, members[later])
         with self.output.open(f"{band:05d}.near", "wb") as fh:
-            fh.write(np.array(near, dtype=PAIR).tobytes())
+            fh.write(near.tobytes())
         if band == 0:
+            first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
+            first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
+            copies = np.flatnonzero(~kept)
+            exact = np.zeros(len(copies), dtype=EXACT)
+            exact["piece"], exact["first"] = nodes(sides, members[copies]), side_field(sides, members[first_of[copies]], "id")
             with self.output.open("exact", "wb") as fh:
-                fh.write(np.array(exact, dtype=EXACT).tobytes())
+                fh.write(exact.tobytes())
         self.stat_update("near_pairs", value=len(near))
 
-    def _verify(self, group, sides: _SideFiles, near: list, exact: list | None) -> None:
-        lines = {member: sides.line(*member) for member in group}
-        firsts: dict[bytes, tuple] = {}
-        for member in sorted(group, key=lambda m: _place(_node(m[0], m[1], lines[m]))):
-            node = _node(member[0], member[1], lines[member])
-            digest = bytes(lines[member]["digest"])
-            if digest in firsts:
-                if exact is not None:
-                    exact.append((node, firsts[digest][5]))
-            else:
-                firsts[digest] = node
-        kept = list(firsts.values())  # in corpus order
-        for at, earlier in enumerate(kept):
-            signature = lines[earlier[:2]]["signature"]
-            for later in kept[at + 1:]:
-                if np.mean(lines[later[:2]]["signature"] == signature) >= self.threshold:
-                    near.append((earlier, later))
+
+def side_field(sides: list[np.ndarray], members: np.ndarray, name: str) -> np.ndarray:
+    """One field of the side lines of ``members`` (``(rank, index)`` rows), in their order."""
+    out = np.zeros(len(members), dtype=sides[0].dtype[name] if sides else NODE["id"])
+    for rank, side in enumerate(sides):
+        mine = members[:, 0] == rank
+        out[mine] = side[name][members[mine, 1]]
+    return out
+
+
+def nodes(sides: list[np.ndarray], members: np.ndarray) -> np.ndarray:
+    """The :data:`NODE` of each of ``members``."""
+    out = np.zeros(len(members), dtype=NODE)
+    out["rank"], out["index"] = members[:, 0], members[:, 1]
+    for name in ("file", "record", "piece", "id"):
+        out[name] = side_field(sides, members, name)
+    return out
 
 
 def earliest_marks(near: np.ndarray, exact: np.ndarray) -> dict[tuple[int, int], tuple[int, bytes]]:
@@ -229,6 +278,10 @@ def earliest_marks(near: np.ndarray, exact: np.ndarray) -> dict[tuple[int, int],
         else:
             kept.add(node)
     return marks
+
+
+def _place(node: tuple) -> tuple:
+    return node[2], node[3], node[4]
 
 
 class EarliestMarks(PipelineStep):
@@ -260,45 +313,29 @@ class EarliestMarks(PipelineStep):
         return iter(())
 
 
-class TaskPieces(PipelineStep):
-    """The pieces the clean stage's task ``rank`` kept, in order (``<rank>.jsonl``, none if it had none)."""
+class MarkedPieces(PipelineStep):
+    """MinHash stage 4, marking instead of dropping: the pieces the clean stage's task ``rank`` kept,
+    in order, each a document whose text is its record's JSON line and whose metadata has its
+    ``dup_of`` and ``near_dup_of`` (null unless the task's ``<rank>.marks`` names it)."""
 
-    name = "📖 task pieces"
+    name = "🏷 marked pieces"
     type = "essay-crawler"
 
-    def __init__(self, folder: DataFolderLike):
+    def __init__(self, pieces: DataFolderLike, marks: DataFolderLike):
         super().__init__()
-        self.folder = get_datafolder(folder)
+        self.pieces, self.marks = get_datafolder(pieces), get_datafolder(marks)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        name = f"{rank:05d}.jsonl"
-        if not self.folder.isfile(name):
-            return
-        with self.folder.open(name, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)["record"]
-                yield Document(text=record["text"], id=record["id"], metadata={"record": record})
-
-
-class MarkDuplicates(PipelineStep):
-    """MinHash stage 4, marking instead of dropping: each record gets ``dup_of`` and ``near_dup_of``
-    (null unless its task's ``<rank>.marks`` names it)."""
-
-    name = "🏷 mark duplicates"
-    type = "essay-crawler"
-
-    def __init__(self, marks: DataFolderLike):
-        super().__init__()
-        self.marks = get_datafolder(marks)
-
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         with self.marks.open(f"{rank:05d}.marks", "rb") as fh:
             marks = {int(m["index"]): (int(m["kind"]), m["target"].decode("ascii"))
                      for m in np.frombuffer(fh.read(), dtype=MARK)}
-        for index, document in enumerate(data or ()):
-            kind, target = marks.get(index, (0, None))
-            record = document.metadata["record"]
-            record["dup_of"] = target if kind == EXACT_MARK else None
-            record["near_dup_of"] = target if kind == NEAR_MARK else None
-            self.stat_update("records", *(("dup_of",) if kind == EXACT_MARK else ("near_dup_of",) if kind else ()))
-            yield document
+        name = f"{rank:05d}.jsonl"
+        if not self.pieces.isfile(name):
+            return
+        with self.pieces.open(name, "rt", encoding="utf-8") as fh:
+            for index, line in enumerate(fh):
+                kind, target = marks.get(index, (0, None))
+                self.stat_update("records", *(("dup_of",) if kind == EXACT_MARK else ("near_dup_of",) if kind else ()))
+                yield Document(text=line, id=str(index), metadata={
+                    "dup_of": target if kind == EXACT_MARK else None,
+                    "near_dup_of": target if kind == NEAR_MARK else None})

@@ -1,6 +1,7 @@
-"""The corpus's pages and records: WARC records in, cleaned pieces and our records out (datatrove steps)."""
+"""The corpus's pages and records: WARC records in, cleaned pieces and our marked records out (datatrove steps)."""
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from typing import IO
@@ -97,36 +98,34 @@ class CleanPages(PipelineStep):
                     yield Document(text=record["text"], id=record["id"], metadata={"record": record, "place": place})
 
 
-def piece_row(_writer, document: Document) -> dict:
-    """What the clean stage keeps of a piece for the write stage."""
-    return {"place": document.metadata["place"], "record": document.metadata["record"]}
-
-
-def pieces_writer(folder: DataFolderLike) -> JsonlWriter:
-    """The clean stage's pieces, one uncompressed JSONL file per task (``<rank>.jsonl``)."""
-    return JsonlWriter(folder, output_filename="${rank}.jsonl", compression=None, adapter=piece_row)
-
-
-def record_of(_writer, document: Document) -> dict:
-    return document.metadata["record"]
+def marked_line(document: Document) -> str:
+    """The piece's record line (its text) with ``dup_of`` and ``near_dup_of`` added last, the line
+    ``dumps_record`` gives of the marked record."""
+    marks = document.metadata
+    return (f"{document.text[:-2]}, \"dup_of\": {json.dumps(marks['dup_of'])}, "
+            f"\"near_dup_of\": {json.dumps(marks['near_dup_of'])}}}\n")
 
 
 class RecordJsonlWriter(JsonlWriter):
-    """Our records as ``essay-crawler clean`` writes them: one UTF-8 JSON line each (``<rank>.jsonl``)."""
+    """Our records as ``essay-crawler clean`` writes them, marked: one UTF-8 JSON line each (``<rank>.jsonl``)."""
 
     name = "🐿 records (JSONL)"
 
     def __init__(self, output_folder: DataFolderLike):
-        super().__init__(output_folder, output_filename="${rank}.jsonl", compression=None, adapter=record_of)
+        super().__init__(output_folder, output_filename="${rank}.jsonl", compression=None, adapter=_line_of)
 
     def _write(self, document: dict, file_handler: IO, _filename: str) -> None:
-        file_handler.write(dumps_record(document).encode("utf-8"))
+        file_handler.write(document["line"].encode("utf-8"))
+
+
+def _line_of(_writer, document: Document) -> dict:
+    return {"line": marked_line(document)}
 
 
 def schema_row(_writer, document: Document) -> dict:
     from pipelines.dataset import arrow_schema
 
-    record = document.metadata["record"]
+    record = {**json.loads(document.text), **document.metadata}
     return {name: record.get(name) for name in arrow_schema().names}
 
 
