@@ -1,17 +1,22 @@
 """Pages/s and peak memory of `essay-crawler corpus` against `essay-crawler clean` and trafilatura.
 
-N generated pages (benchmarks/pagegen.py) are written twice: as gzipped WARC files (4 of them) for
-`corpus --executor local --workers 2`, and as HTML files for `clean -j 2`; trafilatura extracts the
-same HTML files in a pool of 2 processes. Each command runs alone; its peak memory is the largest
-sum of the RSS of its process tree, sampled every 0.1 s (shared pages counted in each process).
+N generated pages (benchmarks/pagegen.py) are written as gzipped WARC files (4 of them), through
+`corpus --executor local --workers 2` and through `clean -j 2` on the same WARC files; trafilatura
+extracts the same pages (as HTML files) in a pool of 2 processes. Each command runs alone, `--repeat`
+times in turn (corpus, clean, corpus, clean…; trafilatura once), the load average noted before each
+run; the summary takes each command's median run. Peak memory is the largest sum of the RSS of a
+command's process tree, sampled every 0.1 s (shared pages counted in each process).
 
     .venv/bin/python benchmarks/corpus_bench.py                 # 1,000 pages
-    .venv/bin/python benchmarks/corpus_bench.py --pages 10000
+    .venv/bin/python benchmarks/corpus_bench.py --pages 10000 --repeat 3
+    .venv/bin/python benchmarks/corpus_bench.py --pages 30000 --no-trafilatura
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,6 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--files", type=int, default=4, help="WARC files (and corpus tasks)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of corpus and of clean, in turn")
+    parser.add_argument("--no-trafilatura", action="store_true", help="leave trafilatura out")
     args = parser.parse_args()
     cli = str(Path(sys.executable).with_name("essay-crawler"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,34 +93,49 @@ def main() -> None:
         for number in range(args.files):
             write_warc(work / "warc" / f"pages-{number:02d}.warc.gz", pages[number * share:(number + 1) * share],
                        extras=False)
-        for spec in specs:
-            path = work / "html" / spec.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(spec.body)
+        if not args.no_trafilatura:
+            for spec in specs:
+                path = work / "html" / spec.path
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(spec.body)
         warc_mb = sum(p.stat().st_size for p in (work / "warc").iterdir()) / 2**20
         print(f"{args.pages} generated pages, {sum(len(s.body) for s in specs) / 2**20:.0f} MiB of HTML, "
-              f"{warc_mb:.0f} MiB in {args.files} WARC.gz files; cpus {psutil.cpu_count()}, "
-              f"load average {psutil.getloadavg()[0]:.1f}")
-        runs = {
+              f"{warc_mb:.0f} MiB in {args.files} WARC.gz files; cpus {psutil.cpu_count()}")
+        del specs, pages
+        commands = {
             "corpus --workers 2": [cli, "corpus", str(work / "warc"), "-o", str(work / "corpus"), "--workers", "2"],
-            "clean -j 2": [cli, "clean", str(work / "html"), "-o", str(work / "clean.jsonl"), "-j", "2"],
-            "trafilatura pool of 2": [sys.executable, "-c", TRAFILATURA, str(work / "html")],
+            "clean -j 2": [cli, "clean", str(work / "warc"), "-o", str(work / "clean.jsonl"), "-j", "2"],
         }
-        results = {}
-        for name, command in runs.items():
-            seconds, peak, last = measure(command)
-            results[name] = (seconds, peak)
+        plan = [name for _ in range(args.repeat) for name in commands]
+        if not args.no_trafilatura:
+            commands["trafilatura pool of 2"] = [sys.executable, "-c", TRAFILATURA, str(work / "html")]
+            plan.append("trafilatura pool of 2")
+        results: dict[str, list[tuple[float, int]]] = {}
+        for name in plan:
+            if name.startswith("corpus"):  # each run starts afresh
+                shutil.rmtree(work / "corpus", ignore_errors=True)
+            elif name.startswith("clean"):
+                (work / "clean.jsonl").unlink(missing_ok=True)
+            load = psutil.getloadavg()[0]
+            seconds, peak, last = measure(commands[name])
+            results.setdefault(name, []).append((seconds, peak))
             print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  peak RSS {peak / 2**20:7.0f} MiB"
-                  f"  | {last[:150]}")
+                  f"  load {load:4.1f}  | {last[:120]}")
         corpus_records = sum(1 for p in (work / "corpus" / "data").glob("*.jsonl") for _ in p.open())
         clean_records = sum(1 for _ in (work / "clean.jsonl").open())
         print(f"records: corpus {corpus_records}, clean {clean_records}")
-        (corpus_s, corpus_rss), (clean_s, clean_rss), (traf_s, traf_rss) = results.values()
-        print(json.dumps({"corpus_speed_vs_clean": round(clean_s / corpus_s, 2),
-                          "corpus_speed_vs_trafilatura": round(traf_s / corpus_s, 2),
-                          "clean_speed_vs_trafilatura": round(traf_s / clean_s, 2),
-                          "corpus_rss_vs_clean": round(corpus_rss / clean_rss, 2),
-                          "corpus_rss_vs_trafilatura": round(corpus_rss / traf_rss, 2)}))
+        median = {name: (statistics.median(s for s, _ in runs), statistics.median(p for _, p in runs))
+                  for name, runs in results.items()}
+        (corpus_s, corpus_rss), (clean_s, clean_rss) = median["corpus --workers 2"], median["clean -j 2"]
+        ratios = {"corpus_speed_vs_clean": round(clean_s / corpus_s, 2), "corpus_rss_vs_clean": round(corpus_rss / clean_rss, 2)}
+        if "trafilatura pool of 2" in median:
+            traf_s, traf_rss = median["trafilatura pool of 2"]
+            ratios.update({"corpus_speed_vs_trafilatura": round(traf_s / corpus_s, 2),
+                           "clean_speed_vs_trafilatura": round(traf_s / clean_s, 2),
+                           "corpus_rss_vs_trafilatura": round(corpus_rss / traf_rss, 2)})
+        print("medians: " + ", ".join(f"{name} {args.pages / s:.1f} pages/s {p / 2**20:.0f} MiB"
+                                      for name, (s, p) in median.items()))
+        print(json.dumps(ratios))
 
 
 if __name__ == "__main__":

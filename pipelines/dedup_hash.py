@@ -74,15 +74,32 @@ def dedup_form(text: str) -> str:
         codes = _codes(text)
     except UnicodeEncodeError:  # a lone surrogate
         return slow_dedup_form(text)
-    forms = _FORMS[codes]
-    unseen = forms == _UNSEEN
-    if unseen.any():
-        for code in np.unique(codes[unseen]).tolist():
+    form, status = _mapped(codes, _FORMS)
+    if status == _UNSEEN:
+        for code in np.unique(codes[_FORMS[codes] == _UNSEEN]).tolist():
             _FORMS[code] = char_form(chr(code))
-        forms = _FORMS[codes]
-    if (forms == _CONTEXT).any():
+        form, status = _mapped(codes, _FORMS)
+    if status == _CONTEXT:
         return slow_dedup_form(text)
-    return forms[forms >= 0].astype("<u4").tobytes().decode("utf-32-le")
+    return form.tobytes().decode("utf-32-le")
+
+
+@njit(cache=True, nogil=True)
+def _mapped(codes: np.ndarray, forms: np.ndarray) -> tuple[np.ndarray, int]:  # pragma: no cover - compiled
+    """The codes of the characters' forms and 0, or nothing and the first status met that is neither
+    a character nor :data:`_DROP` (:data:`_UNSEEN` before :data:`_CONTEXT`)."""
+    out = np.empty(codes.size, dtype=np.uint32)
+    count, status = 0, 0
+    for code in codes:
+        form = forms[code]
+        if form >= 0:
+            out[count] = form
+            count += 1
+        elif form == _UNSEEN:
+            return out[:0], _UNSEEN
+        elif form == _CONTEXT:
+            status = _CONTEXT
+    return (out[:0], status) if status else (out[:count], 0)
 
 
 @njit(cache=True, nogil=True)
@@ -104,17 +121,22 @@ def _rolling_hashes(codes: np.ndarray, size: int) -> np.ndarray:  # pragma: no c
 def _min_hashes(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """datasketch's ``affine32`` MinHash values of ``hashes``: each mixed by the MurmurHash3 32-bit
     finaliser, then the least ``a * h + b`` modulo 2**32 of each permutation."""
-    out = np.full(a.size, 0xFFFFFFFF, dtype=np.uint32)
-    for h in hashes:
+    mixed = np.empty(hashes.size, dtype=np.uint32)
+    for i in range(hashes.size):
+        h = hashes[i]
         h ^= h >> np.uint32(16)
         h = np.uint32(h * np.uint32(0x85EBCA6B))
         h ^= h >> np.uint32(13)
         h = np.uint32(h * np.uint32(0xC2B2AE35))
-        h ^= h >> np.uint32(16)
-        for p in range(a.size):
+        mixed[i] = h ^ (h >> np.uint32(16))
+    out = np.empty(a.size, dtype=np.uint32)
+    for p in range(a.size):  # a permutation at a time: the inner loop runs over the hashes, vectorised
+        least = np.uint32(0xFFFFFFFF)
+        for h in mixed:
             value = np.uint32(a[p] * h + b[p])
-            if value < out[p]:
-                out[p] = value
+            if value < least:
+                least = value
+        out[p] = least
     return out
 
 

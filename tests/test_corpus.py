@@ -22,8 +22,7 @@ from datatrove.utils.hashing import HashConfig
 from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_warc
 
 from pipelines import clean_page
-from pipelines.corpus.minhash import PieceSignatures, band_dtype, band_groups
-from pipelines.corpus.pages import marked_line
+from pipelines.corpus.minhash import PieceSignatures, band_dtype, band_groups, marked_line
 from pipelines.dedup import Deduplicator
 from pipelines.errors import PageError
 from pipelines.jsonl import dumps_record
@@ -237,5 +236,5 @@ def test_band_groups_are_datatroves_minhash_stage_2(tmp_path):
 def test_a_marked_line_is_the_marked_records_line():
     record = {"id": "ab12", "text": "一句话，\"引号\"\n", "chars": 6, "piece_title": None}
     for dup_of, near_dup_of in ((None, None), ("0123456789abcdef", None), (None, "fedcba9876543210")):
-        document = Document(text=dumps_record(record), id="0", metadata={"dup_of": dup_of, "near_dup_of": near_dup_of})
-        assert marked_line(document) == dumps_record({**record, "dup_of": dup_of, "near_dup_of": near_dup_of})
+        assert marked_line(dumps_record(record).encode(), dup_of, near_dup_of) == dumps_record(
+            {**record, "dup_of": dup_of, "near_dup_of": near_dup_of}).encode()

@@ -12,8 +12,9 @@ A corpus run is four datatrove stages over WARC files (:func:`corpus_stages`):
    Jaccard similarity reaches the threshold, and finds the exact copies (same dedup digest).
 3. **marks** (one task): :class:`EarliestMarks`, MinHash stage 3 for our semantics: each piece is
    marked against the earliest record, as the online :class:`~pipelines.dedup.Deduplicator` marks it.
-4. **write** (one task per shard): the pieces with their marks (:class:`MarkedPieces`, stage 4
-   without dropping) written as our records, JSONL or Parquet (:func:`record_writer`).
+4. **write** (one task per shard): MinHash stage 4 without dropping, the pieces with their marks
+   written as our records: JSONL (:class:`MarkedJsonl`, each record's line with its marks added) or
+   Parquet (:class:`MarkedPieces` and :func:`parquet_writer`).
 
 The shingles, signatures, bands and threshold are the online deduplicator's (character 5-grams of
 the dedup form, datasketch's 128 permutations, 30 bands of 4 rows), so the marks are the ones it
@@ -33,9 +34,9 @@ from datatrove.pipeline.base import PipelineStep
 
 from pipelines.dedup import DEFAULT_NUM_PERM, DEFAULT_THRESHOLD, lsh_shape
 
-from .minhash import EarliestMarks, MarkedPieces, PieceSignatures, VerifyCandidates
+from .minhash import EarliestMarks, MarkedJsonl, MarkedPieces, PieceSignatures, VerifyCandidates
 from .minhash import warm_up as warm_up
-from .pages import CleanPages, WarcPages, record_writer
+from .pages import CleanPages, WarcPages, parquet_writer
 
 
 def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Sequence[str], paths_file: str, *,
@@ -55,5 +56,6 @@ def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Seque
         "verify": ([VerifyCandidates(f"{work}/signatures", f"{work}/side", f"{work}/pairs", threshold=threshold)],
                    min(tasks, bands)),
         "marks": ([EarliestMarks(f"{work}/pairs", f"{work}/marks", tasks)], 1),
-        "write": ([MarkedPieces(f"{work}/pieces", f"{work}/marks"), record_writer(f"{path}/data", fmt)], tasks),
+        "write": ([MarkedJsonl(f"{work}/pieces", f"{work}/marks", f"{path}/data")] if fmt == "jsonl" else
+                  [MarkedPieces(f"{work}/pieces", f"{work}/marks"), parquet_writer(f"{path}/data")], tasks),
     }

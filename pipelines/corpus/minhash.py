@@ -4,6 +4,8 @@ earliest record (see :mod:`pipelines.corpus`)."""
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterator
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
@@ -313,29 +315,76 @@ class EarliestMarks(PipelineStep):
         return iter(())
 
 
-class MarkedPieces(PipelineStep):
-    """MinHash stage 4, marking instead of dropping: the pieces the clean stage's task ``rank`` kept,
-    in order, each a document whose text is its record's JSON line and whose metadata has its
-    ``dup_of`` and ``near_dup_of`` (null unless the task's ``<rank>.marks`` names it)."""
+def marked_line(line: bytes, dup_of: str | None, near_dup_of: str | None) -> bytes:
+    """A record's UTF-8 JSON line (as ``dumps_record`` writes it) with ``dup_of`` and ``near_dup_of``
+    added last: the line ``dumps_record`` gives of the marked record."""
+    return b"%s, \"dup_of\": %s, \"near_dup_of\": %s}\n" % (line[:-2], _json_id(dup_of), _json_id(near_dup_of))
 
-    name = "🏷 marked pieces"
+
+def _json_id(value: str | None) -> bytes:
+    return b"null" if value is None else json.dumps(value).encode("ascii")
+
+
+class _Marking(PipelineStep):
+    """The pieces the clean stage's task ``rank`` kept (``pieces/<rank>.jsonl``), in order, with the
+    marks its ``<rank>.marks`` holds."""
+
     type = "essay-crawler"
 
     def __init__(self, pieces: DataFolderLike, marks: DataFolderLike):
         super().__init__()
         self.pieces, self.marks = get_datafolder(pieces), get_datafolder(marks)
 
-    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+    def marked(self, rank: int) -> Iterator[tuple[bytes, str | None, str | None]]:
+        """Each piece's record line, ``dup_of`` and ``near_dup_of``."""
         with self.marks.open(f"{rank:05d}.marks", "rb") as fh:
             marks = {int(m["index"]): (int(m["kind"]), m["target"].decode("ascii"))
                      for m in np.frombuffer(fh.read(), dtype=MARK)}
+        counts = {EXACT_MARK: 0, NEAR_MARK: 0}
+        index = -1
         name = f"{rank:05d}.jsonl"
-        if not self.pieces.isfile(name):
-            return
-        with self.pieces.open(name, "rt", encoding="utf-8") as fh:
-            for index, line in enumerate(fh):
-                kind, target = marks.get(index, (0, None))
-                self.stat_update("records", *(("dup_of",) if kind == EXACT_MARK else ("near_dup_of",) if kind else ()))
-                yield Document(text=line, id=str(index), metadata={
-                    "dup_of": target if kind == EXACT_MARK else None,
-                    "near_dup_of": target if kind == NEAR_MARK else None})
+        if self.pieces.isfile(name):
+            with self.pieces.open(name, "rb") as fh:
+                for index, line in enumerate(fh):
+                    kind, target = marks.get(index, (0, None))
+                    if kind:
+                        counts[kind] += 1
+                    yield line, target if kind == EXACT_MARK else None, target if kind == NEAR_MARK else None
+        self.stat_update("records", value=index + 1)
+        self.stat_update("dup_of", value=counts[EXACT_MARK])
+        self.stat_update("near_dup_of", value=counts[NEAR_MARK])
+
+
+class MarkedJsonl(_Marking):
+    """MinHash stage 4, marking instead of dropping, written as ``essay-crawler clean`` writes records:
+    ``data/<rank>.jsonl`` (none if the task kept no piece), each piece's line with its ``dup_of`` and
+    ``near_dup_of`` (null unless marked)."""
+
+    name = "🐿 marked records (JSONL)"
+
+    def __init__(self, pieces: DataFolderLike, marks: DataFolderLike, output: DataFolderLike):
+        super().__init__(pieces, marks)
+        self.output = get_datafolder(output)
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        out = None  # a task without records writes no file
+        try:
+            for line, dup_of, near_dup_of in self.marked(rank):
+                out = out or self.output.open(f"{rank:05d}.jsonl", "wb")
+                out.write(marked_line(line, dup_of, near_dup_of))
+        finally:
+            if out:
+                out.close()
+        return iter(())
+
+
+class MarkedPieces(_Marking):
+    """MinHash stage 4, marking instead of dropping, as documents (for a datatrove writer): each
+    piece's record (metadata ``record``) with its ``dup_of`` and ``near_dup_of``."""
+
+    name = "🏷 marked pieces"
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for index, (line, dup_of, near_dup_of) in enumerate(self.marked(rank)):
+            record = {**json.loads(line), "dup_of": dup_of, "near_dup_of": near_dup_of}
+            yield Document(text=record["text"], id=str(index), metadata={"record": record})

@@ -1,16 +1,13 @@
 """The corpus's pages and records: WARC records in, cleaned pieces and our marked records out (datatrove steps)."""
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
-from typing import IO
 
 from datatrove.data import Document, DocumentsPipeline, Media, MediaType
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers.base import BaseDiskReader
-from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
 from pipelines.errors import PageError
@@ -98,41 +95,15 @@ class CleanPages(PipelineStep):
                     yield Document(text=record["text"], id=record["id"], metadata={"record": record, "place": place})
 
 
-def marked_line(document: Document) -> str:
-    """The piece's record line (its text) with ``dup_of`` and ``near_dup_of`` added last, the line
-    ``dumps_record`` gives of the marked record."""
-    marks = document.metadata
-    return (f"{document.text[:-2]}, \"dup_of\": {json.dumps(marks['dup_of'])}, "
-            f"\"near_dup_of\": {json.dumps(marks['near_dup_of'])}}}\n")
-
-
-class RecordJsonlWriter(JsonlWriter):
-    """Our records as ``essay-crawler clean`` writes them, marked: one UTF-8 JSON line each (``<rank>.jsonl``)."""
-
-    name = "🐿 records (JSONL)"
-
-    def __init__(self, output_folder: DataFolderLike):
-        super().__init__(output_folder, output_filename="${rank}.jsonl", compression=None, adapter=_line_of)
-
-    def _write(self, document: dict, file_handler: IO, _filename: str) -> None:
-        file_handler.write(document["line"].encode("utf-8"))
-
-
-def _line_of(_writer, document: Document) -> dict:
-    return {"line": marked_line(document)}
-
-
 def schema_row(_writer, document: Document) -> dict:
     from pipelines.dataset import arrow_schema
 
-    record = {**json.loads(document.text), **document.metadata}
+    record = document.metadata["record"]
     return {name: record.get(name) for name in arrow_schema().names}
 
 
-def record_writer(output_folder: DataFolderLike, fmt: str = "jsonl") -> JsonlWriter | ParquetWriter:
-    """The writer of our records: JSONL, or Parquet with the export's columns (the record schema)."""
-    if fmt == "jsonl":
-        return RecordJsonlWriter(output_folder)
+def parquet_writer(output_folder: DataFolderLike) -> ParquetWriter:
+    """Our records as Parquet, with the export's columns (the record schema): ``<rank>.parquet``."""
     from pipelines.dataset import arrow_schema
 
     return ParquetWriter(output_folder, output_filename="${rank}.parquet", compression="zstd",
