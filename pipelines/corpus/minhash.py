@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -28,6 +30,8 @@ MARK = np.dtype([("index", "<u4"), ("kind", "u1"), ("target", "S16")])
 EXACT_MARK, NEAR_MARK = 1, 2
 #: Pieces signed between two writes of the side and band files.
 BLOCK = 1024
+#: Candidates a verify task checks at a time (whole groups): its memory, not the corpus's size.
+CHUNK = 4096
 
 
 def side_dtype(num_perm: int) -> np.dtype:
@@ -196,8 +200,7 @@ class VerifyCandidates(PipelineStep):
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         names = sorted(self.side.list_files(glob_pattern="*.side"))
-        sides = [np.memmap(self.side.resolve_paths(name), dtype=side_dtype(self.num_perm), mode="r")
-                 if self.side.size(name) else np.zeros(0, dtype=side_dtype(self.num_perm)) for name in names]
+        sides = SideFiles([self.side.resolve_paths(name) for name in names], side_dtype(self.num_perm))
         for band in range(rank, self.bands, world_size):
             with self.track_time(unit="band"):
                 self._verify_band(band, sides)
@@ -210,9 +213,31 @@ class VerifyCandidates(PipelineStep):
                 lines.append(np.frombuffer(fh.read(), dtype=band_dtype(self.rows)))
         return lines
 
-    def _verify_band(self, band: int, sides: list[np.ndarray]) -> None:
-        members, group = band_groups(self._band_lines(band, len(sides)))
+    def _verify_band(self, band: int, sides: SideFiles) -> None:
+        members, group = band_groups(self._band_lines(band, len(sides.lines)))
         self.stat_update("candidate_groups", value=int(group.max()) + 1 if len(group) else 0)
+        near, exact = [np.zeros(0, dtype=PAIR)], [np.zeros(0, dtype=EXACT)]
+        group_ends = np.cumsum(np.bincount(group)) if len(group) else np.zeros(0, dtype=np.int64)
+        start = 0
+        while start < len(members):  # whole groups, CHUNK members or so at a time (a larger group alone)
+            last = np.searchsorted(group_ends, start + CHUNK, side="right") - 1
+            end = int(group_ends[last] if last >= 0 and group_ends[last] > start
+                      else group_ends[np.searchsorted(group_ends, start, side="right")])
+            pairs, copies = self._verify_groups(band, members[start:end], group[start:end], sides.lines)
+            near.append(pairs)
+            exact.append(copies)
+            sides.release()
+            start = end
+        with self.output.open(f"{band:05d}.near", "wb") as fh:
+            fh.write(np.concatenate(near).tobytes())
+        if band == 0:
+            with self.output.open("exact", "wb") as fh:
+                fh.write(np.concatenate(exact).tobytes())
+        self.stat_update("near_pairs", value=sum(map(len, near)))
+
+    def _verify_groups(self, band: int, members: np.ndarray, group: np.ndarray,
+                       sides: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The verified pairs of whole groups of a band, and (band 0) their exact copies."""
         # each group in corpus order; of each text in a group, the first is kept
         order = np.lexsort([*(side_field(sides, members, name) for name in ("piece", "record", "file")), group])
         members, group = members[order], group[order]
@@ -222,23 +247,37 @@ class VerifyCandidates(PipelineStep):
         first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (digest[by_text][1:] != digest[by_text][:-1]).any(axis=1)
         kept = np.zeros(len(members), dtype=bool)
         kept[by_text[first]] = True
-        starts = np.flatnonzero(np.append(True, group[1:] != group[:-1])) if len(group) else np.zeros(0, dtype=np.int64)
+        starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
         ends = np.append(starts[1:], len(group))
         earlier, later = _similar_pairs(side_field(sides, members, "signature"), kept, starts, ends, band, self.rows,
                                         self.threshold)
         near = np.zeros(len(earlier), dtype=PAIR)
         near["earlier"], near["later"] = nodes(sides, members[earlier]), nodes(sides, members[later])
-        with self.output.open(f"{band:05d}.near", "wb") as fh:
-            fh.write(near.tobytes())
-        if band == 0:
-            first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
-            first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
-            copies = np.flatnonzero(~kept)
-            exact = np.zeros(len(copies), dtype=EXACT)
-            exact["piece"], exact["first"] = nodes(sides, members[copies]), side_field(sides, members[first_of[copies]], "id")
-            with self.output.open("exact", "wb") as fh:
-                fh.write(exact.tobytes())
-        self.stat_update("near_pairs", value=len(near))
+        copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
+        first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
+        first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
+        exact = np.zeros(len(copies), dtype=EXACT)
+        exact["piece"], exact["first"] = nodes(sides, members[copies]), side_field(sides, members[first_of[copies]], "id")
+        return near, exact
+
+
+class SideFiles:
+    """The clean stage's side files, mapped: the lines of candidates are read where they lie, and
+    :meth:`release` gives the pages read back, so that a task's memory does not grow with the corpus."""
+
+    def __init__(self, paths: list[str], dtype: np.dtype):
+        self.maps: list[mmap.mmap | None] = []
+        self.lines: list[np.ndarray] = []
+        for path in paths:
+            with open(path, "rb") as fh:
+                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(fh.fileno()).st_size else None
+            self.maps.append(mapped)
+            self.lines.append(np.frombuffer(mapped, dtype=dtype) if mapped else np.zeros(0, dtype=dtype))
+
+    def release(self) -> None:
+        for mapped in self.maps:
+            if mapped:
+                mapped.madvise(mmap.MADV_DONTNEED)
 
 
 def side_field(sides: list[np.ndarray], members: np.ndarray, name: str) -> np.ndarray:
