@@ -4,8 +4,9 @@ N generated pages (benchmarks/pagegen.py) are written as gzipped WARC files (4 o
 `corpus --executor local --workers 2` and through `clean -j 2` on the same WARC files; trafilatura
 extracts the same pages (as HTML files) in a pool of 2 processes. Each command runs alone, `--repeat`
 times in turn (corpus, clean, corpus, clean…; trafilatura once), the load average noted before each
-run; the summary takes each command's median run. Peak memory is the largest sum of the RSS of a
-command's process tree, sampled every 0.1 s (shared pages counted in each process).
+run; the summary takes each command's median run. Peak memory is the largest sum over a command's
+process tree, sampled every 0.1 s, of the RSS (shared pages counted in each process) and of the PSS
+(each shared page divided among its processes: what the tree takes).
 
     .venv/bin/python benchmarks/corpus_bench.py                 # 1,000 pages
     .venv/bin/python benchmarks/corpus_bench.py --pages 10000 --repeat 3
@@ -47,25 +48,29 @@ with Pool(2) as pool:
 """
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    total = 0
+def tree_memory(proc: psutil.Process) -> tuple[int, int]:
+    """The RSS and the PSS of ``proc`` and its children, summed (PSS: each shared page divided among
+    the processes that share it, so forked workers do not count their parent's pages again)."""
+    rss = pss = 0
     for member in [proc, *proc.children(recursive=True)]:
         try:
-            total += member.memory_info().rss
+            info = member.memory_full_info()
         except psutil.Error:
-            pass
-    return total
+            continue
+        rss, pss = rss + info.rss, pss + info.pss
+    return rss, pss
 
 
-def measure(command: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak tree RSS (bytes) and stderr's last line of ``command``."""
+def measure(command: list[str]) -> tuple[float, int, int, str]:
+    """Wall seconds, peak tree RSS and PSS (bytes) and stderr's last line of ``command``."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(proc.pid)
-    peak = 0
+    peak_rss = peak_pss = 0
     while proc.poll() is None:
         try:
-            peak = max(peak, tree_rss(watched))
+            rss, pss = tree_memory(watched)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         except psutil.Error:
             pass
         time.sleep(0.1)
@@ -73,7 +78,7 @@ def measure(command: list[str]) -> tuple[float, int, str]:
     seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{command[:3]} failed ({proc.returncode}): {err[-2000:]}")
-    return seconds, peak, (err.strip().splitlines() or [out.strip()])[-1]
+    return seconds, peak_rss, peak_pss, (err.strip().splitlines() or [out.strip()])[-1]
 
 
 def main() -> None:
@@ -117,24 +122,24 @@ def main() -> None:
             elif name.startswith("clean"):
                 (work / "clean.jsonl").unlink(missing_ok=True)
             load = psutil.getloadavg()[0]
-            seconds, peak, last = measure(commands[name])
-            results.setdefault(name, []).append((seconds, peak))
-            print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  peak RSS {peak / 2**20:7.0f} MiB"
-                  f"  load {load:4.1f}  | {last[:120]}")
+            seconds, peak, pss, last = measure(commands[name])
+            results.setdefault(name, []).append((seconds, peak, pss))
+            print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  peak RSS {peak / 2**20:5.0f} MiB"
+                  f"  PSS {pss / 2**20:5.0f} MiB  load {load:4.1f}  | {last[:100]}")
         corpus_records = sum(1 for p in (work / "corpus" / "data").glob("*.jsonl") for _ in p.open())
         clean_records = sum(1 for _ in (work / "clean.jsonl").open())
         print(f"records: corpus {corpus_records}, clean {clean_records}")
-        median = {name: (statistics.median(s for s, _ in runs), statistics.median(p for _, p in runs))
+        median = {name: tuple(statistics.median(run[at] for run in runs) for at in range(3))
                   for name, runs in results.items()}
-        (corpus_s, corpus_rss), (clean_s, clean_rss) = median["corpus --workers 2"], median["clean -j 2"]
+        (corpus_s, corpus_rss, _), (clean_s, clean_rss, _) = median["corpus --workers 2"], median["clean -j 2"]
         ratios = {"corpus_speed_vs_clean": round(clean_s / corpus_s, 2), "corpus_rss_vs_clean": round(corpus_rss / clean_rss, 2)}
         if "trafilatura pool of 2" in median:
-            traf_s, traf_rss = median["trafilatura pool of 2"]
+            traf_s, traf_rss, _ = median["trafilatura pool of 2"]
             ratios.update({"corpus_speed_vs_trafilatura": round(traf_s / corpus_s, 2),
                            "clean_speed_vs_trafilatura": round(traf_s / clean_s, 2),
                            "corpus_rss_vs_trafilatura": round(corpus_rss / traf_rss, 2)})
-        print("medians: " + ", ".join(f"{name} {args.pages / s:.1f} pages/s {p / 2**20:.0f} MiB"
-                                      for name, (s, p) in median.items()))
+        print("medians: " + ", ".join(f"{name} {args.pages / s:.1f} pages/s, RSS {r / 2**20:.0f} MiB, PSS {p / 2**20:.0f} MiB"
+                                      for name, (s, r, p) in median.items()))
         print(json.dumps(ratios))
 
 
