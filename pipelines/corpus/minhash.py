@@ -30,7 +30,7 @@ MARK = np.dtype([("index", "<u4"), ("kind", "u1"), ("target", "S16")])
 EXACT_MARK, NEAR_MARK = 1, 2
 #: Pieces signed between two writes of the side and band files.
 BLOCK = 1024
-#: Candidates a verify task checks at a time (whole groups): its memory, not the corpus's size.
+#: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a time.
 CHUNK = 4096
 
 
@@ -263,7 +263,7 @@ class VerifyCandidates(PipelineStep):
 
 class SideFiles:
     """The clean stage's side files, mapped: the lines of candidates are read where they lie, and
-    :meth:`release` gives the pages read back, so that a task's memory does not grow with the corpus."""
+    :meth:`release` gives the pages read back, so that the side files are never held in memory."""
 
     def __init__(self, paths: list[str], dtype: np.dtype):
         self.maps: list[mmap.mmap | None] = []
