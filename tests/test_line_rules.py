@@ -1,0 +1,74 @@
+"""Line rules on chrome, intros and essay sentences of our own writing: each chrome line is dropped
+above, inside and below an essay; each essay sentence that names 推荐, 下载, 标签… stays, and so does
+everything after it."""
+from __future__ import annotations
+
+import pytest
+
+from pipelines import clean_page
+
+ESSAY = ["清晨的阳光照进教室，同学们开始朗读课文，声音清脆又响亮，老师满意地点点头。",
+         "放学以后，我和妈妈去公园散步，看见湖面上有几只白鹅在慢慢地游。"]
+
+
+def pieces(lines: list[str]) -> list[tuple[str | None, list[str]]]:
+    records = clean_page("\n".join(lines), "http://x.cn/a.html", kind="text").records
+    return [(r["piece_title"], r["text"].split("\n")) for r in records]
+
+
+CHROME = [
+    "复制全文", "点击复制全文", "复制本文链接", "评分：", "我要评分", "更多>>", "查看更多 »", "1/3 下一页",
+    "点赞 收藏 分享", "打赏 转发", "有用(0) 无用(0)", "喜欢 (12)", "▲返回顶部", "返回顶部↑", "手机访问", "手机扫码阅读",
+    "微信扫码", "全文阅读已结束，如果需要下载本文请点击", "下载这篇文档", "想要下载本文？", "此文档下载收益归作者所有",
+    "本文共计600字，预计阅读时间2分钟", "精彩图文推荐", "相关专题：秋天作文", "作文标签：秋天 落叶", "收藏本站", "网站地图",
+    "联系我们", "声明：本文由网友投稿，不代表本站观点", "作文小站 公众号", "欢迎来到作文小站，本文题目：秋天",
+]
+
+
+@pytest.mark.parametrize("where", ["above", "inside", "below"])
+@pytest.mark.parametrize("chrome", CHROME)
+def test_a_chrome_line_is_dropped_wherever_it_stands(chrome, where):
+    lines = {"above": [chrome, *ESSAY], "inside": [ESSAY[0], chrome, ESSAY[1]], "below": [*ESSAY, chrome]}[where]
+    assert pieces(["秋天", *lines]) == [(None, ESSAY)]
+
+
+INTROS = [
+    "本文是一篇关于秋天的作文，欢迎阅读。",
+    "秋天是一个美丽的季节，很多同学都写过秋天的作文。下面是我们精心挑选的几篇，供大家学习参考。",
+    "这里为大家整理了几篇秋天作文，欢迎阅读！",
+    "下面是关于秋天的作文，欢迎大家阅读参考。",
+    "作文小站为大家带来的秋天作文，希望大家喜欢！",
+    "我们为您精选了秋天作文，快来看看吧！",
+    "秋天作文范文（精选5篇）由网友投稿整理，希望对你有所帮助。",
+    "相信大家都写过秋天的作文，下面就为大家分享几篇，一起来看看吧。",
+    "写作思路：先写秋天的景色，再写自己的感受。",
+]
+
+
+@pytest.mark.parametrize("intro", INTROS)
+def test_an_intro_without_xiaobian_is_dropped(intro):
+    assert pieces(["秋天", intro, *ESSAY]) == [(None, ESSAY)]
+
+
+SENTENCES = [
+    "老师向我们推荐了一本好书，名叫《草房子》，我一口气就读完了。",
+    "爸爸从网上下载了一首歌，我们一边听一边唱，开心极了。",
+    "妈妈给每个罐子贴上标签，写着糖、盐和茶叶，厨房一下子整齐了。",
+    "标签上写着“易碎品”，我小心地把箱子抱了起来。",
+    "上一页写的是春天，下一页写的是夏天，我最喜欢秋天那一页。",
+    "上一篇课文讲的是小蝌蚪找妈妈，下一篇讲的是乌鸦喝水。",
+    "大家都在看烟花，只有我在看天上的月亮。",
+    "来源于生活的故事，往往最动人。",
+    "关注公众号的人越来越多了，表姐每天都要更新文章。",
+    "妈妈为大家准备了一桌好菜，希望大家吃得开心。",
+    "评分结束了，我们班得了第一名，大家高兴得跳了起来。",
+    "复制全文这种事，老师说绝对不能做，作文要自己写。",
+    "收藏是爷爷最大的爱好，他收藏了很多邮票。",
+    "联系我们的老师很热情，她说欢迎我们再来。",
+    "推荐阅读的书目里，我最喜欢《西游记》。",
+]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_an_essay_sentence_naming_chrome_words_stays_with_the_text_after_it(sentence):
+    assert pieces(["秋天", ESSAY[0], sentence, ESSAY[1]]) == [(None, [ESSAY[0], sentence, ESSAY[1]])]
