@@ -25,7 +25,9 @@ def parse_ordinal(token: str) -> int | None:
     """
     total = section = current = 0
     for ch in token:
-        if ch.isdigit():
+        if "①" <= ch <= "⑳":  # a circled number stands alone
+            current = ord(ch) - ord("①") + 1
+        elif ch.isdigit():
             current = current * 10 + int(ch)
         elif ch in _CN_DIGITS:
             current = _CN_DIGITS[ch]
@@ -63,14 +65,20 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
     ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
+    ("no", re.compile(r"^(?:NO|No|no)[.．:：]?\s*(?P<n>\d{1,3})(?:\s*[:：.、]?\s*(?P<sub>[^，。；]{0,30}))?$")),
+    ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30})$")),
     # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
     # only a run of two or more with one stem is a numbering, and one alone is no heading.
     ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?)"
                           r"(?P<n>[一二三四五六七八九十]{1,3})$")),
+    # stem + number in brackets (春游感想（一）, 春游感想(2)): a page's title can end so too (秋天（2）,
+    # its second page), so it takes a run of two or more as well.
+    ("stemparen", re.compile(rf"^(?P<stem>[\u4e00-\u9fff][^\s:：，。！？；（）()【】\[\]]{{1,30}}?)[（(【\[〔]"
+                             rf"(?P<n>{NUM})[）)】\]〕]$")),
 )
-_OUTLINE_STYLES = frozenset({"bare", "paren", "qi"})
-_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem"})
-_RUN_ONLY_STYLES = frozenset({"cnstem"})  # a heading only in a run of two or more
+_OUTLINE_STYLES = frozenset({"bare", "paren", "qi", "no", "circled"})
+_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem", "stemparen"})
+_RUN_ONLY_STYLES = frozenset({"cnstem", "stemparen"})  # a heading only in a run of two or more
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 
@@ -87,12 +95,14 @@ class _Heading:
 # Any heading style but the run-only ones, in one match (the styles without their group names).
 _ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for style, p in HEADING_STYLES
                                    if style not in _RUN_ONLY_STYLES))
-_CN_ORDINAL_ENDS = tuple("一二三四五六七八九十")  # how a heading of a run-only style ends
+_RUN_ONLY_ENDS = tuple("一二三四五六七八九十）)】]〕")  # how a heading of a run-only style ends
+_BULLET = re.compile(r"^[★☆■□●○◆◇▲△►▶◎※]\s*")  # a mark before a heading, not part of its number
 
 
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
-    if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_CN_ORDINAL_ENDS)):
+    text = _BULLET.sub("", text)
+    if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_RUN_ONLY_ENDS)):
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
