@@ -21,7 +21,7 @@ from .normalize import normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
 from .result import CleanResult
-from .split import is_heading, split_pieces, titled_headings
+from .split import break_run_in_headings, is_heading, split_pieces, titled_headings
 from .textdump import looks_like_text_dump, parse_text_dump
 
 #: What a page is read as: HTML or a plain-text dump, or ``auto`` (a dump when it looks like one).
@@ -129,6 +129,7 @@ def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = Non
     if doc is None:
         doc = read_document(text or "", url, kind, selectors)
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
-    doc = locate_title(normalize_document(doc, convert), patterns)
+    doc = normalize_document(doc, convert)
+    doc = locate_title(replace(doc, blocks=break_run_in_headings(doc.blocks)), patterns)
     split = split_document(doc, patterns)
     return CleanResult(build_records(doc, split, url), split.claimed, split.mismatch, encoding)

@@ -196,6 +196,46 @@ def unglue_headings(blocks: list[Block]) -> list[Block]:
     return out if changed else blocks
 
 
+RUN_IN_MIN_CHARS = 300  # a shorter block is no page flattened into one
+# A 篇 heading run into a flattened page's text (``…的一天。篇二：元旦的来历…``); the ones after the first
+# follow a sentence's end.
+_RUN_IN_HEADING = re.compile(rf"(?:篇(?P<n>{NUM})|第(?P<m>{NUM})篇)[:：]")
+_SENTENCE_ENDS = frozenset("。！？”」…")
+# The title opening a flattened page: a line that ends in its claimed count (元旦作文范文6篇…).
+_LEADING_CLAIM = re.compile(rf"^[^，。！？：:]{{2,30}}?{NUM}(?:篇|首|则)(?=.)")
+
+
+def _run_in_headings(text: str) -> list[re.Match]:
+    """The run-in headings numbered 1, 2, 3… in ``text`` (two or more), or []."""
+    found: list[re.Match] = []
+    for m in _RUN_IN_HEADING.finditer(text):
+        n = parse_ordinal(m.group("n") or m.group("m"))
+        if n == len(found) + 1 and (not found or text[m.start() - 1] in _SENTENCE_ENDS):
+            found.append(m)
+    return found if len(found) >= 2 else []
+
+
+def break_run_in_headings(blocks: list[Block]) -> list[Block]:
+    """A page flattened into one block with its 篇一：… headings run into the text (a document
+    preview) → its leading title, the text before the first heading, and each heading and its text,
+    as blocks. Only a block holding most of the page's text is a flattened page (a paragraph of an
+    essay listing 第一篇：… 第二篇：… is none); ``blocks`` itself when no block is so."""
+    out, changed, total = [], False, sum(len(b.text) for b in blocks)
+    for block in blocks:
+        flat = len(block.text) >= RUN_IN_MIN_CHARS and 2 * len(block.text) > total
+        found = _run_in_headings(block.text) if flat else []
+        if not found:
+            out.append(block)
+            continue
+        text, changed = block.text, True
+        head = text[:found[0].start()]
+        title = _LEADING_CLAIM.match(head)
+        out += [Block(part) for part in ((title.group(), head[title.end():]) if title else (head,)) if part]
+        for m, end in zip(found, [m.start() for m in found[1:]] + [len(text)], strict=True):
+            out += [Block(m.group(), True), Block(text[m.end():end])]
+    return out if changed else blocks
+
+
 _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
 
 

@@ -51,3 +51,29 @@ def test_circled_numbers_in_one_essay_are_a_list_not_pieces():
     lines = ["我的暑假计划", "暑假到了，我给自己定了一个计划，一共有三件事。", "①", "每天读一个小时的书。", "②", "每天跑步二十分钟。",
              "③", "每周帮妈妈做两次家务。"]
     assert records(lines) == [("我的暑假计划", None, lines[1:])]
+
+
+# A document preview flattened into one line: title, the site's disclaimer, the title again, then each
+# 篇N： heading run into its text.
+FLAT_PIECES = [
+    ("篇一：", "我的小书桌我有一张小书桌，是爸爸亲手做的。桌面上摆着台灯、笔筒和几本故事书，每天放学回家，我都坐在这里写作业。"
+              "写完作业，我就趴在桌上看书，看着看着，窗外的天就黑了。我爱我的小书桌，它陪我度过了许多快乐的时光。"),
+    ("篇二：", "书桌上的小闹钟书桌上有一只小闹钟，它圆圆的脸，两根细细的指针不停地转呀转。每天早上六点半，它就丁零零地叫起来，"
+              "催我起床。有一次我把它按掉又睡着了，结果上学迟到了。从那以后，我再也不赖床了。"),
+    ("篇三：", "我的台灯我的台灯是一只白色的小兔子，按一下它的耳朵，灯就亮了。晚上我在灯下写字、画画，灯光暖暖的，"
+              "像妈妈的手轻轻地摸着我的头。"),
+]
+
+
+def test_a_page_flattened_into_one_line_is_split_at_its_run_in_headings():
+    line = "我的书桌作文精选5篇本文仅供参考，自行编辑使用我的书桌作文精选5篇" + "".join(h + t for h, t in FLAT_PIECES)
+    assert records([line]) == [("我的书桌作文精选5篇", h, [t]) for h, t in FLAT_PIECES]
+
+
+def test_an_essay_paragraph_naming_first_and_second_pieces_stays_whole():
+    review = ("这本书一共有三篇故事，我都很喜欢。第一篇：讲的是一只小狐狸怎样帮助迷路的小鸭子找到妈妈，小狐狸聪明又善良，"
+              "它想了很多办法，最后终于成功了，我读完以后也想做一个乐于助人的孩子。第二篇：讲的是一棵老槐树的故事，"
+              "老槐树在村口站了一百年，看着孩子们一天天长大，又看着他们离开村子去远方，它的心里既高兴又有一点难过。"
+              "第三篇讲的是一群小蚂蚁搬家，它们团结一心，把一粒粒米都搬进了新家。")
+    lines = ["读《森林里的故事》有感", review, review.replace("这本书", "那本书"), "我要把这本书推荐给我的好朋友。"]
+    assert records(lines) == [("读《森林里的故事》有感", None, lines[1:])]
