@@ -19,6 +19,7 @@ _TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
 LINK_RUN_MIN = 2          # this many punctuation-free short lines below the text are a list of links
 SUMMARY_MAX_CHARS = 150   # a longer line cut off with an ellipsis is no summary in a list of links
 _LINK_LINE = re.compile(r"^[^，。！？；、,.!?;：:“”\"「」『』（）()]{2,30}$")
+_LIST_NUMBER = re.compile(r"^(?:\d{1,3} ?[.、．]|[·•]) ?")  # before a link in a numbered or dotted list
 _SENTENCE_END = re.compile(r"[。！？!?…”」』]$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
@@ -185,18 +186,29 @@ def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]
     lines = lines[:cut]
     while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
         lines.pop()
-    return lines[:len(lines) - trailing_links(lines)]
+    return lines[:len(lines) - trailing_links(lines, patterns)]
 
 
-def trailing_links(lines: list[str]) -> int:
+def _is_link(line: str, patterns: BoilerplatePatterns | None) -> bool:
+    """Another article's title: a short line without punctuation, or one after a list number or dot
+    that names a kind of article (``1. 秋天的落叶作文400字``; a numbered list of an essay's own
+    points names none)."""
+    if _LINK_LINE.match(line):
+        return True
+    numbered = _LIST_NUMBER.match(line)
+    rest = line[numbered.end():] if numbered else ""
+    return bool(numbered and patterns and _LINK_LINE.match(rest) and patterns.title_hint.search(rest))
+
+
+def trailing_links(lines: list[str], patterns: BoilerplatePatterns | None = None) -> int:
     """How many lines at the end are a list of links left by the page: two or more lines, each a
-    short one without punctuation (another article's title) or a summary cut off with an ellipsis,
-    at least one a title, below a line of prose that ends a sentence."""
+    short one without punctuation (another article's title, :func:`_is_link`) or a summary cut off
+    with an ellipsis, at least one a title, below a line of prose that ends a sentence."""
     if not lines:
         return 0
     run = titles = 0
-    while run < len(lines) - 1 and (_LINK_LINE.match(lines[-1 - run]) or _is_summary(lines[-1 - run])):
-        titles += bool(_LINK_LINE.match(lines[-1 - run]))
+    while run < len(lines) - 1 and ((link := _is_link(lines[-1 - run], patterns)) or _is_summary(lines[-1 - run])):
+        titles += link
         run += 1
     above = lines[-1 - run]
     return run if run >= LINK_RUN_MIN and titles and is_prose(above) and _SENTENCE_END.search(above) else 0
