@@ -79,6 +79,39 @@ def is_site_name(text: str, sites: list[str]) -> bool:
     return len(text) <= SITE_NAME_MAX_CHARS and any(text in line and text != line for line in sites)
 
 
+_TITLE_KEY = re.compile(r"^(?:标题|题目|作文题目|文章标题|本文标题|作文标题)[:：]\s*(?P<title>[^:：]{2,40})$")
+# A line saying when, by whom or from where (the metadata line under a headline).
+_META_WORDS = re.compile(r"(?:19|20)\d\d[-/.年]\d{1,2}|作者|来源|发布|时间|日期|浏览|阅读|点击")
+_CRUMB = re.compile(r" ?(?:[>»›＞→]{1,2}|/) ?")
+# A category line (写人作文, 三年级日记, 作文大全); a title such as 我的妈妈作文 is none.
+_CATEGORY_LINE = re.compile(r"^(?:[一二三四五六七八九]年级|初[一二三]|高[一二三]|小学|初中|高中|中考|高考|写人|写景|写物|记事|叙事|"
+                            r"状物|抒情|议论|话题|想象|应用|优秀|满分|英语)?(?:作文|范文|日记|散文|诗歌|美文|随笔)(?:大全|精选)?$")
+CONFIRM_LOOKAHEAD = 3  # a headline is looked for this many lines below a first title-like line
+
+
+def _confirmed(blocks: list[Block], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is shown as the page's headline: a breadcrumb among the first lines ends with it,
+    or a metadata line stands right under it (and it names no mere category)."""
+    text, below = blocks[i].text, blocks[i + 1].text if i + 1 < len(blocks) else ""
+    return (any(len(parts := _CRUMB.split(b.text)) >= 3 and parts[-1] == text for b in blocks[:TITLE_LOOKAHEAD])
+            or patterns.is_boilerplate_line(below) and bool(_META_WORDS.search(below)) and not _CATEGORY_LINE.match(text))
+
+
+def _headline_below(blocks: list[Block], i: int, patterns: BoilerplatePatterns) -> int:
+    """The index of the headline a few lines below the first title-like line ``i`` when that line is
+    not shown as one (a site's banner above the real headline); ``i`` otherwise."""
+    if _confirmed(blocks, i, patterns):
+        return i
+    for j in range(i + 1, min(i + 1 + CONFIRM_LOOKAHEAD, len(blocks), TITLE_LOOKAHEAD)):
+        text = blocks[j].text
+        if is_prose(text) or not is_title_like(text):
+            return i
+        if (not is_chrome(text, patterns) and not patterns.author_name.match(text) and not text.startswith(("—", "-"))
+                and _confirmed(blocks, j, patterns)):
+            return j
+    return i
+
+
 def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
     """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
     that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
@@ -102,6 +135,8 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
         text = block.text
         if is_heading(text) or i in piece_titles:
             break
+        if key := _TITLE_KEY.match(text):
+            return key.group("title"), _without(blocks, drop | {i})
         if i in drop or is_chrome(text, patterns, school=False):
             continue
         for glued in _GLUED_TITLE:
@@ -110,6 +145,9 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                     blocks[i + 1:], {j - i - 1 for j in drop})
         if not is_title_like(text):
             break
+        if (j := _headline_below(blocks, i, patterns)) != i and j not in piece_titles and not is_heading(blocks[j].text):
+            drop |= set(range(i, j))
+            i, text = j, blocks[j].text
         title, parts = headline_of(text, blocks[i + 1:])
         drop |= {j for j, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if b.text in parts}
         return title, _without(blocks, drop | {i})
