@@ -106,3 +106,14 @@ def test_a_numbered_list_closing_the_essay_stays():
 @pytest.mark.parametrize("sentence", SENTENCES)
 def test_an_essay_sentence_naming_chrome_words_stays_with_the_text_after_it(sentence):
     assert pieces(["秋天", ESSAY[0], sentence, ESSAY[1]]) == [(None, [ESSAY[0], sentence, ESSAY[1]])]
+
+
+@pytest.mark.parametrize("tail", [
+    ["全部评论(2)", "游客：写得真好，我也喜欢秋天！", "小红：文笔很好，加油！"],
+    ["网友留言 3条", "写得真好，我也喜欢秋天！"],
+    ["关于作者", "李小明，示例小学五年级学生，喜欢读书和画画。"],
+    ["【作文字数：400字】"],
+    ["本文档由用户上传，仅供学习交流"],
+])
+def test_a_block_below_the_essay_ends_it(tail):
+    assert pieces(["秋天", *ESSAY, *tail]) == [(None, ESSAY)]
