@@ -117,3 +117,15 @@ def test_an_essay_sentence_naming_chrome_words_stays_with_the_text_after_it(sent
 ])
 def test_a_block_below_the_essay_ends_it(tail):
     assert pieces(["秋天", *ESSAY, *tail]) == [(None, ESSAY)]
+
+
+# Chrome of Traditional mirrors (Taiwan and Hong Kong blogs and school sites), matched once converted.
+TRADITIONAL_CHROME = [
+    "網友回應", "張貼者：小明 於 上午10:00", "檢舉", "字級：小 中 大", "部落格", "訂閱文章", "回覆", "【本文作者】李小明",
+    "你可能也會喜歡", "訪客留言", "發表意見", "我要回應", "按讚", "加入 LINE 好友", "追蹤我們", "Facebook 粉絲專頁",
+]
+
+
+@pytest.mark.parametrize("chrome", TRADITIONAL_CHROME)
+def test_a_traditional_chrome_line_below_the_essay_is_dropped(chrome):
+    assert pieces(["秋天", *ESSAY, chrome]) == [(None, ESSAY)]
