@@ -21,7 +21,7 @@ from essay_crawler.manifest import attempt_counters, run_counts, run_manifest
 from essay_crawler.monitor import Thresholds, run_alerts
 from essay_crawler.runfiles import default_state_path, is_disk_full
 from essay_crawler.runs import CrawlRun
-from essay_crawler.shared import lost_state_errors, redis_lost, stop_on_lost_redis
+from essay_crawler.shared import lost_state_errors, redis_lost, shown, stop_on_lost_redis
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,10 @@ class CrawlRunExtension:
             self.run.open()
         except (sqlite3.DatabaseError, RuntimeError, OSError) as exc:
             self.failure = str(not_opened(exc, self.run.state.path if self.run.state else None))
+            raise CloseSpider("run_not_opened") from None
+        except self.lost_state_errors as exc:
+            self.failure = (f"redis {shown(self.crawler.settings['ESSAY_REDIS_URL'])}: unreachable as the run "
+                            f"opened ({exc}); run the same command again once it answers")
             raise CloseSpider("run_not_opened") from None
         self.open = True
         stats = self.crawler.stats
