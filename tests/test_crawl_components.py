@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 import pytest
+from conftest import needs_redis
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.extension import ExtensionManager
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
@@ -129,6 +130,24 @@ def test_a_run_that_cannot_open_closes_the_spider_and_says_why(tmp_path):
     assert runs.failure and "OUT.jsonl.partial" in runs.failure
     runs.spider_closed(crawler.spider, "run_not_opened")
     assert runs.manifest is None
+
+
+@needs_redis
+def test_a_redis_lost_as_the_run_opens_closes_the_spider_with_one_line_and_leaves_no_run(redis_server, tmp_path):
+    # The run's state in Redis, without the shared frontier (the add-on): this is the run's extension alone.
+    crawler = essays_crawler(tmp_path, ESSAY_REDIS_URL=redis_server.url, ADDONS={})
+    runs = crawler.get_extension(CrawlRunExtension)  # its state connected to the Redis
+    redis_server.stop()
+    with pytest.raises(CloseSpider) as closed:
+        runs.spider_opened(crawler.spider)
+    assert closed.value.reason == "run_not_opened"
+    assert runs.failure is not None
+    assert runs.failure.startswith(f"redis {redis_server.url}: unreachable as the run opened (")
+    assert runs.failure.endswith("); run the same command again once it answers")
+    assert "\n" not in runs.failure
+    runs.spider_closed(crawler.spider, "run_not_opened")
+    assert runs.manifest is None
+    assert not list((tmp_path / "output").rglob("*.jsonl*"))
 
 
 def test_the_extension_is_off_for_another_spider(tmp_path):
