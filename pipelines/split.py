@@ -99,6 +99,15 @@ _RUN_ONLY_ENDS = tuple("一二三四五六七八九十）)】]〕")  # how a hea
 _BULLET = re.compile(r"^[★☆■□●○◆◇▲△►▶◎※]\s*")  # a mark before a heading, not part of its number
 
 
+_SUBTITLE_MAX_CHARS = 15  # a longer subtitle with a comma in it is a sentence
+
+
+def _is_sentence(sub: str) -> bool:
+    """What follows a heading's number is a sentence (ends one, or runs on past a comma), not a
+    subtitle such as ``春天，你好`` or ``《游子吟》？作者：孟郊``."""
+    return bool(re.search("[。！；]", sub)) or "，" in sub and len(sub) > _SUBTITLE_MAX_CHARS
+
+
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
     text = _BULLET.sub("", text)
@@ -106,6 +115,8 @@ def heading_match(text: str) -> _Heading | None:
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
+        if m and _is_sentence(m.groupdict().get("sub") or ""):
+            return None  # a heading glued to its text (unglue_headings)
         if m and (n := parse_ordinal(m.group("n"))):
             stem = _LIST_PREFIX.sub("", m.groupdict().get("stem") or "") if style in _STEM_STYLES else ""
             return _Heading(0, style, stem, n)
@@ -179,8 +190,9 @@ def claimed_count(title: str | None) -> int | None:
     return parse_ordinal(matches[-1].group("n")) if matches else None
 
 
-# A numbered heading glued to the first sentence of its piece: ``stem篇1`` / ``stem1`` + text.
-_GLUED_HEADING = re.compile(rf"^(?P<head>[^\s:：，。！？]{{2,30}}?(?:篇{NUM}|\d{{1,2}}))(?P<rest>[\u4e00-\u9fff“「].{{20,}})$")
+# A numbered heading glued to the first sentence of its piece: ``stem篇1`` / ``stem1`` / ``篇一：`` + text.
+_GLUED_HEADING = re.compile(rf"^(?P<head>[^\s:：，。！？]{{2,30}}?(?:篇{NUM}|\d{{1,2}})|(?:篇{NUM}|第{NUM}篇)[:：])"
+                            rf"(?P<rest>[\u4e00-\u9fff“「].{{20,}})$")
 
 
 def unglue_headings(blocks: list[Block]) -> list[Block]:

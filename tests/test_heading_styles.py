@@ -77,3 +77,15 @@ def test_an_essay_paragraph_naming_first_and_second_pieces_stays_whole():
               "第三篇讲的是一群小蚂蚁搬家，它们团结一心，把一粒粒米都搬进了新家。")
     lines = ["读《森林里的故事》有感", review, review.replace("这本书", "那本书"), "我要把这本书推荐给我的好朋友。"]
     assert records(lines) == [("读《森林里的故事》有感", None, lines[1:])]
+
+
+@pytest.mark.parametrize("headings", [["四季作文篇1", "四季作文篇2", "四季作文篇3"], ["篇一：", "篇二：", "篇三："],
+                                      ["第一篇：", "第二篇：", "第三篇："]])
+def test_a_heading_glued_to_its_first_sentence_is_cut_off_it(headings):
+    lines = ["四季作文", *[h + text[0] for h, text in zip(headings, SEASONS, strict=True)]]
+    assert records(lines) == [("四季作文", h, [text[0]]) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_subtitle_with_a_comma_or_question_mark_stays_a_heading():
+    headings = ["篇一：春天，你好", "篇二：夏天在哪里？", "篇三：秋天，再见"]
+    assert records(page("四季作文3篇", headings)) == [("四季作文3篇", h, text) for h, text in zip(headings, SEASONS, strict=True)]
