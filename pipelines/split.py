@@ -175,6 +175,23 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     return max(accepted, key=lambda g: (g[0].style not in _OUTLINE_STYLES, len(g) == claimed, len(g), -g[0].index))
 
 
+RESUME_LOOKAHEAD = 12  # a heading resuming the numbering is looked for this many lines below a section end
+
+
+def resumed_heading(texts: list[str], i: int) -> int | None:
+    """The index of a numbered heading a few lines below line ``i`` that goes on with the numbering
+    above it (the next number, same style and stem, prose under it): what stands between is an
+    interlude (a 猜你喜欢 list the site put between two pieces), not the page's tail. None if none."""
+    last = next((h for k in range(i - 1, -1, -1) if (h := heading_match(texts[k]))), None)
+    if last is None:
+        return None
+    for j in range(i + 1, min(i + 1 + RESUME_LOOKAHEAD, len(texts) - 1)):
+        h = heading_match(texts[j])
+        if h and (h.style, h.stem, h.n) == (last.style, last.stem, last.n + 1) and is_prose(texts[j + 1]):
+            return j
+    return None
+
+
 _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")
 
 

@@ -89,3 +89,15 @@ def test_a_heading_glued_to_its_first_sentence_is_cut_off_it(headings):
 def test_a_subtitle_with_a_comma_or_question_mark_stays_a_heading():
     headings = ["篇一：春天，你好", "篇二：夏天在哪里？", "篇三：秋天，再见"]
     assert records(page("四季作文3篇", headings)) == [("四季作文3篇", h, text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+@pytest.mark.parametrize("interlude", [["猜你喜欢", "冬天的雪作文"], ["相关推荐：冬天的雪作文"], ["推荐阅读"], ["本文标签：四季"]])
+def test_a_related_list_between_two_pieces_does_not_end_the_page(interlude):
+    headings = ["四季作文 篇一", "四季作文 篇二", "四季作文 篇三"]
+    lines = ["四季作文3篇", headings[0], *SEASONS[0], *interlude, headings[1], *SEASONS[1], headings[2], *SEASONS[2]]
+    assert records(lines) == [("四季作文3篇", h.replace(" ", ""), text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_related_list_below_the_last_piece_still_ends_the_page():
+    lines = ["四季作文3篇", "四季作文 篇一", *SEASONS[0], "四季作文 篇二", *SEASONS[1], "相关文章", "四季作文 篇一", *SEASONS[2]]
+    assert records(lines) == [("四季作文3篇", f"四季作文篇{n}", text) for n, text in zip("一二", SEASONS, strict=False)]
