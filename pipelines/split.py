@@ -96,7 +96,7 @@ class _Heading:
 _ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for style, p in HEADING_STYLES
                                    if style not in _RUN_ONLY_STYLES))
 _RUN_ONLY_ENDS = tuple("一二三四五六七八九十）)】]〕")  # how a heading of a run-only style ends
-_BULLET = re.compile(r"^[★☆■□●○◆◇▲△►▶◎※]\s*")  # a mark before a heading, not part of its number
+_BULLETS = frozenset("★☆■□●○◆◇▲△►▶◎※")  # a mark before a heading, not part of its number
 
 
 _SUBTITLE_MAX_CHARS = 15  # a longer subtitle with a comma in it is a sentence
@@ -110,7 +110,8 @@ def _is_sentence(sub: str) -> bool:
 
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
-    text = _BULLET.sub("", text)
+    if text[:1] in _BULLETS:
+        text = text[1:].lstrip()
     if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_RUN_ONLY_ENDS)):
         return None
     for style, pattern in HEADING_STYLES:
@@ -249,20 +250,19 @@ def break_run_in_headings(blocks: list[Block]) -> list[Block]:
     preview) → its leading title, the text before the first heading, and each heading and its text,
     as blocks. Only a block holding most of the page's text is a flattened page (a paragraph of an
     essay listing 第一篇：… 第二篇：… is none); ``blocks`` itself when no block is so."""
-    out, changed, total = [], False, sum(len(b.text) for b in blocks)
-    for block in blocks:
-        flat = len(block.text) >= RUN_IN_MIN_CHARS and 2 * len(block.text) > total
-        found = _run_in_headings(block.text) if flat else []
-        if not found:
-            out.append(block)
-            continue
-        text, changed = block.text, True
-        head = text[:found[0].start()]
-        title = _LEADING_CLAIM.match(head)
-        out += [Block(part) for part in ((title.group(), head[title.end():]) if title else (head,)) if part]
-        for m, end in zip(found, [m.start() for m in found[1:]] + [len(text)], strict=True):
-            out += [Block(m.group(), True), Block(text[m.end():end])]
-    return out if changed else blocks
+    lengths = [len(b.text) for b in blocks]
+    longest = max(range(len(blocks)), key=lengths.__getitem__, default=0)
+    if not blocks or lengths[longest] < RUN_IN_MIN_CHARS or 2 * lengths[longest] <= sum(lengths):
+        return blocks  # only one block can hold more than half of the text
+    text = blocks[longest].text
+    if not (found := _run_in_headings(text)):
+        return blocks
+    head = text[:found[0].start()]
+    title = _LEADING_CLAIM.match(head)
+    out = [Block(part) for part in ((title.group(), head[title.end():]) if title else (head,)) if part]
+    for m, end in zip(found, [m.start() for m in found[1:]] + [len(text)], strict=True):
+        out += [Block(m.group(), True), Block(text[m.end():end])]
+    return blocks[:longest] + out + blocks[longest + 1:]
 
 
 _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
