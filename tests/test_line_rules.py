@@ -33,6 +33,9 @@ CHROME = [
     "共有0条评论", "点击排行", "阅读排行榜", "本类推荐", "栏目推荐", "大家喜欢", "看了该文章的网友还看了", "感谢您的阅读",
     "谢谢阅读！", "喜欢这篇作文吗？点个赞吧", "觉得本文不错？记得分享哦", "本文转载自作文小站", "来自：作文小站", "内容来源：网络",
     "整理编辑：小明", "点击进入作文小站首页", "作文体裁：记叙文", "作文主题：秋天", "投稿时间：2023-09-01",
+    "【推荐】秋天作文大全", "推荐：秋天的作文", "↓↓↓点击下载完整版↓↓↓", "（点击图片查看大图）", "本文共3页，当前第1页",
+    "本页是第1页，共3页", "作文小站提醒您：请勿抄袭", ">>点击查看更多秋天作文", "→点击进入下一页", "第一页 第二页 第三页",
+    "文章录入：小明", "信息来源：作文小站", "转发本文", "« 上一页 1 2 3 下一页 »", "« 秋天的雨 | 冬天的雪 »",
 ]
 
 
@@ -129,3 +132,8 @@ TRADITIONAL_CHROME = [
 @pytest.mark.parametrize("chrome", TRADITIONAL_CHROME)
 def test_a_traditional_chrome_line_below_the_essay_is_dropped(chrome):
     assert pieces(["秋天", *ESSAY, chrome]) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("tail", [["上一主题", "冬天的雪"], ["发表我的看法", "写得真好！"]])
+def test_a_forum_tail_ends_the_essay(tail):
+    assert pieces(["秋天", *ESSAY, *tail]) == [(None, ESSAY)]
