@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import needs_redis
@@ -74,6 +75,25 @@ def test_the_run_is_claimed_when_the_crawler_is_set_up_opened_on_spider_opened_c
     assert runs.manifest["counts"]["pieces_written"] == 2 and runs.manifest["counts"]["article_pages"] == 1
     assert (site / "latest").resolve() == folder.resolve()
     assert not list(site.glob("*.partial"))
+
+
+def test_a_run_without_state_never_commits_over_a_run_of_the_same_second(tmp_path):
+    site = tmp_path / "output" / SITE
+    now = datetime.now(UTC)
+    taken = {(now + timedelta(seconds=s)).strftime("%Y%m%dT%H%M%SZ") for s in range(5)}
+    for run_id in taken:  # committed runs of this second and the next ones
+        (site / run_id).mkdir(parents=True)
+        (site / run_id / "pieces.jsonl").write_text("earlier\n", "utf-8")
+    crawler = essays_crawler(tmp_path, ESSAY_STATE=False)
+    runs = crawler.get_extension(CrawlRunExtension)
+    runs.spider_opened(crawler.spider)
+    records = [piece("http://127.0.0.1:8000/a/1.html", 1, 1, "春雨")]
+    with runs.writing(records[0]["url"]) as run:
+        run.write_article(records, records[0]["url"], "digest-1", {})
+    runs.spider_closed(crawler.spider, "finished")
+    assert runs.run.run_id not in taken and runs.run.run_id.rsplit("-", 1)[0] in taken
+    assert read_jsonl(site / runs.run.run_id / "pieces.jsonl") == records
+    assert all((site / run_id / "pieces.jsonl").read_text("utf-8") == "earlier\n" for run_id in taken)
 
 
 def test_an_interrupted_run_is_left_resumable_and_the_next_crawler_continues_it(tmp_path):
