@@ -137,3 +137,29 @@ def test_a_traditional_chrome_line_below_the_essay_is_dropped(chrome):
 @pytest.mark.parametrize("tail", [["上一主题", "冬天的雪"], ["发表我的看法", "写得真好！"]])
 def test_a_forum_tail_ends_the_essay(tail):
     assert pieces(["秋天", *ESSAY, *tail]) == [(None, ESSAY)]
+
+
+# Sentences that open with the words of a chrome line but go on as prose: neither they nor the text
+# after them are dropped.
+OPENERS = [
+    "你可能喜欢这本书，但我更喜欢那本有插图的。",
+    "你也许会喜欢上这个安静的小镇，我就是这样。",
+    "您可能想看看窗外，那里的晚霞美极了。",
+    "读了这篇课文后，我还看了很多关于大海的书。",
+    "看了这篇文章，我也看到了自己的影子。",
+    "没有留言的日子里，我常常一个人发呆。",
+    "快速回复老师的问题，是我最近的新目标。",
+    "文章分类整理好以后，书架一下子变得整齐了。",
+    "留下评论的人很多，大家都说这家店的面好吃。",
+    "版权声明这几个字，我是第一次在书上看到。",
+    "分享给朋友们的糖果，很快就被吃光了。",
+    "分享到最后，大家都哭了。",
+    "扫一扫桌上的灰尘，屋子里就亮堂多了。",
+    "广告里的小女孩笑得真甜，我也想去那个地方看看。",
+    "文章来自生活，这是老师常说的一句话。",
+]
+
+
+@pytest.mark.parametrize("sentence", OPENERS)
+def test_a_sentence_opening_with_chrome_words_stays(sentence):
+    assert pieces(["秋天", ESSAY[0], sentence, ESSAY[1]]) == [(None, [ESSAY[0], sentence, ESSAY[1]])]
