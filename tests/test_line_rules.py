@@ -3,6 +3,8 @@ above, inside and below an essay; each essay sentence that names 推荐, 下载,
 everything after it."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines import clean_page
@@ -163,3 +165,28 @@ OPENERS = [
 @pytest.mark.parametrize("sentence", OPENERS)
 def test_a_sentence_opening_with_chrome_words_stays(sentence):
     assert pieces(["秋天", ESSAY[0], sentence, ESSAY[1]]) == [(None, [ESSAY[0], sentence, ESSAY[1]])]
+
+
+DUMPS = Path(__file__).parent / "fixtures" / "dumps"
+# Whole pages of our own writing in two more templates: a 范文 document site (banner, breadcrumb,
+# metadata, an intro without 小编, `stem（N）` headings, a related list between two pieces, buttons,
+# pager and reading time below) and a Traditional blog (部落格 banner, 张贴者 line, widgets, LINE promo).
+PAGES = {
+    "docsite_collection.txt": ("读书心得体会（精选3篇）", [
+        ("读书心得体会（一）", ["寒假里，我读完了一本关于星星的书。书里说，我们看到的星光，有的是几千年前发出的，这让我觉得宇宙真是太奇妙了。",
+                        "读完以后，我每天晚上都要到阳台上看一会儿星星，还学会了认北斗七星。"]),
+        ("读书心得体会（二）", ["以前我不爱读书，总觉得书里的字密密麻麻，看一会儿就想睡觉。",
+                        "后来妈妈给我买了一本有趣的童话书，我一下子就被迷住了，从那以后，书成了我最好的朋友。"]),
+        ("读书心得体会（三）", ["老师说，读书要做笔记。我准备了一个小本子，把书中好的词语和句子都抄下来。",
+                        "现在我的小本子已经写满了，写作文的时候，我常常翻一翻，总能找到好词好句。"])]),
+    "tw_blog_post.txt": ("外婆的菜园", [(None, [
+        "外婆家的后院有一块小菜园，种了青菜、萝卜和番茄。每到暑假，我最喜欢跟外婆去菜园里浇水。",
+        "外婆说，菜和人一样，要用心照顾才会长得好。我蹲在菜园边，看那绿油油的叶子，觉得外婆说得真对。"])]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_whole_page_of_a_template_is_exact(name):
+    records = clean_page((DUMPS / name).read_bytes(), f"http://x.cn/{name}", kind="text").records
+    title, want = PAGES[name]
+    assert [(r["title"], r["piece_title"], r["text"].split("\n")) for r in records] == [(title, h, text) for h, text in want]
