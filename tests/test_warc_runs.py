@@ -95,6 +95,25 @@ def test_reclean_refuses_what_is_not_an_archived_run(site, tmp_path):
     assert len(committed_runs(plain)) == 1
 
 
+def test_reclean_of_two_runs_of_a_site_writes_an_article_once_unless_it_changed(site, reference, tmp_path):
+    first = run_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc")
+    assert first.returncode == 0, first.stderr
+    again = run_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc", "--refresh")  # every article fetched, none changed
+    assert again.returncode == 0, again.stderr
+    runs = committed_runs(tmp_path)
+    assert [len(read_lines(run / "pieces.jsonl")) for run in runs] == [DEMO_PIECES, 0]
+
+    together = run_reclean(*runs)
+    assert together.returncode == 0, together.stderr
+    made = [run for run in committed_runs(tmp_path) if run not in runs]
+    assert [len(read_lines(run / "pieces.jsonl")) for run in made] == [DEMO_PIECES, 0]  # as the crawls wrote
+    assert without_crawled_at(read_lines(made[0] / "pieces.jsonl")) == without_crawled_at(reference.pieces)
+    alone = run_reclean(runs[1])  # by itself, the second run's archive holds every article
+    assert alone.returncode == 0, alone.stderr
+    (last,) = [run for run in committed_runs(tmp_path) if run not in runs + made]
+    assert without_crawled_at(read_lines(last / "pieces.jsonl")) == without_crawled_at(reference.pieces)
+
+
 def test_a_killed_crawl_resumed_archives_each_page_once(site, reference, archived, tmp_path):
     slow_articles(site, 0.25)
     proc = start_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc")
