@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -187,21 +188,25 @@ def run(args) -> int:
     tasks = file_tasks(files, args.base_url, counts)
     jobs = args.jobs if archives else min(args.jobs, len(files))
     warm_up(profile, args.convert)
-    workers = None
-    if jobs > 1:  # forked before the progress bar starts its thread
-        workers = Workers(jobs, profile, args.convert, args.timeout or None)
-        outcomes = workers.outcomes(tasks)
-    else:
-        init_cleaner(profile, args.convert)
-        outcomes = ((label, clean_task(task)) for label, task in tasks)
-    out = LinesFile(args.output) if args.output else None
+    workers = out = None
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     try:
+        if jobs > 1:  # forked before the progress bar starts its thread
+            workers = Workers(jobs, profile, args.convert, args.timeout or None)
+            outcomes = workers.outcomes(tasks)
+        else:
+            init_cleaner(profile, args.convert)
+            outcomes = ((label, clean_task(task)) for label, task in tasks)
+        out = LinesFile(args.output) if args.output else None
         with _progress(total) as progress:
             failed, skipped = write_outcomes(outcomes, total, out, progress)
             if archives:
                 say(progress, counts.line())
             if skipped:
                 say(progress, skipped_line(skipped))
+        if out:
+            out.commit()
     except BaseException:
         if out:
             out.abort()
@@ -209,6 +214,12 @@ def run(args) -> int:
     finally:
         if workers:
             workers.close()
-    if out:
-        out.commit()
     return 1 if failed else 0
+
+
+def interrupt(signum: int, _frame) -> None:
+    """SIGTERM or SIGINT: a KeyboardInterrupt where the run stands (its output file is removed, the
+    exit status is 3); another signal meanwhile is ignored, so that clean-up runs to its end."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
