@@ -104,6 +104,10 @@ class LinesFile(AtomicJsonlFile):
 
 
 def _progress(total: int | None):
+    """rich's progress bar on stderr when it is a terminal and there are more than a few files;
+    else :class:`Lines` (rich is then not even imported: it takes a tenth of a second)."""
+    if total is not None and total <= PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        return Lines()
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -113,14 +117,34 @@ def _progress(total: int | None):
         TimeRemainingColumn,
     )
 
-    console = Console(stderr=True)  # no bar unless stderr is a terminal (else rich leaves a blank line)
+    console = Console(stderr=True)
     return Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True, disable=(total is not None and total <= PROGRESS_MIN_FILES) or not console.is_terminal)
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+class Lines:
+    """No progress bar: :func:`say`'s lines go straight to stderr (the interface of rich's
+    ``Progress`` that :func:`write_outcomes` uses)."""
+
+    def __enter__(self) -> Lines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def add_task(self, description: str, total: int | None = None) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        pass
 
 
 def say(progress, line: str) -> None:
     """One whole line on stderr (never wrapped or styled), above the progress bar."""
-    progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if isinstance(progress, Lines):
+        print(line, file=sys.stderr, flush=True)
+    else:
+        progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def skipped_line(count: int) -> str:
