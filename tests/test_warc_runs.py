@@ -5,43 +5,30 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import REPO, cli_command
 from crawl_runs import (
     DEMO_PIECES,
     TWO_AT_A_TIME,
     committed_runs,
-    env,
     kill_after_lines,
     latest_run,
     read_lines,
     run_crawl,
+    run_reclean,
     site_dir,
     slow_articles,
     start_crawl,
     terminate,
     wait_for_partial,
+    warc_responses,
     without_crawled_at,
 )
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.warc import WarcAppender, complete_members
-
-
-def warc_responses(path: Path) -> list[tuple[str, int]]:
-    """(target URI, HTTP status) of every response record, in file order."""
-    with open(path, "rb") as fh:
-        return [(r.rec_headers.get_header("WARC-Target-URI"), int(r.http_headers.get_statuscode()))
-                for r in ArchiveIterator(fh) if r.rec_type == "response"]
-
-
-def run_reclean(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*cli_command(), "reclean", *map(str, args)], cwd=REPO, env=env(), capture_output=True,
-                          text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
