@@ -105,7 +105,7 @@ class LinesFile(AtomicJsonlFile):
 
 def _progress(total: int | None):
     """rich's progress bar on stderr when it is a terminal and there are more than a few files;
-    else :class:`Lines` (rich is then not even imported: it takes a tenth of a second)."""
+    else :class:`Lines`, and rich (tens of milliseconds to import) is not imported."""
     if total is not None and total <= PROGRESS_MIN_FILES or not sys.stderr.isatty():
         return Lines()
     from rich.console import Console
