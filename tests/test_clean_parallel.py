@@ -155,6 +155,21 @@ def test_an_interrupted_run_leaves_no_output_file_and_no_workers(many_pages: Pat
     assert not any(map(running, pids))
 
 
+def test_an_ignored_sigint_stays_ignored(many_pages: Path, tmp_path: Path):
+    """A run started with SIGINT ignored (nohup, a job in a script's background) is not stopped by it."""
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([*cli_command(), "clean", str(many_pages), "-o", str(out), "-j", "2"],
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    partial = out.with_name("out.jsonl.partial")
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert len(parse_jsonl(out.read_bytes())) > 400
+
+
 def test_a_killed_worker_is_replaced_and_nothing_is_lost(tmp_path: Path):
     write_generated(tmp_path / "pages", "seed-utf8", 200, 3)
     whole = run_clean(tmp_path / "pages", "-j", "1", "-o", tmp_path / "j1.jsonl")

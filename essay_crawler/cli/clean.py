@@ -213,8 +213,8 @@ def run(args) -> int:
     jobs = args.jobs if archives else min(args.jobs, len(files))
     warm_up(profile, args.convert)
     workers = out = None
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, interrupt)
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(signum) is not signal.SIG_IGN}  # ignored stays ignored (nohup, a job in the background)
     try:
         if jobs > 1:  # forked before the progress bar starts its thread
             workers = Workers(jobs, profile, args.convert, args.timeout or None)
@@ -238,6 +238,8 @@ def run(args) -> int:
     finally:
         if workers:
             workers.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 1 if failed else 0
 
 
