@@ -97,9 +97,11 @@ def warm_up(profile, convert: str) -> None:
 
 
 def init_worker(profile, convert: str) -> None:
-    """A worker process: Ctrl-C is the parent's to handle (it stops the workers); a result sent to
-    a parent that is gone (killed) ends the worker quietly, as SIGPIPE ends a Unix filter."""
+    """A worker process: Ctrl-C is the parent's to handle (it stops the workers), SIGTERM ends it;
+    a result sent to a parent that is gone (killed) ends the worker quietly, as SIGPIPE ends a Unix
+    filter."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is inherited by the fork
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     init_cleaner(profile, convert)
 

@@ -10,7 +10,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import redis
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
@@ -22,7 +21,7 @@ from essay_crawler.manifest import attempt_counters, run_counts, run_manifest
 from essay_crawler.monitor import Thresholds, run_alerts
 from essay_crawler.runfiles import default_state_path, is_disk_full
 from essay_crawler.runs import CrawlRun
-from essay_crawler.shared import redis_lost, stop_on_lost_redis
+from essay_crawler.shared import lost_state_errors, redis_lost, shown, stop_on_lost_redis
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +88,7 @@ class CrawlRunExtension:
         self.manifest: dict | None = None  # the run's run.json, once the crawl ended
         self.stopped: str | None = None  # why nothing more is written (disk full)
         self.closing = None  # the engine closing the spider after a full disk (kept referenced)
+        self.lost_state_errors = lost_state_errors(crawler.settings.get("ESSAY_REDIS_URL"))
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -119,6 +119,10 @@ class CrawlRunExtension:
         except (sqlite3.DatabaseError, RuntimeError, OSError) as exc:
             self.failure = str(not_opened(exc, self.run.state.path if self.run.state else None))
             raise CloseSpider("run_not_opened") from None
+        except self.lost_state_errors as exc:
+            self.failure = (f"redis {shown(self.crawler.settings['ESSAY_REDIS_URL'])}: unreachable as the run "
+                            f"opened ({exc}); run the same command again once it answers")
+            raise CloseSpider("run_not_opened") from None
         self.open = True
         stats = self.crawler.stats
         stats.set_value("essay/resumed_articles", self.run.recovered_articles)
@@ -147,7 +151,7 @@ class CrawlRunExtension:
             raise LeftOut("not_written", f"not written ({self.stopped or 'redis unreachable'}): {url}")
         try:
             yield self.run
-        except redis.RedisError as exc:
+        except self.lost_state_errors as exc:
             stop_on_lost_redis(self.crawler, exc)
             raise LeftOut("not_written", f"not written (redis unreachable): {url}") from None
         except (OSError, sqlite3.Error) as exc:

@@ -24,7 +24,8 @@ from typing import cast
 
 import redis
 
-from essay_crawler.shared import SiteKeys, connect
+from essay_crawler.frontier import connect
+from essay_crawler.shared import SiteKeys
 from essay_crawler.state import CrawlState, url_shape
 
 

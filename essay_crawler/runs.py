@@ -114,15 +114,18 @@ class CrawlRun:
     def _open_row(self) -> RunRow:
         """The run to continue (same key, not committed), else a new one."""
         if self.state is None:
-            return RunRow(0, new_run_id(), utc_now(), "partial", 1)
+            return RunRow(0, self._new_run_id(), utc_now(), "partial", 1)
         found = self.unfinished
         if found and found.status == "committing":
             self._finish_commit(found)
             found = None
         if found:
             return self.state.resume_run(found)
-        run_id = new_run_id() if self.pieces_path else free_run_id(self.site_dir, new_run_id())
-        return self.state.start_run(self.key, run_id, utc_now())
+        return self.state.start_run(self.key, self._new_run_id(), utc_now())
+
+    def _new_run_id(self) -> str:
+        """This second's run id, made unique among the site's run folders (``-2``, ``-3``…)."""
+        return new_run_id() if self.pieces_path else free_run_id(self.site_dir, new_run_id())
 
     def _discard_partial_files(self) -> None:
         """A run without state cannot skip what it wrote before, so it starts its partial files empty."""

@@ -82,7 +82,7 @@ FEED_EXPORTERS = {
 # One large site shared by several workers (essay_crawler/shared.py): ESSAY_REDIS_URL=redis://HOST:PORT/DB
 # puts the frontier and the articles' state there; ESSAY_REDIS_WORKERS divides the polite rate among the
 # workers; a worker stops after ESSAY_REDIS_IDLE seconds with no work anywhere; ESSAY_REDIS_SWEEP is the
-# pass after the workers.
+# pass after the workers. The add-on adds the Redis components (essay_crawler/frontier.py) only then.
 ADDONS = {"essay_crawler.shared.SharedSite": 0}
 ESSAY_REDIS_URL = None
 ESSAY_REDIS_WORKERS = 1
@@ -90,12 +90,10 @@ ESSAY_REDIS_IDLE = 30.0
 ESSAY_REDIS_SWEEP = False
 
 EXTENSIONS = {
-    "essay_crawler.shared.Sweep": -10,  # before the run is claimed: it releases claims the run may need
     "essay_crawler.extensions.CrawlRunExtension": 0,  # the run: claimed, opened, committed
     "essay_crawler.extensions.OneLineRobotsErrors": 0,
     "essay_crawler.warcarchive.WarcArchive": 10,  # after the run's extension: the WARC file is one of the run's files
     "essay_crawler.extensions.ProgressLine": 500,
-    "essay_crawler.shared.WorkerIdle": 500,
 }
 ESSAY_PROGRESS = False
 LOG_LEVEL = "INFO"

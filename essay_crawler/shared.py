@@ -1,18 +1,17 @@
 """One large site crawled by several workers sharing a frontier in Redis (``ESSAY_REDIS_URL``).
 
-The pieces, each the Scrapy way and each off unless ``ESSAY_REDIS_URL`` is set:
+This module is what every crawl loads, and it imports neither the Redis client nor scrapy-redis: the
+add-on :class:`SharedSite` (``ADDONS``) puts the Redis components in place only when
+``ESSAY_REDIS_URL`` is set, and they live in :mod:`essay_crawler.frontier`:
 
-- :class:`SharedSite`, an add-on (``ADDONS``): scrapy-redis's scheduler and request dupefilter as the
-  frontier (kept in Redis between workers, ``SCHEDULER_PERSIST``), requests stored as JSON
-  (:mod:`essay_crawler.requestjson`), and this worker's share of the site's polite rate
-  (``ESSAY_REDIS_WORKERS``), with no more requests taken from the queue than it may send at once. With ``ESSAY_REDIS_SWEEP`` the crawl keeps Scrapy's own scheduler.
-- :class:`SiteScheduler`: scrapy-redis's scheduler with keys named after the site, not the spider.
-- :class:`WorkerIdle`, an extension: a worker stays while the shared queue holds requests or another
-  worker is busy, and stops once the whole site has been idle ``ESSAY_REDIS_IDLE`` seconds; an idle
-  worker takes a request from the shared queue within a second of one arriving.
-- :class:`Sweep`, an extension: the pass after the workers, which ends a shared crawl (it refuses to
-  start while a worker is alive, clears the frontier and releases the claims of articles never
-  written).
+- the frontier: scrapy-redis's scheduler and request dupefilter, kept in Redis between workers
+  (``SCHEDULER_PERSIST``) under keys named after the site, requests stored as JSON
+  (:mod:`essay_crawler.requestjson`); this worker takes its share of the site's polite rate
+  (``ESSAY_REDIS_WORKERS``), with no more requests taken from the queue than it may send at once. With
+  ``ESSAY_REDIS_SWEEP`` the crawl keeps Scrapy's own scheduler.
+- the ``WorkerIdle`` extension: a worker stays while the shared queue holds requests or another worker
+  is busy, and stops once the whole site has been idle ``ESSAY_REDIS_IDLE`` seconds.
+- the ``Sweep`` extension: the pass after the workers, which ends a shared crawl.
 
 The incremental state of such a site lives in the same Redis (:mod:`essay_crawler.redis_state`).
 """
@@ -22,34 +21,14 @@ import logging
 import math
 import os
 import socket
-import time
-import warnings
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import redis
-from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy.utils.defer import deferred_from_coro
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
-from scrapy_redis.scheduler import Scheduler
-from twisted.internet import task
 
-from essay_crawler import requestjson
 from essay_crawler.runfiles import site_folder
 
 logger = logging.getLogger(__name__)
-
-# scrapy-redis 0.9.1 passes ``spider=`` to the stats collector, which Scrapy warns about on every
-# crawl (fixed upstream after 0.9.1); the warning says nothing about this project's crawl.
-warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsCollector",
-                        category=ScrapyDeprecationWarning, module="scrapy_redis")
-
-#: Seconds a worker's heartbeat lives: a worker killed without a goodbye is forgotten after it.
-HEARTBEAT_TTL = 5.0
-HEARTBEAT_INTERVAL = 1.0
-
 
 class RedisUnreachable(ValueError):
     """The Redis of ``ESSAY_REDIS_URL`` does not answer (the message says which and why)."""
@@ -120,17 +99,6 @@ def shown(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}***@{parts.netloc.rpartition('@')[2]}"))
 
 
-def connect(url: str) -> redis.Redis:
-    """A client for ``url`` that has answered a PING, else :class:`RedisUnreachable`."""
-    try:
-        client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=5, socket_timeout=30)
-        client.ping()
-    except ValueError as exc:
-        raise RedisUnreachable(f"redis {shown(url)}: not a Redis URL ({exc})") from None
-    except redis.RedisError as exc:
-        raise RedisUnreachable(f"redis {shown(url)}: unreachable ({exc})") from None
-    return client
-
 
 def politeness_share(settings, workers: int) -> dict:
     """The settings that give one of ``workers`` its share of the site's polite rate: delays times
@@ -147,6 +115,7 @@ def politeness_share(settings, workers: int) -> dict:
     }
 
 
+
 class SharedSite:
     """Add-on: a crawl with ``ESSAY_REDIS_URL`` takes its frontier from Redis (see the module docstring)."""
 
@@ -154,8 +123,13 @@ class SharedSite:
         url = settings.get("ESSAY_REDIS_URL")
         if not url:
             return
+        from essay_crawler.frontier import Sweep, WorkerIdle  # the Redis client, only for a shared crawl
+
         if settings.getbool("ESSAY_REDIS_SWEEP"):
-            return  # the sweep runs alone, at the site's whole polite rate
+            # Before the run is claimed: it releases claims the run may need. The sweep runs alone, at
+            # the site's whole polite rate, with Scrapy's own scheduler.
+            settings.set_in_component_priority_dict("EXTENSIONS", Sweep, -10)
+            return
         workers = settings.getint("ESSAY_REDIS_WORKERS", 1)
         if workers < 1:
             raise ValueError(f"ESSAY_REDIS_WORKERS: {workers} is not a whole number of at least 1")
@@ -166,10 +140,11 @@ class SharedSite:
         for name, value in share.items():
             settings.set(name, value, priority=settings.getpriority(name) or "addon")
         settings.set("REDIS_URL", url, priority="addon")
-        settings.set("SCHEDULER", "essay_crawler.shared.SiteScheduler", priority="addon")
+        settings.set("SCHEDULER", "essay_crawler.frontier.SiteScheduler", priority="addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
         settings.set("SCHEDULER_PERSIST", True, priority="addon")
         settings.set("SCHEDULER_SERIALIZER", "essay_crawler.requestjson", priority="addon")
+        settings.set_in_component_priority_dict("EXTENSIONS", WorkerIdle, 500)
 
 
 LOST = "essay/redis_lost"  # stats key: why the crawl stopped when Redis stopped answering
@@ -201,41 +176,15 @@ def redis_lost(crawler) -> bool:
     return bool(crawler.stats.get_value(LOST))
 
 
-class SiteScheduler(Scheduler):
-    """scrapy-redis's scheduler, its queue and dupefilter keys named after the site (``essay:<site>:…``),
-    so several sites can share one Redis database; unreachable Redis is :class:`RedisUnreachable` at
-    the start, and stops the crawl during it (:func:`stop_on_lost_redis`)."""
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        connect(crawler.settings["ESSAY_REDIS_URL"])
-        scheduler = super().from_crawler(crawler)
-        scheduler.crawler = crawler
-        keys = SiteKeys.of(crawler.spider.site_name)
-        scheduler.queue_key = keys.requests
-        scheduler.df = RFPDupeFilter(scheduler.server, key=keys.seen, debug=crawler.settings.getbool("DUPEFILTER_DEBUG"))
-        return scheduler
+def lost_state_errors(redis_url: str | None) -> tuple[type[Exception], ...]:
+    """The errors of a shared state that stopped answering: Redis's, for a crawl with ``redis_url``;
+    none otherwise (the Redis client is not loaded)."""
+    if not redis_url:
+        return ()
+    import redis
 
-    def enqueue_request(self, request):
-        try:
-            return not redis_lost(self.crawler) and super().enqueue_request(request)
-        except redis.RedisError as exc:
-            stop_on_lost_redis(self.crawler, exc)
-            return False
-
-    def next_request(self):
-        try:
-            return None if redis_lost(self.crawler) else super().next_request()
-        except redis.RedisError as exc:
-            stop_on_lost_redis(self.crawler, exc)
-            return None
-
-    def has_pending_requests(self):
-        try:
-            return not redis_lost(self.crawler) and super().has_pending_requests()
-        except redis.RedisError as exc:
-            stop_on_lost_redis(self.crawler, exc)
-            return False
+    return (redis.RedisError,)
 
 
 def worker_name() -> str:
@@ -243,110 +192,3 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class WorkerIdle:
-    """Extension: keeps a worker of a shared crawl open while the site has work, closes it after
-    ``ESSAY_REDIS_IDLE`` seconds in which neither the shared queue held a request nor any worker was
-    busy. Every second each worker writes its heartbeat (``busy`` or ``idle``, expiring after
-    :data:`HEARTBEAT_TTL` seconds, so a killed worker stops counting)."""
-
-    def __init__(self, crawler, client: redis.Redis, keys: SiteKeys, idle_seconds: float):
-        self.crawler = crawler
-        self.client = client
-        self.keys = keys
-        self.idle_seconds = idle_seconds
-        self.me = keys.worker(worker_name())
-        self.last_work = time.monotonic()
-        self.loop = task.LoopingCall(self.beat)
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not settings.get("ESSAY_REDIS_URL") or settings.getbool("ESSAY_REDIS_SWEEP"):
-            raise NotConfigured
-        return cls(crawler, connect(settings["ESSAY_REDIS_URL"]), SiteKeys.of(crawler.spider.site_name),
-                   settings.getfloat("ESSAY_REDIS_IDLE", 30.0))
-
-    def spider_opened(self, spider):
-        self.queue = PriorityQueue(self.client, spider, self.keys.requests, serializer=requestjson)
-        self.last_work = time.monotonic()
-        self.loop.start(HEARTBEAT_INTERVAL, now=True)
-
-    def beat(self) -> None:
-        try:
-            self.share_work()
-        except redis.RedisError as exc:
-            stop_on_lost_redis(self.crawler, exc)
-
-    def share_work(self) -> None:
-        """Hand an idle engine a request of the shared queue; write this worker's heartbeat."""
-        if redis_lost(self.crawler):
-            return
-        engine = self.crawler.engine
-        if not engine.downloader.active and (request := self.queue.pop()) is not None:
-            # An idle engine looks at its scheduler again only every few seconds (its heartbeat):
-            # hand it a request of the shared queue now, so an idle worker joins in at once.
-            request.dont_filter = True  # it is in the shared dupefilter already
-            engine.crawl(request)
-        busy = not engine.spider_is_idle()
-        self.client.set(self.me, "busy" if busy else "idle", px=int(HEARTBEAT_TTL * 1000))
-        if busy:
-            self.last_work = time.monotonic()
-
-    def others_busy(self) -> bool:
-        names = [k for k in self.client.scan_iter(match=self.keys.workers, count=100) if k != self.me]
-        return "busy" in (self.client.mget(names) if names else [])
-
-    def spider_idle(self, spider):
-        if redis_lost(self.crawler):
-            return
-        try:
-            if self.client.zcard(self.keys.requests) or self.others_busy():
-                self.last_work = time.monotonic()
-        except redis.RedisError as exc:
-            stop_on_lost_redis(self.crawler, exc)
-            return
-        if time.monotonic() - self.last_work < self.idle_seconds:
-            raise DontCloseSpider
-
-    def spider_closed(self, spider, reason):
-        if self.loop.running:
-            self.loop.stop()
-        try:
-            self.client.delete(self.me)
-        except redis.RedisError:
-            pass  # it expires by itself
-
-
-class Sweep:
-    """Extension for the sweep (``ESSAY_REDIS_SWEEP``), run once the workers have ended: it refuses to
-    start while a worker's heartbeat is alive, then clears the shared queue and dupefilter (the next
-    shared crawl starts afresh) and releases every claim (an article claimed by a killed worker but
-    never written is written by the sweep); at the end it releases the sweep's own claims."""
-
-    def __init__(self, client: redis.Redis, keys: SiteKeys):
-        self.client = client
-        self.keys = keys
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not settings.get("ESSAY_REDIS_URL") or not settings.getbool("ESSAY_REDIS_SWEEP"):
-            raise NotConfigured
-        keys = SiteKeys.of(crawler.spider.site_name)
-        client = connect(settings["ESSAY_REDIS_URL"])
-        alive = sorted(k.rsplit(":worker:", 1)[1] for k in client.scan_iter(match=keys.workers, count=100))
-        if alive:
-            raise ValueError(f"redis {shown(settings['ESSAY_REDIS_URL'])}: {len(alive)} worker(s) of "
-                             f"{crawler.spider.site_name} still running ({', '.join(alive)}); "
-                             "sweep once they have ended")
-        client.delete(keys.requests, keys.seen, keys.claims)
-        sweep = cls(client, keys)
-        crawler.signals.connect(sweep.spider_closed, signal=signals.spider_closed)
-        return sweep
-
-    def spider_closed(self, spider, reason):
-        if reason == "finished":
-            self.client.delete(self.keys.claims)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -113,14 +114,19 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
     )
 
 
-def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns) -> int:
+def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns,
+                 resumes: Callable[[list[str], int], int | None] | None = None) -> int:
     """Index of the first section-end line below enough kept text (where the page tail starts):
-    prose, or verse (the third and later of consecutive kept lines)."""
+    prose, or verse (the third and later of consecutive kept lines). A section end followed by a
+    heading that ``resumes`` the page's numbering is an interlude: its lines up to that heading go
+    into ``dropped`` and the content goes on."""
     ends = {i for i in checked if patterns.section_end.hit(texts[i])}
     text_chars, run = 0, 0
     for i, text in enumerate(texts[:max(ends, default=-1) + 1]):
         if i in ends and text_chars >= patterns.section_end_after_chars:
-            return i
+            if (resumed := resumes(texts, i) if resumes else None) is None:
+                return i
+            dropped.update(range(i, resumed))
         run = 0 if i in dropped else run + 1
         if run and (is_prose(text) or run >= VERSE_RUN):
             text_chars += len(text)
@@ -152,9 +158,11 @@ def _byline_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns)
             and patterns.is_byline(texts[i], school=False) and not patterns.section_end.hit(texts[i]))
 
 
-def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None) -> list[Block]:
-    """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on, intros, boilerplate
-    lines, and a trailing prev/next title line."""
+def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None,
+                      resumes: Callable[[list[str], int], int | None] | None = None) -> list[Block]:
+    """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on (unless a heading below it
+    ``resumes`` the page's numbering: see :func:`_content_end`), intros, boilerplate lines, and a
+    trailing prev/next title line."""
     patterns = patterns or default_patterns()
     texts = [b.text for b in blocks]
     candidates = patterns.scan.candidates(texts) if patterns.scan else None
@@ -162,7 +170,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns)}
-    end = _content_end(texts, checked, dropped, patterns)
+    end = _content_end(texts, checked, dropped, patterns, resumes)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()

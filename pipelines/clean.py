@@ -21,7 +21,7 @@ from .normalize import normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
 from .result import CleanResult
-from .split import is_heading, split_pieces, titled_headings
+from .split import break_run_in_headings, is_heading, resumed_heading, split_pieces, titled_headings
 from .textdump import looks_like_text_dump, parse_text_dump
 
 #: What a page is read as: HTML or a plain-text dump, or ``auto`` (a dump when it looks like one).
@@ -99,8 +99,8 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
     """Strip boilerplate, split into pieces, trim each piece's edges; a heading with no text under
     it is dropped and the pieces are numbered 1..n as written."""
     patterns = patterns or default_patterns()
-    split = split_pieces(strip_boilerplate(remove_junk(doc.blocks, patterns), patterns), doc.title, patterns,
-                         is_collection(doc, patterns))
+    kept = strip_boilerplate(remove_junk(doc.blocks, patterns), patterns, resumed_heading)
+    split = split_pieces(kept, doc.title, patterns, is_collection(doc, patterns))
     split.pieces = [p for p in trim_pieces(split.pieces, doc.title, patterns) if p.paragraphs]
     for no, piece in enumerate(split.pieces, start=1):
         piece.no = no
@@ -129,6 +129,7 @@ def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = Non
     if doc is None:
         doc = read_document(text or "", url, kind, selectors)
     patterns = default_patterns().extended(profile.boilerplate) if profile else default_patterns()
-    doc = locate_title(normalize_document(doc, convert), patterns)
+    doc = normalize_document(doc, convert)
+    doc = locate_title(replace(doc, blocks=break_run_in_headings(doc.blocks)), patterns)
     split = split_document(doc, patterns)
     return CleanResult(build_records(doc, split, url), split.claimed, split.mismatch, encoding)

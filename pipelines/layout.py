@@ -19,6 +19,7 @@ _TEASER = re.compile(r"(?P<tail>[^…]{12})(?:……|…|\.\.\.)$")
 LINK_RUN_MIN = 2          # this many punctuation-free short lines below the text are a list of links
 SUMMARY_MAX_CHARS = 150   # a longer line cut off with an ellipsis is no summary in a list of links
 _LINK_LINE = re.compile(r"^[^，。！？；、,.!?;：:“”\"「」『』（）()]{2,30}$")
+_LIST_NUMBER = re.compile(r"^(?:\d{1,3} ?[.、．]|[·•]) ?")  # before a link in a numbered or dotted list
 _SENTENCE_END = re.compile(r"[。！？!?…”」』]$")
 NAME_LINE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")  # a bare author name under a heading
 
@@ -78,6 +79,39 @@ def is_site_name(text: str, sites: list[str]) -> bool:
     return len(text) <= SITE_NAME_MAX_CHARS and any(text in line and text != line for line in sites)
 
 
+_TITLE_KEY = re.compile(r"^(?:标题|题目|作文题目|文章标题|本文标题|作文标题)[:：]\s*(?P<title>[^:：]{2,40})$")
+# A line saying when, by whom or from where (the metadata line under a headline).
+_META_WORDS = re.compile(r"(?:19|20)\d\d[-/.年]\d{1,2}|作者|来源|发布|时间|日期|浏览|阅读|点击")
+_CRUMB = re.compile(r" ?(?:[>»›＞→]{1,2}|/) ?")
+# A category line (写人作文, 三年级日记, 作文大全); a title such as 我的妈妈作文 is none.
+_CATEGORY_LINE = re.compile(r"^(?:[一二三四五六七八九]年级|初[一二三]|高[一二三]|小学|初中|高中|中考|高考|写人|写景|写物|记事|叙事|"
+                            r"状物|抒情|议论|话题|想象|应用|优秀|满分|英语)?(?:作文|范文|日记|散文|诗歌|美文|随笔)(?:大全|精选)?$")
+CONFIRM_LOOKAHEAD = 3  # a headline is looked for this many lines below a first title-like line
+
+
+def _confirmed(blocks: list[Block], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is shown as the page's headline: a breadcrumb among the first lines ends with it,
+    or a metadata line stands right under it (and it names no mere category)."""
+    text, below = blocks[i].text, blocks[i + 1].text if i + 1 < len(blocks) else ""
+    return (any(len(parts := _CRUMB.split(b.text)) >= 3 and parts[-1] == text for b in blocks[:TITLE_LOOKAHEAD])
+            or patterns.is_boilerplate_line(below) and bool(_META_WORDS.search(below)) and not _CATEGORY_LINE.match(text))
+
+
+def _headline_below(blocks: list[Block], i: int, patterns: BoilerplatePatterns) -> int:
+    """The index of the headline a few lines below the first title-like line ``i`` when that line is
+    not shown as one (a site's banner above the real headline); ``i`` otherwise."""
+    if _confirmed(blocks, i, patterns):
+        return i
+    for j in range(i + 1, min(i + 1 + CONFIRM_LOOKAHEAD, len(blocks), TITLE_LOOKAHEAD)):
+        text = blocks[j].text
+        if is_prose(text) or not is_title_like(text):
+            return i
+        if (not is_chrome(text, patterns) and not patterns.author_name.match(text) and not text.startswith(("—", "-"))
+                and _confirmed(blocks, j, patterns)):
+            return j
+    return i
+
+
 def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
     """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
     that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
@@ -101,6 +135,8 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
         text = block.text
         if is_heading(text) or i in piece_titles:
             break
+        if key := _TITLE_KEY.match(text):
+            return key.group("title"), _without(blocks, drop | {i})
         if i in drop or is_chrome(text, patterns, school=False):
             continue
         for glued in _GLUED_TITLE:
@@ -109,6 +145,9 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                     blocks[i + 1:], {j - i - 1 for j in drop})
         if not is_title_like(text):
             break
+        if (j := _headline_below(blocks, i, patterns)) != i and j not in piece_titles and not is_heading(blocks[j].text):
+            drop |= set(range(i, j))
+            i, text = j, blocks[j].text
         title, parts = headline_of(text, blocks[i + 1:])
         drop |= {j for j, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if b.text in parts}
         return title, _without(blocks, drop | {i})
@@ -185,18 +224,29 @@ def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]
     lines = lines[:cut]
     while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
         lines.pop()
-    return lines[:len(lines) - trailing_links(lines)]
+    return lines[:len(lines) - trailing_links(lines, patterns)]
 
 
-def trailing_links(lines: list[str]) -> int:
+def _is_link(line: str, patterns: BoilerplatePatterns | None) -> bool:
+    """Another article's title: a short line without punctuation, or one after a list number or dot
+    that names a kind of article (``1. 秋天的落叶作文400字``; a numbered list of an essay's own
+    points names none)."""
+    if _LINK_LINE.match(line):
+        return True
+    numbered = _LIST_NUMBER.match(line)
+    rest = line[numbered.end():] if numbered else ""
+    return bool(numbered and patterns and _LINK_LINE.match(rest) and patterns.title_hint.search(rest))
+
+
+def trailing_links(lines: list[str], patterns: BoilerplatePatterns | None = None) -> int:
     """How many lines at the end are a list of links left by the page: two or more lines, each a
-    short one without punctuation (another article's title) or a summary cut off with an ellipsis,
-    at least one a title, below a line of prose that ends a sentence."""
+    short one without punctuation (another article's title, :func:`_is_link`) or a summary cut off
+    with an ellipsis, at least one a title, below a line of prose that ends a sentence."""
     if not lines:
         return 0
     run = titles = 0
-    while run < len(lines) - 1 and (_LINK_LINE.match(lines[-1 - run]) or _is_summary(lines[-1 - run])):
-        titles += bool(_LINK_LINE.match(lines[-1 - run]))
+    while run < len(lines) - 1 and ((link := _is_link(lines[-1 - run], patterns)) or _is_summary(lines[-1 - run])):
+        titles += link
         run += 1
     above = lines[-1 - run]
     return run if run >= LINK_RUN_MIN and titles and is_prose(above) and _SENTENCE_END.search(above) else 0

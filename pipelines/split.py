@@ -25,7 +25,9 @@ def parse_ordinal(token: str) -> int | None:
     """
     total = section = current = 0
     for ch in token:
-        if ch.isdigit():
+        if "①" <= ch <= "⑳":  # a circled number stands alone
+            current = ord(ch) - ord("①") + 1
+        elif ch.isdigit():
             current = current * 10 + int(ch)
         elif ch in _CN_DIGITS:
             current = _CN_DIGITS[ch]
@@ -63,14 +65,20 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
     ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
+    ("no", re.compile(r"^(?:NO|No|no)[.．:：]?\s*(?P<n>\d{1,3})(?:\s*[:：.、]?\s*(?P<sub>[^，。；]{0,30}))?$")),
+    ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30})$")),
     # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
     # only a run of two or more with one stem is a numbering, and one alone is no heading.
     ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?)"
                           r"(?P<n>[一二三四五六七八九十]{1,3})$")),
+    # stem + number in brackets (春游感想（一）, 春游感想(2)): a page's title can end so too (秋天（2）,
+    # its second page), so it takes a run of two or more as well.
+    ("stemparen", re.compile(rf"^(?P<stem>[\u4e00-\u9fff][^\s:：，。！？；（）()【】\[\]]{{1,30}}?)[（(【\[〔]"
+                             rf"(?P<n>{NUM})[）)】\]〕]$")),
 )
-_OUTLINE_STYLES = frozenset({"bare", "paren", "qi"})
-_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem"})
-_RUN_ONLY_STYLES = frozenset({"cnstem"})  # a heading only in a run of two or more
+_OUTLINE_STYLES = frozenset({"bare", "paren", "qi", "no", "circled"})
+_STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem", "stemparen"})
+_RUN_ONLY_STYLES = frozenset({"cnstem", "stemparen"})  # a heading only in a run of two or more
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 
@@ -87,15 +95,29 @@ class _Heading:
 # Any heading style but the run-only ones, in one match (the styles without their group names).
 _ANY_HEADING = re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', p.pattern)})" for style, p in HEADING_STYLES
                                    if style not in _RUN_ONLY_STYLES))
-_CN_ORDINAL_ENDS = tuple("一二三四五六七八九十")  # how a heading of a run-only style ends
+_RUN_ONLY_ENDS = tuple("一二三四五六七八九十）)】]〕")  # how a heading of a run-only style ends
+_BULLETS = frozenset("★☆■□●○◆◇▲△►▶◎※")  # a mark before a heading, not part of its number
+
+
+_SUBTITLE_MAX_CHARS = 15  # a longer subtitle with a comma in it is a sentence
+
+
+def _is_sentence(sub: str) -> bool:
+    """What follows a heading's number is a sentence (ends one, or runs on past a comma), not a
+    subtitle such as ``春天，你好`` or ``《游子吟》？作者：孟郊``."""
+    return bool(re.search("[。！；]", sub)) or "，" in sub and len(sub) > _SUBTITLE_MAX_CHARS
 
 
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
-    if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_CN_ORDINAL_ENDS)):
+    if text[:1] in _BULLETS:
+        text = text[1:].lstrip()
+    if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_RUN_ONLY_ENDS)):
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
+        if m and _is_sentence(m.groupdict().get("sub") or ""):
+            return None  # a heading glued to its text (unglue_headings)
         if m and (n := parse_ordinal(m.group("n"))):
             stem = _LIST_PREFIX.sub("", m.groupdict().get("stem") or "") if style in _STEM_STYLES else ""
             return _Heading(0, style, stem, n)
@@ -154,6 +176,23 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     return max(accepted, key=lambda g: (g[0].style not in _OUTLINE_STYLES, len(g) == claimed, len(g), -g[0].index))
 
 
+RESUME_LOOKAHEAD = 12  # a heading resuming the numbering is looked for this many lines below a section end
+
+
+def resumed_heading(texts: list[str], i: int) -> int | None:
+    """The index of a numbered heading a few lines below line ``i`` that goes on with the numbering
+    above it (the next number, same style and stem, prose under it): what stands between is an
+    interlude (a 猜你喜欢 list the site put between two pieces), not the page's tail. None if none."""
+    last = next((h for k in range(i - 1, -1, -1) if (h := heading_match(texts[k]))), None)
+    if last is None:
+        return None
+    for j in range(i + 1, min(i + 1 + RESUME_LOOKAHEAD, len(texts) - 1)):
+        h = heading_match(texts[j])
+        if h and (h.style, h.stem, h.n) == (last.style, last.stem, last.n + 1) and is_prose(texts[j + 1]):
+            return j
+    return None
+
+
 _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")
 
 
@@ -169,8 +208,9 @@ def claimed_count(title: str | None) -> int | None:
     return parse_ordinal(matches[-1].group("n")) if matches else None
 
 
-# A numbered heading glued to the first sentence of its piece: ``stem篇1`` / ``stem1`` + text.
-_GLUED_HEADING = re.compile(rf"^(?P<head>[^\s:：，。！？]{{2,30}}?(?:篇{NUM}|\d{{1,2}}))(?P<rest>[\u4e00-\u9fff“「].{{20,}})$")
+# A numbered heading glued to the first sentence of its piece: ``stem篇1`` / ``stem1`` / ``篇一：`` + text.
+_GLUED_HEADING = re.compile(rf"^(?P<head>[^\s:：，。！？]{{2,30}}?(?:篇{NUM}|\d{{1,2}})|(?:篇{NUM}|第{NUM}篇)[:：])"
+                            rf"(?P<rest>[\u4e00-\u9fff“「].{{20,}})$")
 
 
 def unglue_headings(blocks: list[Block]) -> list[Block]:
@@ -184,6 +224,45 @@ def unglue_headings(blocks: list[Block]) -> list[Block]:
         else:
             out.append(block)
     return out if changed else blocks
+
+
+RUN_IN_MIN_CHARS = 300  # a shorter block is no page flattened into one
+# A 篇 heading run into a flattened page's text (``…的一天。篇二：元旦的来历…``); the ones after the first
+# follow a sentence's end.
+_RUN_IN_HEADING = re.compile(rf"(?:篇(?P<n>{NUM})|第(?P<m>{NUM})篇)[:：]")
+_SENTENCE_ENDS = frozenset("。！？”」…")
+# The title opening a flattened page: a line that ends in its claimed count (元旦作文范文6篇…).
+_LEADING_CLAIM = re.compile(rf"^[^，。！？：:]{{2,30}}?{NUM}(?:篇|首|则)(?=.)")
+
+
+def _run_in_headings(text: str) -> list[re.Match]:
+    """The run-in headings numbered 1, 2, 3… in ``text`` (two or more), or []."""
+    found: list[re.Match] = []
+    for m in _RUN_IN_HEADING.finditer(text):
+        n = parse_ordinal(m.group("n") or m.group("m"))
+        if n == len(found) + 1 and (not found or text[m.start() - 1] in _SENTENCE_ENDS):
+            found.append(m)
+    return found if len(found) >= 2 else []
+
+
+def break_run_in_headings(blocks: list[Block]) -> list[Block]:
+    """A page flattened into one block with its 篇一：… headings run into the text (a document
+    preview) → its leading title, the text before the first heading, and each heading and its text,
+    as blocks. Only a block holding most of the page's text is a flattened page (a paragraph of an
+    essay listing 第一篇：… 第二篇：… is none); ``blocks`` itself when no block is so."""
+    lengths = [len(b.text) for b in blocks]
+    longest = max(range(len(blocks)), key=lengths.__getitem__, default=0)
+    if not blocks or lengths[longest] < RUN_IN_MIN_CHARS or 2 * lengths[longest] <= sum(lengths):
+        return blocks  # only one block can hold more than half of the text
+    text = blocks[longest].text
+    if not (found := _run_in_headings(text)):
+        return blocks
+    head = text[:found[0].start()]
+    title = _LEADING_CLAIM.match(head)
+    out = [Block(part) for part in ((title.group(), head[title.end():]) if title else (head,)) if part]
+    for m, end in zip(found, [m.start() for m in found[1:]] + [len(text)], strict=True):
+        out += [Block(m.group(), True), Block(text[m.end():end])]
+    return blocks[:longest] + out + blocks[longest + 1:]
 
 
 _TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")

@@ -5,6 +5,9 @@ Reading keeps ``response`` records whose HTTP status is 2xx and whose ``Content-
 (HTML, XHTML, or none given); every other record is counted by what it is. An archive
 that ends inside a record (a copy cut short, a crawl killed mid-write) gives the records before it
 and then :class:`WarcError` ``truncated``.
+
+warcio (and fsspec, which it imports) is loaded when an archive is first read or written, so a
+``clean`` over loose files does not wait for it.
 """
 from __future__ import annotations
 
@@ -18,10 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
-
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from .decode import header_charset
 from .jsonl import append_whole
@@ -121,6 +120,8 @@ def read_archive(fh: BinaryIO, counts: WarcCounts) -> Iterator[WarcPage]:
     inside a record or a record cannot be parsed (``truncated`` / ``bad_warc``, after the pages
     before it).
     """
+    from warcio.archiveiterator import ArchiveIterator
+
     check_start(fh)
     counts.files += 1
     records = ArchiveIterator(fh)
@@ -195,6 +196,8 @@ def payload_digest(body: bytes) -> str:
 def complete_members(path: Path) -> tuple[int, set[tuple[str, str]]]:
     """Where the last whole record of a gzipped WARC file ends, and ``(target URI, payload digest)``
     of its response records. A record cut short, or a gzip member without its end, is not whole."""
+    from warcio.archiveiterator import ArchiveIterator
+
     end = 0
     keys: set[tuple[str, str]] = set()
     with open(path, "rb") as fh:
@@ -252,6 +255,8 @@ class WarcAppender:
     def write_response(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
                        date: str) -> bool:
         """Append one response record (False, and nothing written, when it is there already)."""
+        from warcio.statusandheaders import StatusAndHeaders
+
         key = (url, payload_digest(body))
         if key in self.keys:
             return False
@@ -264,6 +269,8 @@ class WarcAppender:
         return True
 
     def _append(self, make_record) -> None:
+        from warcio.warcwriter import WARCWriter
+
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=False, warc_version="1.1")
         writer.write_record(make_record(writer))

@@ -15,19 +15,22 @@ import pytest
 from jsonschema import Draft202012Validator
 
 # Fixtures shared by the crawl tests (the demo site, an uninterrupted reference crawl).
-pytest_plugins = ["crawl_runs", "redis_runs"]
+pytest_plugins = ["crawl_runs", "redis_runs", "slurm_cluster"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"  # the seed and the real-page set, beside the checkout
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # What some tests need from the machine, declared where they are collected (`.ci/run` installs it all
-# and fails on any skip): Debian's chromium and redis-server, the shared data, root with mount(8) for a tmpfs.
+# and fails on any skip): Debian's chromium, redis-server and Slurm, the shared data, root with mount(8) for a tmpfs.
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium and fonts-noto-cjk (apt-get install -y chromium fonts-noto-cjk)")
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"needs {SHARED} (the shared data beside the checkout)")
 needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None,
                                  reason="needs Debian's redis-server (apt-get install -y redis-server)")
+needs_slurm = pytest.mark.skipif(
+    not (shutil.which("slurmctld") and shutil.which("slurmd") and shutil.which("sbatch")) or os.geteuid() != 0,
+    reason="a one-node Slurm cluster needs Debian's slurmctld, slurmd and slurm-client, run as root")
 needs_tmpfs = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"),
                                  reason="mounting a tmpfs needs root and mount(8)")
 PAGES = REPO / "tests" / "fixtures" / "pages"

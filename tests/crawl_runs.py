@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import pytest
 from conftest import REPO, cli_command
+from warcio.archiveiterator import ArchiveIterator
 
 from essay_crawler.demo.server import Route, SiteServer
 from essay_crawler.demo.site import build_site
@@ -118,6 +119,18 @@ def committed_runs(out_root: Path) -> list[Path]:
     """Committed run folders (those with a run.json, not partial), oldest first."""
     return sorted(p.parent for p in site_dir(out_root).glob("*/run.json")
                   if not p.parent.is_symlink() and not p.parent.name.endswith(".partial"))
+
+
+def warc_responses(path: Path) -> list[tuple[str, int]]:
+    """(target URI, HTTP status) of every response record, in file order."""
+    with open(path, "rb") as fh:
+        return [(r.rec_headers.get_header("WARC-Target-URI"), int(r.http_headers.get_statuscode()))
+                for r in ArchiveIterator(fh) if r.rec_type == "response"]
+
+
+def run_reclean(*args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run([*cli_command(), "reclean", *map(str, args)], cwd=REPO, env=env(), capture_output=True,
+                          text=True, timeout=300)
 
 
 def without_crawled_at(records: list[dict]) -> list[dict]:

@@ -1,11 +1,14 @@
 """`essay-crawler clean`: folders, URLs, output destinations, conversion and per-file errors."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import PAGES, parse_jsonl, run_clean, validate_records
+from conftest import PAGES, REPO, parse_jsonl, run_clean, validate_records
 
 NO_CONTENT_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>网站地图_作文之家</title></head>
 <body><ul><li><a href="/">首页</a></li><li><a href="/a/">小学作文</a></li><li><a href="/b/">初中作文</a></li></ul>
@@ -219,3 +222,13 @@ def test_a_page_the_site_cut_short_is_written_with_a_truncated_by_site_warning(t
     validate_records(records)
     assert [(Path(r["url"]).name, r.get("truncated"), r["text"].split("\n")[-1]) for r in records] == [
         ("teaser.txt", True, "小鱼在水里游来游去"), ("whole.txt", None, "小鱼在水里游来游去，真快活。")]
+
+
+def test_cleaning_loose_files_without_a_terminal_loads_neither_warcio_nor_rich(mirror: Path, tmp_path: Path):
+    """What only archives and a progress bar need is not imported for loose files written to a file."""
+    script = ("import sys; from essay_crawler.cli import main; status = main(sys.argv[1:]); "
+              "print(sorted(m for m in ('warcio', 'fsspec', 'rich') if m in sys.modules), status)")
+    proc = subprocess.run([sys.executable, "-c", script, "clean", str(mirror), "-o", str(tmp_path / "out.jsonl")],
+                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=120)
+    assert proc.stdout.split("\n")[-2:] == ["[] 0", ""], proc.stderr
+    assert len(parse_jsonl((tmp_path / "out.jsonl").read_bytes())) >= 4

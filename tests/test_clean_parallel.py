@@ -122,6 +122,54 @@ def test_a_killed_run_leaves_no_output_and_no_workers(tmp_path: Path):
     assert proc.stderr.read() == b""
 
 
+@pytest.fixture(scope="module")
+def many_pages(tmp_path_factory) -> Path:
+    """Enough pages that cleaning them takes seconds."""
+    folder = tmp_path_factory.mktemp("many")
+    write_generated(folder, "seed-utf8", 400, 4)
+    return folder
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_interrupted_run_leaves_no_output_file_and_no_workers(many_pages: Path, tmp_path: Path, jobs: str,
+                                                                 signum: int):
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([*cli_command(), "clean", str(many_pages), "-o", str(out), "-j", jobs],
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE)
+    partial = out.with_name("out.jsonl.partial")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    workers = int(jobs) if jobs != "1" else 0
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size and len(children.read_text().split()) >= workers) \
+            and time.monotonic() < deadline:
+        time.sleep(0.005)
+    pids = [int(pid) for pid in children.read_text().split()]
+    assert proc.poll() is None and partial.stat().st_size  # the signal comes while pages are written
+    proc.send_signal(signum)
+    assert proc.wait(timeout=60) == 3
+    assert proc.stderr.read().decode().splitlines()[-1:] == ["interrupted"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    while any(map(running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(running, pids))
+
+
+def test_an_ignored_sigint_stays_ignored(many_pages: Path, tmp_path: Path):
+    """A run started with SIGINT ignored (nohup, a job in a script's background) is not stopped by it."""
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([*cli_command(), "clean", str(many_pages), "-o", str(out), "-j", "2"],
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    partial = out.with_name("out.jsonl.partial")
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert len(parse_jsonl(out.read_bytes())) > 400
+
+
 def test_a_killed_worker_is_replaced_and_nothing_is_lost(tmp_path: Path):
     write_generated(tmp_path / "pages", "seed-utf8", 200, 3)
     whole = run_clean(tmp_path / "pages", "-j", "1", "-o", tmp_path / "j1.jsonl")

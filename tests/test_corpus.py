@@ -1,7 +1,7 @@
 """``essay-crawler corpus`` end to end on the local executor (and Ray): generated WARC files with
 planted exact and near copies give exactly those marks, the records ``clean`` gives, the marks the
 online Deduplicator gives in corpus order; a run killed with SIGKILL and started again gives the same
-files."""
+files. The Ray and Slurm executors give the same files as the local one."""
 from __future__ import annotations
 
 import json
@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, cli_command, validate_records
+from conftest import REPO, cli_command, needs_slurm, validate_records
 from datatrove.data import Document
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
 from datatrove.utils.hashing import HashConfig
+from slurm_cluster import PARTITION
 from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_warc
 
 from pipelines import clean_page
@@ -62,8 +63,9 @@ def inputs(tmp_path_factory):
     return folder, paths, files, planted
 
 
-def corpus(*args, wait: bool = True, **kwargs) -> subprocess.CompletedProcess | subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def corpus(*args, wait: bool = True, env: dict[str, str] | None = None, **kwargs
+           ) -> subprocess.CompletedProcess | subprocess.Popen:
+    env = dict(env or os.environ, PYTHONPATH=str(REPO))
     command = [*cli_command(), "corpus", *map(str, args)]
     if not wait:
         return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -183,6 +185,17 @@ def test_the_ray_executor_gives_the_same_files(inputs, reference, tmp_path):
     done = corpus(folder, "-o", tmp_path / "ray", "--executor", "ray", "--workers", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     assert data_files(tmp_path / "ray") == data_files(reference[0])
+
+
+@needs_slurm
+def test_the_slurm_executor_gives_the_same_files(inputs, reference, slurm_cluster, tmp_path):
+    folder, *_ = inputs
+    done = corpus(folder, "-o", tmp_path / "slurm", "--executor", "slurm", "--partition", PARTITION, "--workers", "2",
+                  env=slurm_cluster.env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr.splitlines()[-1] == f"submitted the stages to Slurm; logs in {tmp_path / 'slurm' / 'logs'}"
+    slurm_cluster.wait_until_idle(600)
+    assert data_files(tmp_path / "slurm") == data_files(reference[0])
 
 
 def test_bad_inputs_and_another_runs_folder_are_one_line(inputs, reference, tmp_path):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import needs_redis
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.extension import ExtensionManager
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
@@ -75,6 +77,25 @@ def test_the_run_is_claimed_when_the_crawler_is_set_up_opened_on_spider_opened_c
     assert not list(site.glob("*.partial"))
 
 
+def test_a_run_without_state_never_commits_over_a_run_of_the_same_second(tmp_path):
+    site = tmp_path / "output" / SITE
+    now = datetime.now(UTC)
+    taken = {(now + timedelta(seconds=s)).strftime("%Y%m%dT%H%M%SZ") for s in range(5)}
+    for run_id in taken:  # committed runs of this second and the next ones
+        (site / run_id).mkdir(parents=True)
+        (site / run_id / "pieces.jsonl").write_text("earlier\n", "utf-8")
+    crawler = essays_crawler(tmp_path, ESSAY_STATE=False)
+    runs = crawler.get_extension(CrawlRunExtension)
+    runs.spider_opened(crawler.spider)
+    records = [piece("http://127.0.0.1:8000/a/1.html", 1, 1, "春雨")]
+    with runs.writing(records[0]["url"]) as run:
+        run.write_article(records, records[0]["url"], "digest-1", {})
+    runs.spider_closed(crawler.spider, "finished")
+    assert runs.run.run_id not in taken and runs.run.run_id.rsplit("-", 1)[0] in taken
+    assert read_jsonl(site / runs.run.run_id / "pieces.jsonl") == records
+    assert all((site / run_id / "pieces.jsonl").read_text("utf-8") == "earlier\n" for run_id in taken)
+
+
 def test_an_interrupted_run_is_left_resumable_and_the_next_crawler_continues_it(tmp_path):
     crawler = essays_crawler(tmp_path)
     runs = crawler.get_extension(CrawlRunExtension)
@@ -129,6 +150,24 @@ def test_a_run_that_cannot_open_closes_the_spider_and_says_why(tmp_path):
     assert runs.failure and "OUT.jsonl.partial" in runs.failure
     runs.spider_closed(crawler.spider, "run_not_opened")
     assert runs.manifest is None
+
+
+@needs_redis
+def test_a_redis_lost_as_the_run_opens_closes_the_spider_with_one_line_and_leaves_no_run(redis_server, tmp_path):
+    # The run's state in Redis, without the shared frontier (the add-on): this is the run's extension alone.
+    crawler = essays_crawler(tmp_path, ESSAY_REDIS_URL=redis_server.url, ADDONS={})
+    runs = crawler.get_extension(CrawlRunExtension)  # its state connected to the Redis
+    redis_server.stop()
+    with pytest.raises(CloseSpider) as closed:
+        runs.spider_opened(crawler.spider)
+    assert closed.value.reason == "run_not_opened"
+    assert runs.failure is not None
+    assert runs.failure.startswith(f"redis {redis_server.url}: unreachable as the run opened (")
+    assert runs.failure.endswith("); run the same command again once it answers")
+    assert "\n" not in runs.failure
+    runs.spider_closed(crawler.spider, "run_not_opened")
+    assert runs.manifest is None
+    assert not list((tmp_path / "output").rglob("*.jsonl*"))
 
 
 def test_the_extension_is_off_for_another_spider(tmp_path):

@@ -3,13 +3,14 @@ against sites served on 127.0.0.1 by the test process."""
 from __future__ import annotations
 
 import json
+import subprocess
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import validate_records
+from conftest import cli_command, validate_records
 from crawl_helpers import (
     FAST,
     CrawlRun,
@@ -22,6 +23,7 @@ from crawl_helpers import (
     read_jsonl,
     run_cli,
     run_scrapy,
+    subprocess_env,
     without_crawl_time,
 )
 
@@ -198,6 +200,24 @@ def test_dash_o_writes_pieces_errors_and_run_json_next_to_each_other(demo_site, 
     assert len(run.pieces) == run.manifest["counts"]["pieces_written"] > 0
     assert error_lines(run.errors) == expected_error_lines(demo_site.base_url)
     assert "pieces written" in run.proc.stderr
+
+
+def imported_modules(importtime_log: str) -> set[str]:
+    """The modules a ``PYTHONPROFILEIMPORTTIME`` log (stderr) names, every process's."""
+    return {line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
+def test_a_crawl_without_redis_never_imports_the_redis_client_or_scrapy_redis(demo_site, tmp_path):
+    command = [*cli_command(), "crawl", demo_site.base_url + "/", "-o", str(tmp_path / "out.jsonl"), *FAST,
+               "--profile", "demo"]
+    proc = subprocess.run(command, env=subprocess_env() | {"PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    modules = imported_modules(proc.stderr)
+    assert {"scrapy", "essay_crawler.shared", "pipelines"} <= modules  # the log covers the crawl's imports
+    assert not {m for m in modules if m.split(".")[0] in {"redis", "scrapy_redis"}}
+    assert read_jsonl(tmp_path / "out.jsonl")
 
 
 # ------------------------------------------------------------------ scrapy crawl, scrape, sites

@@ -6,10 +6,12 @@ import dataclasses
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 from conftest import needs_redis
 from crawl_runs import (
     REPO,
+    committed_runs,
     crawl_args,
     env,
     latest_run,
@@ -17,7 +19,9 @@ from crawl_runs import (
     partial_pieces,
     read_lines,
     run_crawl,
+    run_reclean,
     terminate,
+    warc_responses,
     without_crawled_at,
 )
 from redis_runs import free_port
@@ -151,11 +155,11 @@ def test_a_worker_with_nothing_to_do_yet_waits_for_the_others_and_then_takes_par
     client = redis_server.client()
     home = site.routes["/"]
     site.routes["/"] = dataclasses.replace(home, delay=12.0)
-    first = start_worker(site, tmp_path / "a", redis_server.url)
+    first = start_worker(site, tmp_path / "a", redis_server.url, "--warc")
     second = None
     try:
         wait_until(lambda: client.scard(keys.seen) > 0, "the first worker did not seed the site")
-        second = start_worker(site, tmp_path / "b", redis_server.url, "-s", "ESSAY_REDIS_IDLE=2")
+        second = start_worker(site, tmp_path / "b", redis_server.url, "-s", "ESSAY_REDIS_IDLE=2", "--warc")
         assert first.wait(timeout=300) == 0, first.stderr.read()
         assert second.wait(timeout=300) == 0, second.stderr.read()
     finally:
@@ -163,6 +167,18 @@ def test_a_worker_with_nothing_to_do_yet_waits_for_the_others_and_then_takes_par
         terminate(first)
         if second:
             terminate(second)
-    a, b = latest_run(tmp_path / "a")[1], latest_run(tmp_path / "b")[1]
+    (run_a, a, _), (run_b, b, _) = latest_run(tmp_path / "a"), latest_run(tmp_path / "b")
     assert a and b  # both took part
     assert without_crawled_at(a + b) == without_crawled_at(reference.pieces)  # the crawl needs no sweep
+
+    # Each worker archived what it fetched: no page in both archives (robots.txt aside, each worker
+    # reads it), and the two archives cleaned again give the crawl's records.
+    archives = [Path(run["files"]["warc"]) for run in (run_a, run_b)]
+    fetched = [{url for url, _ in warc_responses(path) if not url.endswith("/robots.txt")} for path in archives]
+    assert fetched[0] and fetched[1] and not fetched[0] & fetched[1]
+    result = run_reclean(*(path.parent for path in archives))
+    assert result.returncode == 0, result.stderr
+    again = [record for out, run in ((tmp_path / "a", run_a), (tmp_path / "b", run_b))
+             for folder in committed_runs(out) if folder.name != run["run_id"]
+             for record in read_lines(folder / "pieces.jsonl")]
+    assert without_crawled_at(again) == without_crawled_at(reference.pieces)

@@ -12,8 +12,9 @@ from scrapy.settings import Settings
 from scrapy.utils.request import request_from_dict
 
 from essay_crawler import requestjson
+from essay_crawler.frontier import connect
 from essay_crawler.redis_state import RedisState
-from essay_crawler.shared import RedisUnreachable, SiteKeys, connect, politeness_share
+from essay_crawler.shared import RedisUnreachable, SiteKeys, politeness_share
 from essay_crawler.spiders.essays import EssaysSpider
 
 pytestmark = needs_redis

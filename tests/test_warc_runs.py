@@ -5,43 +5,30 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import REPO, cli_command
 from crawl_runs import (
     DEMO_PIECES,
     TWO_AT_A_TIME,
     committed_runs,
-    env,
     kill_after_lines,
     latest_run,
     read_lines,
     run_crawl,
+    run_reclean,
     site_dir,
     slow_articles,
     start_crawl,
     terminate,
     wait_for_partial,
+    warc_responses,
     without_crawled_at,
 )
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.warc import WarcAppender, complete_members
-
-
-def warc_responses(path: Path) -> list[tuple[str, int]]:
-    """(target URI, HTTP status) of every response record, in file order."""
-    with open(path, "rb") as fh:
-        return [(r.rec_headers.get_header("WARC-Target-URI"), int(r.http_headers.get_statuscode()))
-                for r in ArchiveIterator(fh) if r.rec_type == "response"]
-
-
-def run_reclean(*args: str | Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*cli_command(), "reclean", *map(str, args)], cwd=REPO, env=env(), capture_output=True,
-                          text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +93,25 @@ def test_reclean_refuses_what_is_not_an_archived_run(site, tmp_path):
     result = run_reclean(tmp_path)
     assert (result.returncode, result.stderr) == (2, f"error: {tmp_path}: not a run folder (no run.json)\n")
     assert len(committed_runs(plain)) == 1
+
+
+def test_reclean_of_two_runs_of_a_site_writes_an_article_once_unless_it_changed(site, reference, tmp_path):
+    first = run_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc")
+    assert first.returncode == 0, first.stderr
+    again = run_crawl(site, tmp_path, *TWO_AT_A_TIME, "--warc", "--refresh")  # every article fetched, none changed
+    assert again.returncode == 0, again.stderr
+    runs = committed_runs(tmp_path)
+    assert [len(read_lines(run / "pieces.jsonl")) for run in runs] == [DEMO_PIECES, 0]
+
+    together = run_reclean(*runs)
+    assert together.returncode == 0, together.stderr
+    made = [run for run in committed_runs(tmp_path) if run not in runs]
+    assert [len(read_lines(run / "pieces.jsonl")) for run in made] == [DEMO_PIECES, 0]  # as the crawls wrote
+    assert without_crawled_at(read_lines(made[0] / "pieces.jsonl")) == without_crawled_at(reference.pieces)
+    alone = run_reclean(runs[1])  # by itself, the second run's archive holds every article
+    assert alone.returncode == 0, alone.stderr
+    (last,) = [run for run in committed_runs(tmp_path) if run not in runs + made]
+    assert without_crawled_at(read_lines(last / "pieces.jsonl")) == without_crawled_at(reference.pieces)
 
 
 def test_a_killed_crawl_resumed_archives_each_page_once(site, reference, archived, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -103,6 +104,10 @@ class LinesFile(AtomicJsonlFile):
 
 
 def _progress(total: int | None):
+    """rich's progress bar on stderr when it is a terminal and there are more than a few files;
+    else :class:`Lines`, and rich (tens of milliseconds to import) is not imported."""
+    if total is not None and total <= PROGRESS_MIN_FILES or not sys.stderr.isatty():
+        return Lines()
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -112,14 +117,34 @@ def _progress(total: int | None):
         TimeRemainingColumn,
     )
 
-    console = Console(stderr=True)  # no bar unless stderr is a terminal (else rich leaves a blank line)
+    console = Console(stderr=True)
     return Progress(TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True, disable=(total is not None and total <= PROGRESS_MIN_FILES) or not console.is_terminal)
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+class Lines:
+    """No progress bar: :func:`say`'s lines go straight to stderr (the interface of rich's
+    ``Progress`` that :func:`write_outcomes` uses)."""
+
+    def __enter__(self) -> Lines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def add_task(self, description: str, total: int | None = None) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        pass
 
 
 def say(progress, line: str) -> None:
     """One whole line on stderr (never wrapped or styled), above the progress bar."""
-    progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if isinstance(progress, Lines):
+        print(line, file=sys.stderr, flush=True)
+    else:
+        progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def skipped_line(count: int) -> str:
@@ -187,21 +212,25 @@ def run(args) -> int:
     tasks = file_tasks(files, args.base_url, counts)
     jobs = args.jobs if archives else min(args.jobs, len(files))
     warm_up(profile, args.convert)
-    workers = None
-    if jobs > 1:  # forked before the progress bar starts its thread
-        workers = Workers(jobs, profile, args.convert, args.timeout or None)
-        outcomes = workers.outcomes(tasks)
-    else:
-        init_cleaner(profile, args.convert)
-        outcomes = ((label, clean_task(task)) for label, task in tasks)
-    out = LinesFile(args.output) if args.output else None
+    workers = out = None
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGTERM, signal.SIGINT)
+                if signal.getsignal(signum) is not signal.SIG_IGN}  # ignored stays ignored (nohup, a job in the background)
     try:
+        if jobs > 1:  # forked before the progress bar starts its thread
+            workers = Workers(jobs, profile, args.convert, args.timeout or None)
+            outcomes = workers.outcomes(tasks)
+        else:
+            init_cleaner(profile, args.convert)
+            outcomes = ((label, clean_task(task)) for label, task in tasks)
+        out = LinesFile(args.output) if args.output else None
         with _progress(total) as progress:
             failed, skipped = write_outcomes(outcomes, total, out, progress)
             if archives:
                 say(progress, counts.line())
             if skipped:
                 say(progress, skipped_line(skipped))
+        if out:
+            out.commit()
     except BaseException:
         if out:
             out.abort()
@@ -209,6 +238,14 @@ def run(args) -> int:
     finally:
         if workers:
             workers.close()
-    if out:
-        out.commit()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 1 if failed else 0
+
+
+def interrupt(signum: int, _frame) -> None:
+    """SIGTERM or SIGINT: a KeyboardInterrupt where the run stands (its output file is removed, the
+    exit status is 3); another signal meanwhile is ignored, so that clean-up runs to its end."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt

@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -90,9 +91,11 @@ def executor(name: str, pipeline: list, tasks: int, out: Path, args, depends=Non
         return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, mem_per_cpu_gb=0.5)
     from datatrove.executor.slurm import SlurmPipelineExecutor
 
+    # The jobs run this interpreter's environment (datatrove's launcher script is beside it), which the
+    # nodes see at the same path, activated or not.
     return SlurmPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logs, depends=depends,
                                  time=args.time, partition=args.partition, job_name=f"essay-{name}",
-                                 venv_path=os.environ.get("VIRTUAL_ENV"))
+                                 env_command=f"export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH")
 
 
 def run_stages(stages: dict, out: Path, args) -> str | None:

@@ -264,7 +264,8 @@ def check_shared(args) -> None:
         return
     if args.no_state:
         raise CommandError("--redis needs the state (it is shared there): drop --no-state")
-    from essay_crawler.shared import RedisUnreachable, connect
+    from essay_crawler.frontier import connect
+    from essay_crawler.shared import RedisUnreachable
 
     try:
         connect(args.redis).close()

@@ -26,7 +26,10 @@ def add_parser(sub):
     p = sub.add_parser("reclean", help="clean archived runs (crawled with --warc) again, without the network",
                        description="Clean the pages a run archived (RUN/pages.warc.gz, from crawl --warc) again "
                                    "with this version's cleaner, as the crawl did: the run's profile decides which "
-                                   "pages are articles, an article under two URLs is written once. Each RUN gives "
+                                   "pages are articles, an article under two URLs is written once, and one that an earlier RUN of "
+                                   "the same site given here wrote with the same pieces is not written again (as a "
+                                   "crawl does not write again what another worker or an earlier night wrote). "
+                                   "Each RUN gives "
                                    "a new run folder beside it, whose run.json names the run and the cleaner "
                                    "version it came from. Exit status: 0 ok, 1 an archive was damaged (the pages "
                                    "before the damage are written), 2 a RUN that is not an archived run.")
@@ -84,9 +87,13 @@ def fetch_time(warc_date: str | None) -> str | None:
 
 
 def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors: AtomicJsonlFile,
-                    counts: WarcCounts) -> tuple[Tally, PageFailure | None]:
+                    counts: WarcCounts, earlier: set[tuple[str, ...]]) -> tuple[Tally, PageFailure | None]:
     """Clean the archive's pages into ``pieces`` and ``errors`` as the crawl's item pipelines do;
-    the tally, and the archive's own error (damaged) if it has one."""
+    the tally, and the archive's own error (damaged) if it has one. An article is written once in
+    the run (under two URLs, once), and not at all when ``earlier`` holds it with the same pieces (an
+    earlier run of the site, given in the same command, wrote it: as the crawl, which writes an
+    article another worker or an earlier night wrote only when it changed); what is written is
+    added to ``earlier``."""
     from essay_crawler.items import ErrorItem
     from essay_crawler.profiles import page_kind
     from essay_crawler.runfiles import utc_now
@@ -113,10 +120,12 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
                     error(page.url, out.error.reason, out.error.message)
                 continue
             records = out.records
-            if records[0]["url"] in seen:
+            written = (records[0]["url"], *(record["sha1"] for record in records))
+            if records[0]["url"] in seen or written in earlier:
                 tally.duplicates += 1
                 continue
             seen.add(records[0]["url"])
+            earlier.add(written)
             if out.mismatch:
                 error(page.url, "split_mismatch", f"found {len(records)} pieces, title claims {out.claimed}")
             crawled_at = fetch_time(page.date)
@@ -139,9 +148,10 @@ def new_run_folder(site_dir: Path) -> tuple[str, Path]:
     return run_id, site_dir / (run_id + RECLEANED)
 
 
-def reclean(source: SourceRun, profile_name: str | None, convert: str | None) -> tuple[dict, PageFailure | None]:
+def reclean(source: SourceRun, profile_name: str | None, convert: str | None,
+            earlier: set[tuple[str, ...]]) -> tuple[dict, PageFailure | None]:
     """Re-clean one run into a new run folder beside it (written as ``<id>.reclean.partial/``,
-    fsynced, renamed); its manifest and the archive's error."""
+    fsynced, renamed); its manifest and the archive's error. ``earlier``: see :func:`reclean_archive`."""
     from essay_crawler.profiles import resolve_profile
     from essay_crawler.runfiles import utc_now
     from pipelines.worker import init_cleaner
@@ -158,7 +168,7 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None) ->
     counts = WarcCounts()
     try:
         with AtomicJsonlFile(partial / "pieces.jsonl") as pieces, AtomicJsonlFile(partial / "errors.jsonl") as errors:
-            tally, damaged = reclean_archive(source, profile, pieces, errors, counts)
+            tally, damaged = reclean_archive(source, profile, pieces, errors, counts, earlier)
         manifest = {
             "run_id": run_id,
             "site": old.get("site"),
@@ -193,8 +203,11 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None) ->
 def run(args) -> int:
     sources = [source_run(Path(path)) for path in args.runs]  # every RUN checked before any is written
     status = 0
+    # By site (its folder's name: the same on every worker of a shared crawl), what the RUNs before wrote.
+    written: dict[str, set[tuple[str, ...]]] = {}
     for source in sources:
-        manifest, damaged = reclean(source, args.profile, args.convert)
+        earlier = written.setdefault(source.site_dir.resolve().name, set())
+        manifest, damaged = reclean(source, args.profile, args.convert, earlier)
         if damaged:
             print(f"error: {source.warc}: {damaged.reason}: {damaged.message}", file=sys.stderr)
             status = 1

@@ -1,0 +1,103 @@
+"""Heading styles of essay collections, on pages of our own writing: each piece exact, and the
+lines that look like a numbering but are none (a page title's page number, a list in an essay)
+left alone."""
+from __future__ import annotations
+
+import pytest
+
+from pipelines import clean_page
+
+SEASONS = [["春天来了，小草从地里探出头来，柳树发出了嫩绿的新芽，桃花也笑红了脸。", "我和小伙伴们在田野里奔跑，放风筝，笑声飘得很远很远。"],
+           ["夏天的中午，太阳火辣辣地烤着大地，知了在树上不停地叫着。", "傍晚，我们在河边乘凉，听爷爷讲过去的故事。"],
+           ["秋天，果园里的苹果红了，稻田里的稻子黄了，农民伯伯笑得合不拢嘴。", "一阵风吹过，金黄的树叶像蝴蝶一样飞舞。"]]
+
+
+def records(lines: list[str]) -> list[tuple[str | None, str | None, list[str]]]:
+    got = clean_page("\n".join(lines), "http://x.cn/a.html", kind="text").records
+    return [(r["title"], r["piece_title"], r["text"].split("\n")) for r in got]
+
+
+def page(title: str, headings: list[str], between: list[str] | None = None) -> list[str]:
+    lines = [title]
+    for n, (heading, text) in enumerate(zip(headings, SEASONS, strict=True)):
+        lines += [heading, *([between[n]] if between else []), *text]
+    return lines
+
+
+@pytest.mark.parametrize("title, headings", [
+    ("四季作文", ["四季作文（一）", "四季作文（二）", "四季作文（三）"]),
+    ("四季作文", ["四季作文【1】", "四季作文【2】", "四季作文【3】"]),
+    ("四季作文（精选3篇）", ["★ 四季作文1", "★ 四季作文2", "★ 四季作文3"]),
+    ("四季作文（精选3篇）", ["■ 四季作文 篇一", "■ 四季作文 篇二", "■ 四季作文 篇三"]),
+    ("四季作文（精选3篇）", ["NO.1", "NO.2", "NO.3"]),
+    ("四季作文（精选3篇）", ["①", "②", "③"]),
+])
+def test_a_numbering_style_heads_each_piece(title, headings):
+    want_headings = [h.replace("四季作文 篇", "四季作文篇") for h in headings]
+    assert records(page(title, headings)) == [(title, h, text) for h, text in zip(want_headings, SEASONS, strict=True)]
+
+
+def test_a_stem_in_brackets_with_a_subtitle_line_under_it():
+    got = records(page("四季作文", ["四季作文（一）", "四季作文（二）", "四季作文（三）"], ["美丽的春天", "火热的夏天", "金色的秋天"]))
+    assert [(h, text[0]) for _, h, text in got] == [("四季作文（一）", "美丽的春天"), ("四季作文（二）", "火热的夏天"),
+                                                   ("四季作文（三）", "金色的秋天")]
+
+
+def test_a_page_number_after_the_title_is_no_heading():
+    assert records(["秋天的雨（2）", *SEASONS[2]]) == [("秋天的雨（2）", None, SEASONS[2])]
+
+
+def test_circled_numbers_in_one_essay_are_a_list_not_pieces():
+    lines = ["我的暑假计划", "暑假到了，我给自己定了一个计划，一共有三件事。", "①", "每天读一个小时的书。", "②", "每天跑步二十分钟。",
+             "③", "每周帮妈妈做两次家务。"]
+    assert records(lines) == [("我的暑假计划", None, lines[1:])]
+
+
+# A document preview flattened into one line: title, the site's disclaimer, the title again, then each
+# 篇N： heading run into its text.
+FLAT_PIECES = [
+    ("篇一：", "我的小书桌我有一张小书桌，是爸爸亲手做的。桌面上摆着台灯、笔筒和几本故事书，每天放学回家，我都坐在这里写作业。"
+              "写完作业，我就趴在桌上看书，看着看着，窗外的天就黑了。我爱我的小书桌，它陪我度过了许多快乐的时光。"),
+    ("篇二：", "书桌上的小闹钟书桌上有一只小闹钟，它圆圆的脸，两根细细的指针不停地转呀转。每天早上六点半，它就丁零零地叫起来，"
+              "催我起床。有一次我把它按掉又睡着了，结果上学迟到了。从那以后，我再也不赖床了。"),
+    ("篇三：", "我的台灯我的台灯是一只白色的小兔子，按一下它的耳朵，灯就亮了。晚上我在灯下写字、画画，灯光暖暖的，"
+              "像妈妈的手轻轻地摸着我的头。"),
+]
+
+
+def test_a_page_flattened_into_one_line_is_split_at_its_run_in_headings():
+    line = "我的书桌作文精选5篇本文仅供参考，自行编辑使用我的书桌作文精选5篇" + "".join(h + t for h, t in FLAT_PIECES)
+    assert records([line]) == [("我的书桌作文精选5篇", h, [t]) for h, t in FLAT_PIECES]
+
+
+def test_an_essay_paragraph_naming_first_and_second_pieces_stays_whole():
+    review = ("这本书一共有三篇故事，我都很喜欢。第一篇：讲的是一只小狐狸怎样帮助迷路的小鸭子找到妈妈，小狐狸聪明又善良，"
+              "它想了很多办法，最后终于成功了，我读完以后也想做一个乐于助人的孩子。第二篇：讲的是一棵老槐树的故事，"
+              "老槐树在村口站了一百年，看着孩子们一天天长大，又看着他们离开村子去远方，它的心里既高兴又有一点难过。"
+              "第三篇讲的是一群小蚂蚁搬家，它们团结一心，把一粒粒米都搬进了新家。")
+    lines = ["读《森林里的故事》有感", review, review.replace("这本书", "那本书"), "我要把这本书推荐给我的好朋友。"]
+    assert records(lines) == [("读《森林里的故事》有感", None, lines[1:])]
+
+
+@pytest.mark.parametrize("headings", [["四季作文篇1", "四季作文篇2", "四季作文篇3"], ["篇一：", "篇二：", "篇三："],
+                                      ["第一篇：", "第二篇：", "第三篇："]])
+def test_a_heading_glued_to_its_first_sentence_is_cut_off_it(headings):
+    lines = ["四季作文", *[h + text[0] for h, text in zip(headings, SEASONS, strict=True)]]
+    assert records(lines) == [("四季作文", h, [text[0]]) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_subtitle_with_a_comma_or_question_mark_stays_a_heading():
+    headings = ["篇一：春天，你好", "篇二：夏天在哪里？", "篇三：秋天，再见"]
+    assert records(page("四季作文3篇", headings)) == [("四季作文3篇", h, text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+@pytest.mark.parametrize("interlude", [["猜你喜欢", "冬天的雪作文"], ["相关推荐：冬天的雪作文"], ["推荐阅读"], ["本文标签：四季"]])
+def test_a_related_list_between_two_pieces_does_not_end_the_page(interlude):
+    headings = ["四季作文 篇一", "四季作文 篇二", "四季作文 篇三"]
+    lines = ["四季作文3篇", headings[0], *SEASONS[0], *interlude, headings[1], *SEASONS[1], headings[2], *SEASONS[2]]
+    assert records(lines) == [("四季作文3篇", h.replace(" ", ""), text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_related_list_below_the_last_piece_still_ends_the_page():
+    lines = ["四季作文3篇", "四季作文 篇一", *SEASONS[0], "四季作文 篇二", *SEASONS[1], "相关文章", "四季作文 篇一", *SEASONS[2]]
+    assert records(lines) == [("四季作文3篇", f"四季作文篇{n}", text) for n, text in zip("一二", SEASONS, strict=False)]
