@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pipelines.errors import PageError, PageFailure, truncation_notice
 from pipelines.jsonl import dumps_record
@@ -52,6 +53,8 @@ class Outcome:
 #: What is cleaned: a loose file and the URL it stands for, a page out of a WARC file, or the error of
 #: an input that gave no page (a WARC file cut short, not a WARC, unreadable), in its place in the order.
 Task = tuple[Path, str] | WarcPage | PageFailure
+#: What the caller tells its outcomes apart by (the clean command: a file's name).
+Label = TypeVar("Label")
 
 
 def clean_task(task: Task) -> Outcome:
@@ -143,11 +146,11 @@ class Workers:
         child.close()
         return _Worker(conn, proc)
 
-    def outcomes(self, items: Iterable[tuple[str, Task]]) -> Iterator[tuple[str, Outcome]]:
+    def outcomes(self, items: Iterable[tuple[Label, Task]]) -> Iterator[tuple[Label, Outcome]]:
         """``(label, outcome)`` of each ``(label, task)``, in order; ``items`` is read as the window
         allows, so a WARC file is never held whole."""
         source = iter(items)
-        pending: dict[int, tuple[str, Task]] = {}  # read and not yet written, by index
+        pending: dict[int, tuple[Label, Task]] = {}  # read and not yet written, by index
         todo: deque[int] = deque()  # indices not handed out (files to clean again go first)
         deaths: dict[int, int] = {}
         done: dict[int, Outcome] = {}

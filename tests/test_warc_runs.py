@@ -83,6 +83,30 @@ def version() -> str:
     return __version__
 
 
+@pytest.mark.parametrize("damaged", [False, True], ids=["whole", "damaged"])
+def test_reclean_writes_the_same_files_in_one_process_and_in_workers(archived, tmp_path, damaged):
+    import shutil
+
+    out, manifest = archived
+    folder = tmp_path / "site" / manifest["run_id"]
+    shutil.copytree(site_dir(out) / manifest["run_id"], folder)
+    if damaged:
+        archive = folder / "pages.warc.gz"
+        archive.write_bytes(archive.read_bytes()[:2 * archive.stat().st_size // 3])
+    made = {}
+    for jobs in ("1", "2"):
+        result = run_reclean(folder, "-j", jobs)
+        assert result.returncode == (1 if damaged else 0), result.stderr
+        (new,) = [p for p in (tmp_path / "site").iterdir() if p.name != manifest["run_id"] and p not in made.values()]
+        made[jobs] = new
+    one, two = made["1"], made["2"]
+    assert (one / "pieces.jsonl").read_bytes() == (two / "pieces.jsonl").read_bytes() != b""
+    errors = [[{k: v for k, v in e.items() if k != "time"} for e in read_lines(run / "errors.jsonl")] for run in (one, two)]
+    assert errors[0] == errors[1]
+    counts = [json.loads((run / "run.json").read_text("utf-8"))["counts"] for run in (one, two)]
+    assert counts[0] == counts[1]
+
+
 def test_reclean_refuses_what_is_not_an_archived_run(site, tmp_path):
     plain = tmp_path / "plain"
     assert run_crawl(site, plain, *TWO_AT_A_TIME).returncode == 0

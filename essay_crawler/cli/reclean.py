@@ -7,13 +7,16 @@ import os
 import platform
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from essay_crawler import __version__
-from essay_crawler.cli import CommandError
+from essay_crawler.cleanfiles import Task, Workers, clean_task, warm_up
+from essay_crawler.cli import CommandError, positive_int
+from essay_crawler.cli.clean import default_jobs
 from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile, fsync_dir, write_json_atomic
 from pipelines.normalize import CONVERSIONS
@@ -36,6 +39,9 @@ def add_parser(sub):
     p.add_argument("runs", nargs="+", metavar="RUN", help="a run folder (or a site's latest link)")
     p.add_argument("--profile", metavar="NAME|FILE", help="site profile (default: the run's own)")
     p.add_argument("--convert", choices=CONVERSIONS, default=None, help="OpenCC conversion (default: the run's)")
+    p.add_argument("-j", "--jobs", type=positive_int, default=default_jobs(), metavar="N",
+                   help="worker processes (default: every core, %(default)s here; 1: clean in this process); "
+                        "the output is the same for any N")
     return p
 
 
@@ -86,25 +92,12 @@ def fetch_time(warc_date: str | None) -> str | None:
     return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat(timespec="seconds")
 
 
-def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors: AtomicJsonlFile,
-                    counts: WarcCounts, earlier: set[tuple[str, ...]]) -> tuple[Tally, PageFailure | None]:
-    """Clean the archive's pages into ``pieces`` and ``errors`` as the crawl's item pipelines do;
-    the tally, and the archive's own error (damaged) if it has one. An article is written once in
-    the run (under two URLs, once), and not at all when ``earlier`` holds it with the same pieces (an
-    earlier run of the site, given in the same command, wrote it: as the crawl, which writes an
-    article another worker or an earlier night wrote only when it changed); what is written is
-    added to ``earlier``."""
-    from essay_crawler.items import ErrorItem
+def archived_tasks(source: SourceRun, profile, counts: WarcCounts, tally: Tally
+                   ) -> Iterator[tuple[tuple[str, str | None, str] | None, Task]]:
+    """``((kind, WARC-Date, URL), page)`` of each archived page the crawl cleaned, in archive order (the
+    others counted in ``tally``); the archive's own error (damaged, unreadable) last, labelled ``None``."""
     from essay_crawler.profiles import page_kind
-    from essay_crawler.runfiles import utc_now
     from pipelines.warc import WarcError, read_pages
-    from pipelines.worker import clean_fetched_page
-
-    tally, seen = Tally(), set()
-
-    def error(url: str, reason: str, message: str) -> None:
-        errors.write(ErrorItem(url, reason, message).as_record(utc_now()))
-        tally.errors[reason] = tally.errors.get(reason, 0) + 1
 
     try:
         for page in read_pages(source.warc, counts):
@@ -112,32 +105,58 @@ def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors:
             if kind not in ("article", "candidate") or urlsplit(page.url).path == "/robots.txt":
                 tally.other_pages += 1
                 continue
-            out = clean_fetched_page(page.body, page.url, page.declared_encoding)
-            if out.error:
-                if kind == "candidate" and out.error.reason == "no_content":
-                    tally.not_articles += 1
-                else:
-                    error(page.url, out.error.reason, out.error.message)
-                continue
-            records = out.records
-            written = (records[0]["url"], *(record["sha1"] for record in records))
-            if records[0]["url"] in seen or written in earlier:
-                tally.duplicates += 1
-                continue
-            seen.add(records[0]["url"])
-            earlier.add(written)
-            if out.mismatch:
-                error(page.url, "split_mismatch", f"found {len(records)} pieces, title claims {out.claimed}")
-            crawled_at = fetch_time(page.date)
-            for record in records:
-                record["crawled_at"] = crawled_at
-            pieces.write_all(records)
-            tally.article_pages += 1
-            tally.pieces += len(records)
+            yield (kind, page.date, page.url), page
     except WarcError as exc:
-        return tally, PageFailure(exc.reason, exc.message)
+        yield None, PageFailure(exc.reason, exc.message)
     except OSError as exc:
-        return tally, PageFailure("unreadable", exc.strerror or str(exc))
+        yield None, PageFailure("unreadable", exc.strerror or str(exc))
+
+
+def reclean_archive(source: SourceRun, profile, pieces: AtomicJsonlFile, errors: AtomicJsonlFile,
+                    counts: WarcCounts, earlier: set[tuple[str, ...]], workers: Workers | None
+                    ) -> tuple[Tally, PageFailure | None]:
+    """Clean the archive's pages (in ``workers``, or here when ``None``) into ``pieces`` and ``errors``
+    as the crawl's item pipelines do; the tally, and the archive's own error (damaged) if it has one.
+    An article is written once in the run (under two URLs, once), and not at all when ``earlier``
+    holds it with the same pieces (an earlier run of the site, given in the same command, wrote it:
+    as the crawl, which writes an article another worker or an earlier night wrote only when it
+    changed); what is written is added to ``earlier``."""
+    from essay_crawler.items import ErrorItem
+    from essay_crawler.runfiles import utc_now
+
+    tally, seen = Tally(), set()
+
+    def error(url: str, reason: str, message: str) -> None:
+        errors.write(ErrorItem(url, reason, message).as_record(utc_now()))
+        tally.errors[reason] = tally.errors.get(reason, 0) + 1
+
+    tasks = archived_tasks(source, profile, counts, tally)
+    outcomes = workers.outcomes(tasks) if workers else ((label, clean_task(task)) for label, task in tasks)
+    for label, outcome in outcomes:
+        if label is None:
+            return tally, outcome.error
+        kind, date, url = label
+        if outcome.error:
+            if kind == "candidate" and outcome.error.reason == "no_content":
+                tally.not_articles += 1
+            else:
+                error(url, outcome.error.reason, outcome.error.message)
+            continue
+        records = [json.loads(line) for line in outcome.lines.splitlines()]
+        written = (records[0]["url"], *(record["sha1"] for record in records))
+        if records[0]["url"] in seen or written in earlier:
+            tally.duplicates += 1
+            continue
+        seen.add(records[0]["url"])
+        earlier.add(written)
+        if outcome.mismatch:
+            error(url, "split_mismatch", f"found {len(records)} pieces, title claims {outcome.claimed}")
+        crawled_at = fetch_time(date)
+        for record in records:
+            record["crawled_at"] = crawled_at
+        pieces.write_all(records)
+        tally.article_pages += 1
+        tally.pieces += len(records)
     return tally, None
 
 
@@ -149,9 +168,10 @@ def new_run_folder(site_dir: Path) -> tuple[str, Path]:
 
 
 def reclean(source: SourceRun, profile_name: str | None, convert: str | None,
-            earlier: set[tuple[str, ...]]) -> tuple[dict, PageFailure | None]:
-    """Re-clean one run into a new run folder beside it (written as ``<id>.reclean.partial/``,
-    fsynced, renamed); its manifest and the archive's error. ``earlier``: see :func:`reclean_archive`."""
+            earlier: set[tuple[str, ...]], jobs: int) -> tuple[dict, PageFailure | None]:
+    """Re-clean one run, in ``jobs`` worker processes (1: in this one), into a new run folder beside
+    it (written as ``<id>.reclean.partial/``, fsynced, renamed); its manifest and the archive's
+    error. ``earlier``: see :func:`reclean_archive`."""
     from essay_crawler.profiles import resolve_profile
     from essay_crawler.runfiles import utc_now
     from pipelines.worker import init_cleaner
@@ -161,14 +181,16 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None,
     profile = resolve_profile(profile_name) if profile_name else None
     convert = convert or (old.get("settings") or {}).get("CLEAN_CONVERT") or "t2s"
     init_cleaner(profile, convert)
+    warm_up(profile, convert)  # before the workers are forked: each would build the patterns again
     run_id, partial = new_run_folder(source.site_dir)
     final = source.site_dir / run_id
     started = utc_now()
     partial.mkdir()
     counts = WarcCounts()
+    workers = Workers(jobs, profile, convert) if jobs > 1 else None
     try:
         with AtomicJsonlFile(partial / "pieces.jsonl") as pieces, AtomicJsonlFile(partial / "errors.jsonl") as errors:
-            tally, damaged = reclean_archive(source, profile, pieces, errors, counts, earlier)
+            tally, damaged = reclean_archive(source, profile, pieces, errors, counts, earlier, workers)
         manifest = {
             "run_id": run_id,
             "site": old.get("site"),
@@ -197,6 +219,9 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None,
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    finally:
+        if workers:
+            workers.close()
     return manifest, damaged
 
 
@@ -207,7 +232,7 @@ def run(args) -> int:
     written: dict[str, set[tuple[str, ...]]] = {}
     for source in sources:
         earlier = written.setdefault(source.site_dir.resolve().name, set())
-        manifest, damaged = reclean(source, args.profile, args.convert, earlier)
+        manifest, damaged = reclean(source, args.profile, args.convert, earlier, args.jobs)
         if damaged:
             print(f"error: {source.warc}: {damaged.reason}: {damaged.message}", file=sys.stderr)
             status = 1
