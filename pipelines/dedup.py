@@ -1,4 +1,4 @@
-"""Exact and near-duplicate marking of records (MinHash from datasketch, a compact LSH index of our own).
+"""Exact and near-duplicate marking of records (datasketch's MinHash values, a compact LSH index of our own).
 
 Texts are compared in a dedup form: NFKC, case-folded, with every character that is not a letter
 or digit removed, so copies that differ only in punctuation, spacing or full/half width are exact
@@ -24,11 +24,10 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from pipelines.dedup_hash import DEFAULT_SHINGLE as DEFAULT_SHINGLE
 from pipelines.dedup_hash import dedup_form as dedup_form
-from pipelines.dedup_hash import min_hashes, shingle_hashes
+from pipelines.dedup_hash import min_hashes, permutations, shingle_hashes
 from pipelines.dedup_store import (
     STATE_FORMAT,
     STATE_VERSION,
@@ -67,14 +66,32 @@ def jaccard(text_a: str, text_b: str, size: int = DEFAULT_SHINGLE) -> float:
     return np.intersect1d(a, b).size / union if union else 1.0
 
 
-SCHEME = "affine32"  # datasketch's MinHash permutations (see :func:`pipelines.dedup_hash.min_hashes`)
-
-
 @cache
 def lsh_shape(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) of the LSH index, as datasketch chooses them for :data:`LSH_WEIGHTS`."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
-    return lsh.b, lsh.r
+    """(bands, rows) of the LSH index, as datasketch's ``MinHashLSH`` chooses them for
+    :data:`LSH_WEIGHTS`: of every ``bands × rows ≤ num_perm``, the first (fewest bands, then fewest
+    rows) of least weighted error, the false-positive chance integrated over similarities below the
+    threshold, the false-negative chance above. The integrands are polynomials of degree ≤
+    ``num_perm``, which Gauss–Legendre quadrature of ``num_perm // 2 + 1`` nodes integrates exactly."""
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def integral(function, low: float, high: float) -> float:
+        half = (high - low) / 2
+        return half * float(weights @ function(low + half * (nodes + 1)))
+
+    best, shape = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            def candidate(s, bands=bands, rows=rows):
+                return 1 - (1 - s ** float(rows)) ** float(bands)
+
+            error = (integral(candidate, 0.0, threshold) * LSH_WEIGHTS[0]
+                     + integral(lambda s: 1 - candidate(s), threshold, 1.0) * LSH_WEIGHTS[1])
+            if error < best:
+                best, shape = error, (bands, rows)
+    if shape[0] < 2:
+        raise ValueError("The number of bands are too small (b < 2)")
+    return shape
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -111,7 +128,7 @@ class Deduplicator:
         self.threshold, self.shingle, self.num_perm = threshold, shingle, num_perm
         self.path = Path(path) if path is not None else None
         self.bands, self.rows = lsh_shape(threshold, num_perm)
-        self._permutations = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+        self._permutations = permutations(num_perm, SEED)
         # every distinct text: its digest and the id of its first record, found by digest
         self._digests, self._first_ids, self._by_digest = Rows(np.uint8, (20,)), Ids(), Multimap()
         # the indexed (unique) records, in the order indexed: id, signature; found by id and by band

@@ -4,8 +4,9 @@ The dedup form is NFKC, case-folded, letters and digits only. :func:`dedup_form`
 character from a table filled as characters are first seen, which is exact whenever the text holds
 no character that normalisation would compose or reorder with a neighbour (the rule is in
 :func:`char_form`); any other text takes the definition itself. The shingle hashes and the MinHash
-values (datasketch's ``affine32`` scheme) are compiled loops (numba), the same values as datasketch
-computes, without an array of ``shingles × permutations`` values.
+values (datasketch's ``affine32`` scheme, its permutations drawn as it draws them: :func:`permutations`)
+are compiled loops (numba), the same values as datasketch computes, without an array of ``shingles ×
+permutations`` values and without importing datasketch (and through it SciPy: 0.8 s).
 """
 from __future__ import annotations
 
@@ -138,6 +139,14 @@ def _min_hashes(hashes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 least = value
         out[p] = least
     return out
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``affine32`` permutations ``(a, b)`` (32-bit) of datasketch's ``MinHash(num_perm, seed)``:
+    from NumPy's ``RandomState(seed)``, ``num_perm`` odd multipliers, then ``num_perm`` offsets."""
+    draw = np.random.RandomState(seed)
+    a = draw.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    return a, draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
 
 
 def shingle_hashes(form: str, size: int = DEFAULT_SHINGLE) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The fast dedup form, shingle hashes and MinHash values are the definitions' values: the dedup
-form of every character in random company, and datasketch's MinHash of the shingles."""
+form of every character in random company, datasketch's permutations and MinHash of the shingles."""
 from __future__ import annotations
 
 import random
@@ -10,7 +10,15 @@ import numpy as np
 from datasketch import MinHash
 
 from pipelines.dedup import SEED, Deduplicator
-from pipelines.dedup_hash import _CONTEXT, char_form, dedup_form, min_hashes, shingle_hashes, slow_dedup_form
+from pipelines.dedup_hash import (
+    _CONTEXT,
+    char_form,
+    dedup_form,
+    min_hashes,
+    permutations,
+    shingle_hashes,
+    slow_dedup_form,
+)
 
 CODES = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
 
@@ -37,6 +45,14 @@ def test_texts_that_compose_reorder_or_cannot_be_encoded_take_the_definition():
              "Straße ﬁne ① ㈠ ㎏", "x\ud800y", "", "，。！？"]
     for text in texts:
         assert dedup_form(text) == slow_dedup_form(text), text
+
+
+def test_permutations_are_datasketchs():
+    for num_perm, seed in ((128, SEED), (1, 0), (64, 7), (256, 12345)):
+        theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        ours = permutations(num_perm, seed)
+        assert [p.dtype for p in ours] == [np.dtype(np.uint32)] * 2
+        assert np.array_equal(np.stack(ours), theirs), (num_perm, seed)
 
 
 def test_min_hashes_are_datasketchs_minhash_of_the_shingles():

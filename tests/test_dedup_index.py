@@ -8,9 +8,10 @@ import random
 import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch.lsh import _optimal_param
 
 from pipelines import dedup_store as dedup_module
-from pipelines.dedup import LSH_WEIGHTS, SEED, Deduplicator, dedup_form, shingle_hashes
+from pipelines.dedup import LSH_WEIGHTS, SEED, Deduplicator, dedup_form, lsh_shape, shingle_hashes
 
 HAN = "春夏秋冬山水花草树木风雨雷电日月星辰江河湖海鸟兽虫鱼父母兄弟朋友老师同学学校家乡田野城市道路灯火书本文章"
 
@@ -116,3 +117,23 @@ def test_ids_longer_than_sixteen_bytes_are_kept_whole(tmp_path):
     dedup.save()
     again = Deduplicator.open(tmp_path / "dedup.npz")
     assert again.mark({"id": "fourth", "text": "另" + text[1:] + "再见！"})["dup_of"] == long_id
+
+
+@pytest.mark.parametrize("num_perm", [128, 16, 100, 256])
+def test_the_bands_and_rows_are_datasketchs_choice(num_perm):
+    """:func:`lsh_shape` (quadrature without SciPy) picks what ``MinHashLSH`` picks (its
+    ``_optimal_param``, SciPy's ``quad``) at every threshold from 0.02 to 1 in steps of 0.02, and
+    refuses one band as it does."""
+    refused = 0
+    for step in range(1, 51):
+        threshold = step / 50
+        bands, rows = _optimal_param(threshold, num_perm, *LSH_WEIGHTS)
+        if bands < 2:
+            refused += 1
+            with pytest.raises(ValueError, match=r"b < 2"):
+                MinHashLSH(threshold=threshold, num_perm=num_perm, weights=LSH_WEIGHTS)
+            with pytest.raises(ValueError, match=r"b < 2"):
+                lsh_shape(threshold, num_perm)
+        else:
+            assert lsh_shape(threshold, num_perm) == (bands, rows), threshold
+    assert refused < 5
