@@ -17,13 +17,21 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, cli_command, needs_slurm, validate_records
 from datatrove.data import Document
+from datatrove.io import get_datafolder
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
 from datatrove.utils.hashing import HashConfig
 from slurm_cluster import PARTITION
 from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_warc
 
 from pipelines import clean_page
-from pipelines.corpus.minhash import PieceSignatures, band_dtype, band_groups, marked_line
+from pipelines.corpus.minhash import (
+    BandRun,
+    PieceSignatures,
+    band_dtype,
+    band_groups,
+    marked_line,
+    merged_band_groups,
+)
 from pipelines.dedup import Deduplicator
 from pipelines.errors import PageError
 from pipelines.jsonl import dumps_record
@@ -244,6 +252,43 @@ def test_band_groups_are_datatroves_minhash_stage_2(tmp_path):
         assert sorted(map(sorted, ours)) == sorted(map(sorted, theirs))
         groups_seen += len(ours)
     assert groups_seen > 100
+
+
+def merged(folder: Path, band: int, lines: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`merged_band_groups` of a band's files, its windows joined (groups numbered on): the
+    members, their group numbers, the number of windows."""
+    runs = [BandRun(get_datafolder(str(folder)), f"bucket_{band:03d}/{rank:05d}.minhash.sig", band_dtype(4))
+            for rank in range(3)]
+    members, groups, windows, numbered = [np.zeros((0, 2), dtype=np.uint32)], [np.zeros(0, dtype=np.int64)], 0, 0
+    for window_members, group in merged_band_groups(runs, lines):
+        members.append(window_members)
+        groups.append(group + numbered)
+        numbered += int(group[-1]) + 1 if len(group) else 0
+        windows += 1
+    for run in runs:
+        run.close()
+    return np.concatenate(members), np.concatenate(groups), windows
+
+
+def test_the_merge_of_band_files_a_few_lines_at_a_time_gives_the_whole_sorts_groups(tmp_path):
+    """The verify stage reads the band files a slice at a time: with 7 lines in all (2 a file), many
+    groups cross the slices' ends and many are longer than a slice; it gives the groups, members and
+    order that sorting the whole files gives."""
+    work = tmp_path / "work"
+    for rank in range(3):
+        PieceSignatures(str(work / "pieces"), str(work / "side"), str(work / "signatures"))(
+            iter(phrase_pieces(150, rank)), rank, 3)
+    longest = 0
+    for band in range(30):
+        lines = [np.fromfile(work / "signatures" / f"bucket_{band:03d}" / f"{rank:05d}.minhash.sig",
+                             dtype=band_dtype(4)) for rank in range(3)]
+        members, group = band_groups(lines)
+        longest = max(longest, int(np.bincount(group).max()))
+        for share in (7, 1 << 17):
+            their_members, their_group, windows = merged(work / "signatures", band, share)
+            assert np.array_equal(their_members, members) and np.array_equal(their_group, group), (band, share)
+            assert windows > 20 if share == 7 else windows == 1
+    assert longest > 20
 
 
 def test_a_marked_line_is_the_marked_records_line():

@@ -7,7 +7,8 @@ A corpus run is four datatrove stages over WARC files (:func:`corpus_stages`):
    per piece (our record as metadata, errors to ``errors/``), and :class:`PieceSignatures` keeps each
    piece's record, its signature, dedup digest, id and place, and the bands of its signature in
    datatrove's MinHash stage 1 files.
-2. **verify** (a task per band, or fewer): :class:`VerifyCandidates` finds the pieces that share a
+2. **verify** (a task per band, or fewer): :class:`VerifyCandidates` merges the clean tasks' sorted band
+   files a slice at a time (memory bounded whatever the corpus size), finds the pieces that share a
    band's values (datatrove's MinHash stage 2, in NumPy), keeps the candidates whose estimated
    Jaccard similarity reaches the threshold, and finds the exact copies (same dedup digest).
 3. **marks** (one task): :class:`EarliestMarks`, MinHash stage 3 for our semantics: each piece is

@@ -8,6 +8,7 @@ import json
 import mmap
 import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
@@ -32,6 +33,11 @@ EXACT_MARK, NEAR_MARK = 1, 2
 BLOCK = 1024
 #: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a time.
 CHUNK = 4096
+#: Band lines a verify task reads at a time of one band's files, shared among them (whole groups of
+#: equal values), so that what it holds does not grow with the corpus.
+MERGE_LINES = 1 << 17
+#: Side lines a verify task reads between two givings back of their pages (see :class:`SideFiles`).
+BATCH = 256
 
 
 def side_dtype(num_perm: int) -> np.dtype:
@@ -143,6 +149,66 @@ def band_groups(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([ranks[order], every[names[-1]][order]], axis=1)[shared], group
 
 
+class BandRun:
+    """One clean task's band file (sorted), read a slice at a time from :attr:`start`."""
+
+    def __init__(self, folder, name: str, dtype: np.dtype):
+        self.dtype, self.size, self.start = dtype, folder.size(name) // dtype.itemsize, 0
+        self.file = folder.open(name, "rb")
+
+    def read(self, count: int) -> np.ndarray:
+        """Up to ``count`` lines from :attr:`start` (which stays where it is)."""
+        self.file.seek(self.start * self.dtype.itemsize)
+        return np.frombuffer(self.file.read(min(count, self.size - self.start) * self.dtype.itemsize), dtype=self.dtype)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def sort_keys(lines: np.ndarray) -> np.ndarray:
+    """Each band line's values as one byte string (big-endian), ordered as the values are."""
+    names = lines.dtype.names
+    assert names is not None
+    values = np.stack([lines[name] for name in names[:-1]], axis=1).astype(">u4")
+    return values.view(f"S{values.shape[1] * 4}")[:, 0]
+
+
+def merged_band_groups(runs: list[BandRun], lines: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`band_groups` of the clean tasks' sorted band files, merged a slice of each at a time
+    (``lines`` lines in all, a group of equal values longer than a file's share read whole): each
+    group once and whole, in the order of the band values."""
+    share = max(1, lines // max(1, len(runs)))
+    widths = [share] * len(runs)
+    while any(run.start < run.size for run in runs):
+        parts = [run.read(width) for run, width in zip(runs, widths, strict=True)]
+        keys = [sort_keys(part) for part in parts]
+        going_on = [run.start + len(part) < run.size for run, part in zip(runs, parts, strict=True)]
+        # the rest of a file sorts after its slice: each value below the least last value of a
+        # slice that does not end its file is here in full
+        bound = min((key[-1] for key, more in zip(keys, going_on, strict=True) if more), default=None)
+        taken = [len(key) if bound is None else int(np.searchsorted(key, bound)) for key in keys]
+        if not any(taken):  # a slice all of one value: read on in it
+            widths = [width * 2 if more and key[-1] == bound else width
+                      for width, key, more in zip(widths, keys, going_on, strict=True)]
+            continue
+        yield band_groups([part[:count] for part, count in zip(parts, taken, strict=True)])
+        for run, count in zip(runs, taken, strict=True):
+            run.start += count
+        widths = [share] * len(runs)
+
+
+def whole_groups(group: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` slices of ``group`` (group numbers, ascending) of whole groups, ``size`` or so
+    members each (a larger group alone)."""
+    ends = np.cumsum(np.bincount(group)) if len(group) else np.zeros(0, dtype=np.int64)
+    start = 0
+    while start < len(group):
+        last = np.searchsorted(ends, start + size, side="right") - 1
+        end = int(ends[last] if last >= 0 and ends[last] > start else ends[np.searchsorted(ends, start, side="right")])
+        yield start, end
+        start = end
+
+
 @njit(cache=True, nogil=True)
 def _similar_pairs(signatures, kept, starts, ends, band, rows, threshold):  # pragma: no cover - compiled
     """``(i, j)`` of every two kept members ``i < j`` of a group (``starts``/``ends``) whose share of
@@ -181,8 +247,8 @@ def _similar_pairs(signatures, kept, starts, ends, band, rows, threshold):  # pr
 
 class VerifyCandidates(PipelineStep):
     """MinHash stage 2 and the candidates' check against the threshold, bands ``rank, rank +
-    world_size, …``. For band ``b``: the pieces sharing its values (:func:`band_groups`, from the
-    clean stage's band files); of each set of identical texts in a group, the earliest; ``<b>.near``,
+    world_size, …``. For band ``b``: the pieces sharing its values (:func:`merged_band_groups`, a merge
+    of the clean stage's sorted band files, :data:`MERGE_LINES` lines at a time); of each set of identical texts in a group, the earliest; ``<b>.near``,
     the pairs of those whose estimated Jaccard similarity (the share of equal MinHash values) is ≥
     the threshold and that share no earlier band (:data:`PAIR`); for band 0 also ``exact``, every
     later copy of a text and the id of its first (:data:`EXACT`): identical texts share every band,
@@ -201,47 +267,44 @@ class VerifyCandidates(PipelineStep):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         names = sorted(self.side.list_files(glob_pattern="*.side"))
         sides = SideFiles([self.side.resolve_paths(name) for name in names], side_dtype(self.num_perm))
-        for band in range(rank, self.bands, world_size):
-            with self.track_time(unit="band"):
-                self._verify_band(band, sides)
+        try:
+            for band in range(rank, self.bands, world_size):
+                with self.track_time(unit="band"):
+                    self._verify_band(band, sides)
+        finally:
+            sides.close()
         return iter(())
 
-    def _band_lines(self, band: int, tasks: int) -> list[np.ndarray]:
-        lines = []
-        for rank in range(tasks):
-            with self.signatures.open(f"bucket_{band:03d}/{rank:05d}.minhash.sig", "rb") as fh:
-                lines.append(np.frombuffer(fh.read(), dtype=band_dtype(self.rows)))
-        return lines
-
     def _verify_band(self, band: int, sides: SideFiles) -> None:
-        members, group = band_groups(self._band_lines(band, len(sides.lines)))
-        self.stat_update("candidate_groups", value=int(group.max()) + 1 if len(group) else 0)
-        near, exact = [np.zeros(0, dtype=PAIR)], [np.zeros(0, dtype=EXACT)]
-        group_ends = np.cumsum(np.bincount(group)) if len(group) else np.zeros(0, dtype=np.int64)
-        start = 0
-        while start < len(members):  # whole groups, CHUNK members or so at a time (a larger group alone)
-            last = np.searchsorted(group_ends, start + CHUNK, side="right") - 1
-            end = int(group_ends[last] if last >= 0 and group_ends[last] > start
-                      else group_ends[np.searchsorted(group_ends, start, side="right")])
-            pairs, copies = self._verify_groups(band, members[start:end], group[start:end], sides.lines)
-            near.append(pairs)
-            exact.append(copies)
-            sides.release()
-            start = end
-        with self.output.open(f"{band:05d}.near", "wb") as fh:
-            fh.write(np.concatenate(near).tobytes())
-        if band == 0:
-            with self.output.open("exact", "wb") as fh:
-                fh.write(np.concatenate(exact).tobytes())
-        self.stat_update("near_pairs", value=sum(map(len, near)))
+        dtype = band_dtype(self.rows)
+        runs = [BandRun(self.signatures, f"bucket_{band:03d}/{rank:05d}.minhash.sig", dtype)
+                for rank in range(len(sides.lines))]
+        groups = pairs = 0
+        with self.output.open(f"{band:05d}.near", "wb") as near, \
+                (self.output.open("exact", "wb") if band == 0 else nullcontext()) as exact:
+            try:
+                for members, group in merged_band_groups(runs, MERGE_LINES):
+                    groups += int(group[-1]) + 1 if len(group) else 0
+                    for start, end in whole_groups(group, CHUNK):
+                        found, copies = self._verify_groups(band, members[start:end], group[start:end], sides)
+                        near.write(found.tobytes())
+                        if exact is not None:
+                            exact.write(copies.tobytes())
+                        pairs += len(found)
+            finally:
+                for run in runs:
+                    run.close()
+        self.stat_update("candidate_groups", value=groups)
+        self.stat_update("near_pairs", value=pairs)
 
     def _verify_groups(self, band: int, members: np.ndarray, group: np.ndarray,
-                       sides: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                       sides: SideFiles) -> tuple[np.ndarray, np.ndarray]:
         """The verified pairs of whole groups of a band, and (band 0) their exact copies."""
+        lines = sides.read(members)
         # each group in corpus order; of each text in a group, the first is kept
-        order = np.lexsort([*(side_field(sides, members, name) for name in ("piece", "record", "file")), group])
-        members, group = members[order], group[order]
-        digest = side_field(sides, members, "digest").view(np.uint32).reshape(-1, 5)
+        order = np.lexsort([lines["piece"], lines["record"], lines["file"], group])
+        members, group, lines = members[order], group[order], lines[order]
+        digest = np.ascontiguousarray(lines["digest"]).view(np.uint32).reshape(-1, 5)
         by_text = np.lexsort([np.arange(len(members)), *digest.T[::-1], group])
         first = np.ones(len(members), dtype=bool)
         first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (digest[by_text][1:] != digest[by_text][:-1]).any(axis=1)
@@ -249,21 +312,22 @@ class VerifyCandidates(PipelineStep):
         kept[by_text[first]] = True
         starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
         ends = np.append(starts[1:], len(group))
-        earlier, later = _similar_pairs(side_field(sides, members, "signature"), kept, starts, ends, band, self.rows,
-                                        self.threshold)
+        earlier, later = _similar_pairs(np.ascontiguousarray(lines["signature"]), kept, starts, ends, band, self.rows, self.threshold)
         near = np.zeros(len(earlier), dtype=PAIR)
-        near["earlier"], near["later"] = nodes(sides, members[earlier]), nodes(sides, members[later])
+        near["earlier"], near["later"] = nodes(members[earlier], lines[earlier]), nodes(members[later], lines[later])
         copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
         first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
         first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
         exact = np.zeros(len(copies), dtype=EXACT)
-        exact["piece"], exact["first"] = nodes(sides, members[copies]), side_field(sides, members[first_of[copies]], "id")
+        exact["piece"], exact["first"] = nodes(members[copies], lines[copies]), lines["id"][first_of[copies]]
         return near, exact
 
 
 class SideFiles:
-    """The clean stage's side files, mapped: the lines of candidates are read where they lie, and
-    :meth:`release` gives the pages read back, so that the side files are never held in memory."""
+    """The clean stage's side files, mapped, read :data:`BATCH` lines at a time in file order, the
+    pages given back after each batch: the kernel maps the pages around each one read (fault-around,
+    64 KiB), so without that a few thousand lines read here and there would map whole files into the
+    task's memory."""
 
     def __init__(self, paths: list[str], dtype: np.dtype):
         self.maps: list[mmap.mmap | None] = []
@@ -274,27 +338,37 @@ class SideFiles:
             self.maps.append(mapped)
             self.lines.append(np.frombuffer(mapped, dtype=dtype) if mapped else np.zeros(0, dtype=dtype))
 
-    def release(self) -> None:
+    def read(self, members: np.ndarray) -> np.ndarray:
+        """The side lines of ``members`` (``(rank, index)`` rows), in their order."""
+        order = np.lexsort([members[:, 1], members[:, 0]])
+        ranks, indices = members[order, 0], members[order, 1]
+        lines = np.zeros(len(members), dtype=self.lines[0].dtype if self.lines else np.uint8)
+        for start in range(0, len(order), BATCH):
+            end = min(start + BATCH, len(order))
+            cuts = np.flatnonzero(ranks[start + 1:end] != ranks[start:end - 1]) + start + 1
+            for first, last in zip([start, *cuts.tolist()], [*cuts.tolist(), end], strict=True):
+                rank = int(ranks[first])
+                lines[first:last] = self.lines[rank][indices[first:last]]
+                mapped = self.maps[rank]
+                assert mapped is not None  # a line was read from it
+                mapped.madvise(mmap.MADV_DONTNEED)
+        out = np.empty_like(lines)
+        out[order] = lines
+        return out
+
+    def close(self) -> None:
+        self.lines = []  # the arrays on the maps go first
         for mapped in self.maps:
             if mapped:
-                mapped.madvise(mmap.MADV_DONTNEED)
+                mapped.close()
 
 
-def side_field(sides: list[np.ndarray], members: np.ndarray, name: str) -> np.ndarray:
-    """One field of the side lines of ``members`` (``(rank, index)`` rows), in their order."""
-    out = np.zeros(len(members), dtype=sides[0].dtype[name] if sides else NODE["id"])
-    for rank, side in enumerate(sides):
-        mine = members[:, 0] == rank
-        out[mine] = side[name][members[mine, 1]]
-    return out
-
-
-def nodes(sides: list[np.ndarray], members: np.ndarray) -> np.ndarray:
-    """The :data:`NODE` of each of ``members``."""
+def nodes(members: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """The :data:`NODE` of each of ``members``, from its side line."""
     out = np.zeros(len(members), dtype=NODE)
     out["rank"], out["index"] = members[:, 0], members[:, 1]
     for name in ("file", "record", "piece", "id"):
-        out[name] = side_field(sides, members, name)
+        out[name] = lines[name]
     return out
 
 
