@@ -6,7 +6,8 @@ extracts the same pages (as HTML files) in a pool of 2 processes. Each command r
 times in turn (corpus, clean, corpus, clean…; trafilatura once), the load average noted before each
 run; the summary takes each command's median run. Peak memory is the largest sum over a command's
 process tree, sampled every 0.1 s, of the RSS (shared pages counted in each process) and of the PSS
-(each shared page divided among its processes: what the tree takes).
+(each shared page divided among its processes: what the tree takes); for `corpus` also the peak PSS
+in each stage (start: imports and warm-up, before the first).
 
     .venv/bin/python benchmarks/corpus_bench.py                 # 1,000 pages
     .venv/bin/python benchmarks/corpus_bench.py --pages 10000 --repeat 3
@@ -61,8 +62,17 @@ def tree_memory(proc: psutil.Process) -> tuple[int, int]:
     return rss, pss
 
 
-def measure(command: list[str]) -> tuple[float, int, int, str]:
-    """Wall seconds, peak tree RSS and PSS (bytes) and stderr's last line of ``command``."""
+STAGES = ("clean", "verify", "marks", "write")
+
+
+def corpus_stage(out: Path) -> str:
+    """The stage a corpus run into ``out`` is in: the last whose log folder is there (``start`` before)."""
+    return next((name for name in reversed(STAGES) if (out / "logs" / name).is_dir()), "start")
+
+
+def measure(command: list[str], stages: dict[str, int], out: Path | None = None) -> tuple[float, int, int, str]:
+    """Wall seconds, peak tree RSS and PSS (bytes) and stderr's last line of ``command``; the peak
+    PSS of each stage of a corpus run into ``out`` put in ``stages``."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(proc.pid)
@@ -71,6 +81,9 @@ def measure(command: list[str]) -> tuple[float, int, int, str]:
         try:
             rss, pss = tree_memory(watched)
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            if out is not None:
+                stage = corpus_stage(out)
+                stages[stage] = max(stages.get(stage, 0), pss)
         except psutil.Error:
             pass
         time.sleep(0.1)
@@ -122,10 +135,14 @@ def main() -> None:
             elif name.startswith("clean"):
                 (work / "clean.jsonl").unlink(missing_ok=True)
             load = psutil.getloadavg()[0]
-            seconds, peak, pss, last = measure(commands[name])
+            stages: dict[str, int] = {}
+            seconds, peak, pss, last = measure(commands[name], stages, work / "corpus" if name.startswith("corpus") else None)
             results.setdefault(name, []).append((seconds, peak, pss))
             print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  peak RSS {peak / 2**20:5.0f} MiB"
                   f"  PSS {pss / 2**20:5.0f} MiB  load {load:4.1f}  | {last[:100]}")
+            if stages:
+                print(" " * 23 + "peak PSS by stage: " + ", ".join(
+                    f"{stage} {stages[stage] / 2**20:.0f} MiB" for stage in ("start", *STAGES) if stage in stages))
         corpus_records = sum(1 for p in (work / "corpus" / "data").glob("*.jsonl") for _ in p.open())
         clean_records = sum(1 for _ in (work / "clean.jsonl").open())
         print(f"records: corpus {corpus_records}, clean {clean_records}")
