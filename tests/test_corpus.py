@@ -27,10 +27,12 @@ from pipelines import clean_page
 from pipelines.corpus.minhash import (
     BandRun,
     PieceSignatures,
+    SideFiles,
     band_dtype,
     band_groups,
     marked_line,
     merged_band_groups,
+    side_dtype,
 )
 from pipelines.dedup import Deduplicator
 from pipelines.errors import PageError
@@ -296,3 +298,23 @@ def test_a_marked_line_is_the_marked_records_line():
     for dup_of, near_dup_of in ((None, None), ("0123456789abcdef", None), (None, "fedcba9876543210")):
         assert marked_line(dumps_record(record).encode(), dup_of, near_dup_of) == dumps_record(
             {**record, "dup_of": dup_of, "near_dup_of": near_dup_of}).encode()
+
+
+def test_side_lines_are_read_in_the_order_asked(tmp_path):
+    """Members of three side files in random order (more than a batch, runs of one file and lone
+    lines) get their own lines."""
+    for rank in range(3):
+        PieceSignatures(str(tmp_path / "pieces"), str(tmp_path / "side"), str(tmp_path / "signatures"))(
+            iter(phrase_pieces(700, rank)), rank, 3)
+    paths = [str(tmp_path / "side" / f"{rank:05d}.side") for rank in range(3)]
+    whole = [np.fromfile(path, dtype=side_dtype(128)) for path in paths]
+    rng = np.random.default_rng(5)
+    members = np.array([(rank, index) for rank in range(3) for index in range(700)], dtype=np.uint32)
+    members = members[rng.permutation(len(members))[:1500]]
+    sides = SideFiles(paths, side_dtype(128))
+    try:
+        for asked in (members, members[:1], members[members[:, 0] == 2]):
+            lines = sides.read(asked)
+            assert lines.tobytes() == b"".join(whole[rank][index].tobytes() for rank, index in asked.tolist())
+    finally:
+        sides.close()
