@@ -7,7 +7,8 @@ times in turn (corpus, clean, corpus, clean…; trafilatura once), the load aver
 run; the summary takes each command's median run. Peak memory is the largest sum over a command's
 process tree, sampled every 0.1 s, of the RSS (shared pages counted in each process) and of the PSS
 (each shared page divided among its processes: what the tree takes); for `corpus` also the peak PSS
-in each stage (start: imports and warm-up, before the first).
+in each stage (start: imports and warm-up, before the first). The CPU seconds (user and system, of
+every process of the tree) are what the load of a shared machine changes least.
 
     .venv/bin/python benchmarks/corpus_bench.py                 # 1,000 pages
     .venv/bin/python benchmarks/corpus_bench.py --pages 10000 --repeat 3
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,9 +72,12 @@ def corpus_stage(out: Path) -> str:
     return next((name for name in reversed(STAGES) if (out / "logs" / name).is_dir()), "start")
 
 
-def measure(command: list[str], stages: dict[str, int], out: Path | None = None) -> tuple[float, int, int, str]:
-    """Wall seconds, peak tree RSS and PSS (bytes) and stderr's last line of ``command``; the peak
-    PSS of each stage of a corpus run into ``out`` put in ``stages``."""
+def measure(command: list[str], stages: dict[str, int], out: Path | None = None
+            ) -> tuple[float, int, int, float, str]:
+    """Wall seconds, peak tree RSS and PSS (bytes), CPU seconds (user and system, of the process and
+    every descendant it waited for) and stderr's last line of ``command``; the peak PSS of each
+    stage of a corpus run into ``out`` put in ``stages``."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(proc.pid)
@@ -89,9 +94,11 @@ def measure(command: list[str], stages: dict[str, int], out: Path | None = None)
         time.sleep(0.1)
     out, err = proc.communicate()
     seconds = time.perf_counter() - start
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{command[:3]} failed ({proc.returncode}): {err[-2000:]}")
-    return seconds, peak_rss, peak_pss, (err.strip().splitlines() or [out.strip()])[-1]
+    return seconds, peak_rss, peak_pss, cpu, (err.strip().splitlines() or [out.strip()])[-1]
 
 
 def main() -> None:
@@ -128,7 +135,7 @@ def main() -> None:
         if not args.no_trafilatura:
             commands["trafilatura pool of 2"] = [sys.executable, "-c", TRAFILATURA, str(work / "html")]
             plan.append("trafilatura pool of 2")
-        results: dict[str, list[tuple[float, int]]] = {}
+        results: dict[str, list[tuple[float, int, int, float]]] = {}
         for name in plan:
             if name.startswith("corpus"):  # each run starts afresh
                 shutil.rmtree(work / "corpus", ignore_errors=True)
@@ -136,9 +143,11 @@ def main() -> None:
                 (work / "clean.jsonl").unlink(missing_ok=True)
             load = psutil.getloadavg()[0]
             stages: dict[str, int] = {}
-            seconds, peak, pss, last = measure(commands[name], stages, work / "corpus" if name.startswith("corpus") else None)
-            results.setdefault(name, []).append((seconds, peak, pss))
-            print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  peak RSS {peak / 2**20:5.0f} MiB"
+            seconds, peak, pss, cpu, last = measure(commands[name], stages,
+                                                    work / "corpus" if name.startswith("corpus") else None)
+            results.setdefault(name, []).append((seconds, peak, pss, cpu))
+            print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  CPU {cpu:7.1f} s"
+                  f"  peak RSS {peak / 2**20:5.0f} MiB"
                   f"  PSS {pss / 2**20:5.0f} MiB  load {load:4.1f}  | {last[:100]}")
             if stages:
                 print(" " * 23 + "peak PSS by stage: " + ", ".join(
@@ -146,17 +155,20 @@ def main() -> None:
         corpus_records = sum(1 for p in (work / "corpus" / "data").glob("*.jsonl") for _ in p.open())
         clean_records = sum(1 for _ in (work / "clean.jsonl").open())
         print(f"records: corpus {corpus_records}, clean {clean_records}")
-        median = {name: tuple(statistics.median(run[at] for run in runs) for at in range(3))
+        median = {name: tuple(statistics.median(run[at] for run in runs) for at in range(4))
                   for name, runs in results.items()}
-        (corpus_s, corpus_rss, _), (clean_s, clean_rss, _) = median["corpus --workers 2"], median["clean -j 2"]
-        ratios = {"corpus_speed_vs_clean": round(clean_s / corpus_s, 2), "corpus_rss_vs_clean": round(corpus_rss / clean_rss, 2)}
+        (corpus_s, corpus_rss, _, corpus_cpu), (clean_s, clean_rss, _, clean_cpu) = (
+            median["corpus --workers 2"], median["clean -j 2"])
+        ratios = {"corpus_speed_vs_clean": round(clean_s / corpus_s, 2), "corpus_cpu_vs_clean": round(corpus_cpu / clean_cpu, 2),
+                  "corpus_rss_vs_clean": round(corpus_rss / clean_rss, 2)}
         if "trafilatura pool of 2" in median:
-            traf_s, traf_rss, _ = median["trafilatura pool of 2"]
+            traf_s, traf_rss, _, traf_cpu = median["trafilatura pool of 2"]
             ratios.update({"corpus_speed_vs_trafilatura": round(traf_s / corpus_s, 2),
+                           "corpus_cpu_vs_trafilatura": round(corpus_cpu / traf_cpu, 2),
                            "clean_speed_vs_trafilatura": round(traf_s / clean_s, 2),
                            "corpus_rss_vs_trafilatura": round(corpus_rss / traf_rss, 2)})
-        print("medians: " + ", ".join(f"{name} {args.pages / s:.1f} pages/s, RSS {r / 2**20:.0f} MiB, PSS {p / 2**20:.0f} MiB"
-                                      for name, (s, r, p) in median.items()))
+        print("medians: " + ", ".join(f"{name} {args.pages / s:.1f} pages/s, CPU {c:.1f} s, RSS {r / 2**20:.0f} MiB, "
+                                      f"PSS {p / 2**20:.0f} MiB" for name, (s, r, p, c) in median.items()))
         print(json.dumps(ratios))
 
 
