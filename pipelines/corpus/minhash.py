@@ -38,6 +38,8 @@ CHUNK = 4096
 MERGE_LINES = 1 << 17
 #: Side lines a verify task reads between two givings back of their pages (see :class:`SideFiles`).
 BATCH = 256
+#: What the verify stage reads of a candidate's side line besides its signature.
+PLACE = ("file", "record", "piece", "digest", "id")
 
 
 def side_dtype(num_perm: int) -> np.dtype:
@@ -300,11 +302,12 @@ class VerifyCandidates(PipelineStep):
     def _verify_groups(self, band: int, members: np.ndarray, group: np.ndarray,
                        sides: SideFiles) -> tuple[np.ndarray, np.ndarray]:
         """The verified pairs of whole groups of a band, and (band 0) their exact copies."""
-        lines = sides.read(members)
+        place = sides.read(members, (*PLACE, "signature"))
         # each group in corpus order; of each text in a group, the first is kept
-        order = np.lexsort([lines["piece"], lines["record"], lines["file"], group])
-        members, group, lines = members[order], group[order], lines[order]
-        digest = np.ascontiguousarray(lines["digest"]).view(np.uint32).reshape(-1, 5)
+        order = np.lexsort([place["piece"], place["record"], place["file"], group])
+        members, group, place = members[order], group[order], {name: field[order] for name, field in place.items()}
+        signatures = place.pop("signature")
+        digest = place["digest"].view(np.uint32).reshape(-1, 5)
         by_text = np.lexsort([np.arange(len(members)), *digest.T[::-1], group])
         first = np.ones(len(members), dtype=bool)
         first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (digest[by_text][1:] != digest[by_text][:-1]).any(axis=1)
@@ -312,14 +315,15 @@ class VerifyCandidates(PipelineStep):
         kept[by_text[first]] = True
         starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
         ends = np.append(starts[1:], len(group))
-        earlier, later = _similar_pairs(np.ascontiguousarray(lines["signature"]), kept, starts, ends, band, self.rows, self.threshold)
+        earlier, later = _similar_pairs(signatures, kept, starts, ends, band, self.rows, self.threshold)
+        del signatures
         near = np.zeros(len(earlier), dtype=PAIR)
-        near["earlier"], near["later"] = nodes(members[earlier], lines[earlier]), nodes(members[later], lines[later])
+        near["earlier"], near["later"] = nodes(members, place, earlier), nodes(members, place, later)
         copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
         first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
         first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
         exact = np.zeros(len(copies), dtype=EXACT)
-        exact["piece"], exact["first"] = nodes(members[copies], lines[copies]), lines["id"][first_of[copies]]
+        exact["piece"], exact["first"] = nodes(members, place, copies), place["id"][first_of[copies]]
         return near, exact
 
 
@@ -330,6 +334,7 @@ class SideFiles:
     task's memory."""
 
     def __init__(self, paths: list[str], dtype: np.dtype):
+        self.dtype = dtype
         self.maps: list[mmap.mmap | None] = []
         self.lines: list[np.ndarray] = []
         for path in paths:
@@ -338,23 +343,23 @@ class SideFiles:
             self.maps.append(mapped)
             self.lines.append(np.frombuffer(mapped, dtype=dtype) if mapped else np.zeros(0, dtype=dtype))
 
-    def read(self, members: np.ndarray) -> np.ndarray:
-        """The side lines of ``members`` (``(rank, index)`` rows), in their order."""
+    def read(self, members: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """Fields ``names`` of the side lines of ``members`` (``(rank, index)`` rows), in their order."""
         order = np.lexsort([members[:, 1], members[:, 0]])
         ranks, indices = members[order, 0], members[order, 1]
-        lines = np.zeros(len(members), dtype=self.lines[0].dtype if self.lines else np.uint8)
+        fields = {name: np.zeros(len(members), dtype=self.dtype[name]) for name in names}
         for start in range(0, len(order), BATCH):
             end = min(start + BATCH, len(order))
             cuts = np.flatnonzero(ranks[start + 1:end] != ranks[start:end - 1]) + start + 1
             for first, last in zip([start, *cuts.tolist()], [*cuts.tolist(), end], strict=True):
                 rank = int(ranks[first])
-                lines[first:last] = self.lines[rank][indices[first:last]]
+                lines = self.lines[rank][indices[first:last]]
+                for name, field in fields.items():
+                    field[order[first:last]] = lines[name]
                 mapped = self.maps[rank]
                 assert mapped is not None  # a line was read from it
                 mapped.madvise(mmap.MADV_DONTNEED)
-        out = np.empty_like(lines)
-        out[order] = lines
-        return out
+        return fields
 
     def close(self) -> None:
         self.lines = []  # the arrays on the maps go first
@@ -363,12 +368,12 @@ class SideFiles:
                 mapped.close()
 
 
-def nodes(members: np.ndarray, lines: np.ndarray) -> np.ndarray:
-    """The :data:`NODE` of each of ``members``, from its side line."""
-    out = np.zeros(len(members), dtype=NODE)
-    out["rank"], out["index"] = members[:, 0], members[:, 1]
+def nodes(members: np.ndarray, place: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
+    """The :data:`NODE` of ``members[at]``, from the fields of their side lines (``place``)."""
+    out = np.zeros(len(at), dtype=NODE)
+    out["rank"], out["index"] = members[at, 0], members[at, 1]
     for name in ("file", "record", "piece", "id"):
-        out[name] = lines[name]
+        out[name] = place[name][at]
     return out
 
 
