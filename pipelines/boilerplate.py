@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from .document import Block
 from .patterns import LineScan, PatternSet
@@ -45,6 +46,8 @@ class BoilerplatePatterns:
     junk: re.Pattern
     site_line: re.Pattern
     author_name: re.Pattern
+    comment_header: re.Pattern
+    comment_gap: int
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
@@ -101,6 +104,8 @@ def default_patterns() -> BoilerplatePatterns:
         junk=re.compile("|".join(data["junk"])),
         site_line=re.compile(data["site_line"]),
         author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
+        comment_header=re.compile(data["comment_header"]),
+        comment_gap=data["comment_gap"],
     )
 
 
@@ -114,13 +119,24 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
     )
 
 
+COMMENT_HEADER_MAX_CHARS = 40  # a longer line is no comment's header
+
+
+def comment_thread_starts(texts: list[str], patterns: BoilerplatePatterns) -> set[int]:
+    """Comment headers (a user name and a time) with another one at most ``comment_gap`` lines
+    below: the first lines of a comment thread."""
+    heads = [i for i, text in enumerate(texts)
+             if len(text) <= COMMENT_HEADER_MAX_CHARS and patterns.comment_header.match(text)]
+    return {a for a, b in pairwise(heads) if b - a <= patterns.comment_gap}
+
+
 def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns,
                  resumes: Callable[[list[str], int], int | None] | None = None) -> int:
-    """Index of the first section-end line below enough kept text (where the page tail starts):
-    prose, or verse (the third and later of consecutive kept lines). A section end followed by a
-    heading that ``resumes`` the page's numbering is an interlude: its lines up to that heading go
-    into ``dropped`` and the content goes on."""
-    ends = {i for i in checked if patterns.section_end.hit(texts[i])}
+    """Index of the first section-end line or comment thread below enough kept text (where the page
+    tail starts): prose, or verse (the third and later of consecutive kept lines). A section end
+    followed by a heading that ``resumes`` the page's numbering is an interlude: its lines up to
+    that heading go into ``dropped`` and the content goes on."""
+    ends = {i for i in checked if patterns.section_end.hit(texts[i])} | comment_thread_starts(texts, patterns)
     text_chars, run = 0, 0
     for i, text in enumerate(texts[:max(ends, default=-1) + 1]):
         if i in ends and text_chars >= patterns.section_end_after_chars:

@@ -101,3 +101,22 @@ def test_a_related_list_between_two_pieces_does_not_end_the_page(interlude):
 def test_a_related_list_below_the_last_piece_still_ends_the_page():
     lines = ["四季作文3篇", "四季作文 篇一", *SEASONS[0], "四季作文 篇二", *SEASONS[1], "相关文章", "四季作文 篇一", *SEASONS[2]]
     assert records(lines) == [("四季作文3篇", f"四季作文篇{n}", text) for n, text in zip("一二", SEASONS, strict=False)]
+
+
+@pytest.mark.parametrize("between", [["四季作文3篇"], ["【作文小站·原创作文】"]])
+def test_a_title_repeat_or_banner_between_pieces_is_in_no_piece(between):
+    headings = ["四季作文 篇一", "四季作文 篇二", "四季作文 篇三"]
+    lines = ["四季作文3篇", headings[0], *SEASONS[0], *between, headings[1], *SEASONS[1], *between, headings[2], *SEASONS[2]]
+    assert records(lines) == [("四季作文3篇", h.replace(" ", ""), text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_heading_split_over_two_lines_leaves_its_first_line_in_no_piece():
+    lines = ["四季作文3篇"]
+    for n, text in zip("一二三", SEASONS, strict=True):
+        lines += ["四季作文", f"篇{n}", *text]
+    assert records(lines) == [("四季作文3篇", f"篇{n}", text) for n, text in zip("一二三", SEASONS, strict=True)]
+
+
+def test_a_poem_ending_in_its_title_keeps_that_line():
+    poem = ["春天在哪里", "春天在青翠的山林里", "这里有红花呀这里有绿草", "还有那会唱歌的小黄鹂", "春天在哪里"]
+    assert records(["春天在哪里", *poem[1:]]) == [("春天在哪里", None, poem[1:])]

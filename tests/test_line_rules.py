@@ -41,6 +41,11 @@ CHROME = [
     "原文链接：作文小站", "永久链接：作文小站秋天栏目", "如需转载，请注明出处。", "欢迎转载，请保留作者署名", "下载 打印 收藏",
     "【下载】【打印】【收藏】", "（共有450字）", "（450字）", "浏览量：1234", "这篇作文对你有帮助吗？", "作文小站", "美文之家",
     "推荐阅读：冬天的雪作文", "延伸阅读：写秋天的好词好句", "更多秋天作文：", "查看更多关于秋天的作文：",
+    "帖子 123 积分 456", "本主题由 管理员 于 2023-10-05 审核通过", "赞(12) | 评论(5)", "点击这里给我发消息", "(本文来源：作文小站)",
+    "回目录", "返回", "原创作品，转载请联系作者", "声明：本文为作者原创", "你的点赞是我最大的动力", "欢迎留言交流", "欢迎在评论区留言",
+    "已有0人评论", "0 评论", "12人喜欢", "举报文章", "更多", "MORE+", "分享本文", "微信分享", "链接已复制", "二维码",
+    "最后更新：2023-10-05", "文章评论", "网友点评", "读者点评", "往期精彩", "往期文章", "相关搜索：秋天", "推荐给你", "最近更新",
+    "本类最新", "关于秋天的作文：", "与秋天有关的作文：", "写秋天的作文还有：",
 ]
 
 
@@ -145,6 +150,10 @@ def test_an_essay_sentence_naming_chrome_words_stays_with_the_text_after_it(sent
     ["写作点拨：", "本文抓住了秋天的特点来写。"],
     ["【名师导评】本文抓住了秋天的特点来写。"],
     ["老师寄语：愿你像秋天的果实一样饱满。"],
+    # a comment thread without a header: user names and times, two within a few lines
+    ["小雨点 2023-10-05 20:13", "写得真好，我也喜欢秋天！", "回复", "快乐星球 2023-10-06 08:01", "文笔不错，继续加油。"],
+    ["游客 3天前", "写得真好！", "热心读者 5小时前", "我也喜欢秋天。"],
+    ["小雨点 发表于 2023-10-05 20:13", "写得真好！", "快乐星球 发表于 2023-10-06 08:01", "文笔不错。"],
 ])
 def test_a_block_below_the_essay_ends_it(tail):
     assert pieces(["秋天", *ESSAY, *tail]) == [(None, ESSAY)]
@@ -225,3 +234,13 @@ def test_a_whole_page_of_a_template_is_exact(name):
 @pytest.mark.parametrize("header", [["——记一次难忘的秋游"], ["姓名：李小明"], ["参赛选手：李小明"]])
 def test_a_subtitle_or_name_lines_above_the_essay_are_dropped(header):
     assert pieces(["秋天", *header, *ESSAY]) == [(None, ESSAY)]
+
+
+def test_a_name_and_time_line_above_the_essay_is_no_comment_thread():
+    assert pieces(["秋天", "李小明 2023-10-05 20:13", *ESSAY]) == [(None, ESSAY)]
+
+
+@pytest.mark.parametrize("stamps", [["10月5日 8:00", "10月5日 12:00"], ["星期六 10月5日 8:00", "星期六 10月5日 12:00"]])
+def test_timed_entries_of_a_diary_are_no_comment_thread(stamps):
+    lines = ["观察日记", "今天我在花盆里种下了三粒绿豆，浇了一点水，希望它们快快发芽。", stamps[0], ESSAY[0], stamps[1], ESSAY[1]]
+    assert pieces(lines) == [(None, lines[1:])]
