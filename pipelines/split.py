@@ -60,7 +60,8 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
                           rf"{_NO_DIGIT}(?:\s*[:：、.]\s*(?P<sub>[^，。！？]*))?$")),
     ("claim", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)[【\[（(][^】\]）)]{{1,10}}[】\]）)](?P<n>{NUM})$")),
     ("day", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)第(?P<n>{NUM})(?:天|则|首|章|节|课|回)$")),
-    ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?)(?P<n>\d{1,2})$")),
+    # (a stem may name a length: 秋天作文400字1)
+    ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?(?:\d{2,4}字)?)(?P<n>\d{1,2})$")),
     # Outline numbers (一、 1. （一） 其一) also number the parts of one piece: see choose_numbering.
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
@@ -69,7 +70,7 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30})$")),
     # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
     # only a run of two or more with one stem is a numbering, and one alone is no heading.
-    ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?)"
+    ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?(?:\d{2,4}字)?)"
                           r"(?P<n>[一二三四五六七八九十]{1,3})$")),
     # stem + number in brackets (春游感想（一）, 春游感想(2)): a page's title can end so too (秋天（2）,
     # its second page), so it takes a run of two or more as well.

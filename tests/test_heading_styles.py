@@ -31,6 +31,8 @@ def page(title: str, headings: list[str], between: list[str] | None = None) -> l
     ("四季作文（精选3篇）", ["■ 四季作文 篇一", "■ 四季作文 篇二", "■ 四季作文 篇三"]),
     ("四季作文（精选3篇）", ["NO.1", "NO.2", "NO.3"]),
     ("四季作文（精选3篇）", ["①", "②", "③"]),
+    ("四季作文", ["四季作文400字1", "四季作文400字2", "四季作文400字3"]),
+    ("四季作文", ["四季作文400字一", "四季作文400字二", "四季作文400字三"]),
 ])
 def test_a_numbering_style_heads_each_piece(title, headings):
     want_headings = [h.replace("四季作文 篇", "四季作文篇") for h in headings]
