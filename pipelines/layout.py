@@ -112,6 +112,17 @@ def _headline_below(blocks: list[Block], i: int, patterns: BoilerplatePatterns) 
     return i
 
 
+_DATED = re.compile(r"(?:19|20)\d\d[-/.年]|\d{1,2}月\d{1,2}日")
+
+
+def _category_above_headline(blocks: list[Block], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` names a mere category (``写景作文``) and a title-like line stands right below it:
+    the 栏目 above the headline."""
+    below = blocks[i + 1].text if i + 1 < len(blocks) else ""
+    return (bool(_CATEGORY_LINE.match(blocks[i].text)) and is_title_like(below) and not is_prose(below)
+            and not is_chrome(below, patterns) and not _CATEGORY_LINE.match(below) and not _DATED.search(below))
+
+
 def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
     """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
     that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
@@ -145,6 +156,9 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                     blocks[i + 1:], {j - i - 1 for j in drop})
         if not is_title_like(text):
             break
+        if _category_above_headline(blocks, i, patterns):
+            drop.add(i)
+            continue
         if (j := _headline_below(blocks, i, patterns)) != i and j not in piece_titles and not is_heading(blocks[j].text):
             drop |= set(range(i, j))
             i, text = j, blocks[j].text

@@ -23,6 +23,11 @@ def title_and_text(header: list[str]) -> tuple[str | None, list[list[str]]]:
     (["首页", "秋天的落叶"], "秋天的落叶"),
     (["标题：秋天的落叶"], "秋天的落叶"),
     (["作文题目：秋天的落叶"], "秋天的落叶"),
+    (["写景作文", "秋天的落叶"], "秋天的落叶"),
+    (["三年级日记", "我的小狗"], "我的小狗"),
+    (["作文小站", "秋天的落叶"], "秋天的落叶"),
+    (["美文之家", "秋天的落叶"], "秋天的落叶"),
+    (["写景作文"], "写景作文"),
 ])
 def test_the_headline_is_the_title(header, title):
     assert title_and_text(header) == (title, [ESSAY])
