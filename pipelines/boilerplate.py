@@ -36,6 +36,7 @@ class BoilerplatePatterns:
     intro_max_chars: int
     line_max_chars: int
     section_end_after_chars: int
+    section_end_after_verse: int
     byline: PatternSet
     school_line: PatternSet
     byline_max_chars: int
@@ -94,6 +95,7 @@ def default_patterns() -> BoilerplatePatterns:
         intro_max_chars=data["intro_max_chars"],
         line_max_chars=data["line_max_chars"],
         section_end_after_chars=data["section_end_after_chars"],
+        section_end_after_verse=data["section_end_after_verse"],
         byline=PatternSet.compile(data["byline"]),
         school_line=PatternSet.compile(data["school_line"]),
         byline_max_chars=data["byline_max_chars"],
@@ -133,17 +135,20 @@ def comment_thread_starts(texts: list[str], patterns: BoilerplatePatterns) -> se
 def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns,
                  resumes: Callable[[list[str], int], int | None] | None = None) -> int:
     """Index of the first section-end line or comment thread below enough kept text (where the page
-    tail starts): prose, or verse (the third and later of consecutive kept lines). A section end
-    followed by a heading that ``resumes`` the page's numbering is an interlude: its lines up to
-    that heading go into ``dropped`` and the content goes on."""
+    tail starts): prose, or verse (the third and later of consecutive kept lines), or a short poem
+    (that many kept lines in a row somewhere above). A section end followed by a heading that
+    ``resumes`` the page's numbering is an interlude: its lines up to that heading go into
+    ``dropped`` and the content goes on."""
     ends = {i for i in checked if patterns.section_end.hit(texts[i])} | comment_thread_starts(texts, patterns)
-    text_chars, run = 0, 0
+    text_chars = run = longest_run = 0
     for i, text in enumerate(texts[:max(ends, default=-1) + 1]):
-        if i in ends and text_chars >= patterns.section_end_after_chars:
+        if i in ends and (text_chars >= patterns.section_end_after_chars
+                          or longest_run >= patterns.section_end_after_verse):
             if (resumed := resumes(texts, i) if resumes else None) is None:
                 return i
             dropped.update(range(i, resumed))
         run = 0 if i in dropped else run + 1
+        longest_run = max(longest_run, run)
         if run and (is_prose(text) or run >= VERSE_RUN):
             text_chars += len(text)
     return len(texts)

@@ -252,7 +252,19 @@ def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns, title: str |
     lines = lines[:cut]
     while len(lines) > 1 and _is_tail_line(lines[-1], patterns, title):
         lines.pop()
-    return lines[:len(lines) - trailing_links(lines, patterns)]
+    return lines[:len(lines) - (trailing_works(lines) or trailing_links(lines, patterns))]
+
+
+_WORK_LINK = re.compile(r"^《[^》]{1,20}》[^，。！？；]{0,12}$")  # another poem's title (and poet) as a link
+
+
+def trailing_works(lines: list[str]) -> int:
+    """How many lines at the end are a list of other works: two or more 《title》 lines (with a
+    poet) below the text, verse or prose."""
+    run = 0
+    while run < len(lines) - 1 and _WORK_LINK.match(lines[-1 - run]):
+        run += 1
+    return run if run >= LINK_RUN_MIN else 0
 
 
 def _is_link(line: str, patterns: BoilerplatePatterns | None) -> bool:

@@ -397,3 +397,21 @@ def test_what_is_no_list_of_links_stays(tail):
 def test_traditional_site_header_lines_are_dropped(head):
     page = "\n".join(["秋天", *head, *ESSAY])
     assert pieces(page) == [(None, ESSAY)]
+
+
+POEM = ["月亮弯弯挂天上", "像只小船轻轻晃", "载着星星去远航", "一直开到我梦乡"]
+
+
+@pytest.mark.parametrize("tail", [
+    ["热门诗歌", "星星", "太阳"], ["相关诗歌", "星星"], ["编辑推荐", "星星", "太阳"], ["更多儿童诗", "星星", "太阳"],
+    ["沙发", "写得真美！"], ["回复", "小雨点 2023-10-05 20:13", "写得真美！", "快乐星球 2023-10-06 08:01", "好诗！"],
+    ["《星星》", "《太阳》", "《小河》"], ["《星星》 李小明", "《太阳》 王小红"],
+    ["2023.10.5于北京"], ["写于2023年秋"], ["（2023年10月）"], ["（原创首发）"], ["儿童诗歌网"], ["注：本诗选自《童诗集》"],
+])
+def test_a_short_poem_ends_where_its_tail_starts(tail):
+    assert pieces("\n".join(["月亮船", *POEM, *tail])) == [(None, POEM)]
+
+
+@pytest.mark.parametrize("lines", [["相关诗歌", *POEM], [*POEM, "2023年的第一场雪", "落在我的小窗上"]])
+def test_a_header_above_a_short_poem_or_a_dated_line_of_it_stays(lines):
+    assert pieces("\n".join(["月亮船", *lines])) == [(None, [line for line in lines if line != "相关诗歌"])]
