@@ -40,3 +40,8 @@ def test_the_headline_is_the_title(header, title):
 ])
 def test_a_line_between_the_title_and_its_metadata_is_not_the_title(header):
     assert title_and_text(header) == ("我的妈妈", [ESSAY])
+
+
+@pytest.mark.parametrize("line", ["秋天的落叶 - 示例作文网", "秋天的落叶_作文小站", "秋天的落叶|美文之家"])
+def test_a_title_line_with_the_site_name_after_it_is_no_site_name_line(line):
+    assert title_and_text([line]) == (line, [ESSAY])
