@@ -126,9 +126,11 @@ COMMENT_HEADER_MAX_CHARS = 40  # a longer line is no comment's header
 
 def comment_thread_starts(texts: list[str], patterns: BoilerplatePatterns) -> set[int]:
     """Comment headers (a user name and a time) with another one at most ``comment_gap`` lines
-    below: the first lines of a comment thread."""
+    below: the first lines of a comment thread. (A header has a ``:`` in its time, or says 前 or
+    刚刚: a test of those first is cheaper than the pattern.)"""
     heads = [i for i, text in enumerate(texts)
-             if len(text) <= COMMENT_HEADER_MAX_CHARS and patterns.comment_header.match(text)]
+             if len(text) <= COMMENT_HEADER_MAX_CHARS and (":" in text or "前" in text or "刚刚" in text)
+             and patterns.comment_header.match(text)]
     return {a for a, b in pairwise(heads) if b - a <= patterns.comment_gap}
 
 
