@@ -144,17 +144,25 @@ def _runs_in_order(headings: list[_Heading]) -> bool:
     return [h.n for h in headings] == list(range(1, len(headings) + 1))
 
 
-def _accepted(group: list[_Heading], claimed: int | None, collection: bool, title: str | None) -> bool:
+def _is_list(group: list[_Heading], blocks: int) -> bool:
+    """The numbered lines stand one under the other, or the last one ends the page: a list (of
+    links, of points), not headings over pieces."""
+    return group[-1].index == blocks - 1 or any(b.index - a.index == 1 for a, b in pairwise(group))
+
+
+def _accepted(group: list[_Heading], claimed: int | None, collection: bool, title: str | None,
+              blocks: int) -> bool:
     """A numbering runs 1..n. One heading alone counts when it opens the text, when the title
     claims several pieces and this is a 篇-style first one, or when its stem is in the title; bare
-    numbers (an outline's 一、二、) count only on a page that promises several pieces."""
+    numbers (an outline's 一、二、) count only on a page that promises several pieces, and never as
+    a list (:func:`_is_list`)."""
     if not _runs_in_order(group):
         return False
     first = group[0]
     if first.style in _RUN_ONLY_STYLES:
         return len(group) >= 2
     if first.style in _OUTLINE_STYLES:
-        return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
+        return len(group) >= 2 and not _is_list(group, blocks) and (collection or claimed == len(group) or all(h.works for h in group))
     return (len(group) >= 2 or claimed == 1 or first.opens_text
             or (claimed or 0) > 1 and first.style != "stem"
             or len(first.stem) >= 2 and first.stem in (title or ""))
@@ -171,7 +179,7 @@ def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool 
     groups: dict[tuple[str, str], list[_Heading]] = {}
     for h in _heading_candidates(blocks):
         groups.setdefault((h.style, h.stem), []).append(h)
-    accepted = [g for g in groups.values() if _accepted(g, claimed, collection, title)]
+    accepted = [g for g in groups.values() if _accepted(g, claimed, collection, title, len(blocks))]
     if not accepted:
         return []
     return max(accepted, key=lambda g: (g[0].style not in _OUTLINE_STYLES, len(g) == claimed, len(g), -g[0].index))
@@ -309,18 +317,19 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline (two or more on the
     page); or, on a page promising several pieces, short title lines with text below them and
-    text (or nothing) above."""
+    text (or nothing but the title shown again) above."""
     texts = [b.text for b in blocks]
     over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
     if len(over_byline) >= 2:
         return over_byline
     if not collection:
         return []
+    repeats = next((i for i, text in enumerate(texts) if not repeats_title(text, title)), len(texts))
     alone = [i for i, text in enumerate(texts[:-1])
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
              and not patterns.piece_end.hit(text)
              and not repeats_title(text, title) and _text_follows(texts, i, patterns)
-             and (i == 0 or _text_above(texts, i, patterns))]
+             and (i <= repeats or _text_above(texts, i, patterns))]
     lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))
     return alone if len(alone) >= 2 or lone_opening else []
 

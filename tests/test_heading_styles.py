@@ -122,3 +122,19 @@ def test_a_heading_split_over_two_lines_leaves_its_first_line_in_no_piece():
 def test_a_poem_ending_in_its_title_keeps_that_line():
     poem = ["春天在哪里", "春天在青翠的山林里", "这里有红花呀这里有绿草", "还有那会唱歌的小黄鹂", "春天在哪里"]
     assert records(["春天在哪里", *poem[1:]]) == [("春天在哪里", None, poem[1:])]
+
+
+def test_a_diary_series_under_its_title_shown_again_keeps_its_first_entry():
+    dates = ["2023年7月10日 星期一 晴", "2023年7月11日 星期二 多云", "2023年7月12日 星期三 雨"]
+    lines = ["暑假日记三则", "暑假日记三则"]
+    for date, text in zip(dates, SEASONS, strict=True):
+        lines += [date, *text]
+    assert records(lines) == [("暑假日记三则", d.replace(" 星期", "星期").replace(" ", ""), text)
+                              for d, text in zip(dates, SEASONS, strict=True)]
+
+
+def test_a_numbered_list_of_links_below_numbered_sentences_is_no_numbering():
+    sentences = ["1、秋天的天空格外蓝，像一块洗过的蓝宝石。", "2、一阵秋风吹过，树叶像蝴蝶一样飞舞着落下来。",
+                 "3、果园里的苹果红了，像一个个小灯笼挂在树上。"]
+    lines = ["关于秋天的句子（精选10句）", *sentences, "看了关于秋天的句子的人还看了：", "1.描写冬天的句子", "2.描写春天的句子"]
+    assert records(lines) == [("关于秋天的句子（精选10句）", None, sentences)]
