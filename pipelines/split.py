@@ -168,18 +168,29 @@ def _accepted(group: list[_Heading], claimed: int | None, collection: bool, titl
             or len(first.stem) >= 2 and first.stem in (title or ""))
 
 
+def _without_contents(group: list[_Heading]) -> list[_Heading]:
+    """The headings after a table of contents: the same numbering, 1..k (two or more) on lines one
+    under another, followed by the numbering from 1 again (the group itself when there is none)."""
+    for k in range(1, len(group)):
+        if group[k].n == 1:
+            contents = group[:k]
+            listed = k >= 2 and _runs_in_order(contents) and all(b.index - a.index == 1 for a, b in pairwise(contents))
+            return group[k:] if listed else group
+    return group
+
+
 def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool = False,
                      title: str | None = None) -> list[_Heading]:
     """The headings of the numbering the page uses, or [] when no style runs 1, 2, 3… cleanly.
 
-    Candidates are grouped by style (and stem); a group is accepted only when its ordinals run
-    1..n in page order. Among accepted groups, a stemmed style beats outline numbers; then one
+    Candidates are grouped by style (and stem), a table of contents above the headings left out;
+    a group is accepted only when its ordinals run 1..n in page order. Among accepted groups, a stemmed style beats outline numbers; then one
     matching the title's claimed count wins, then the longest.
     """
     groups: dict[tuple[str, str], list[_Heading]] = {}
     for h in _heading_candidates(blocks):
         groups.setdefault((h.style, h.stem), []).append(h)
-    accepted = [g for g in groups.values() if _accepted(g, claimed, collection, title, len(blocks))]
+    accepted = [g for g in map(_without_contents, groups.values()) if _accepted(g, claimed, collection, title, len(blocks))]
     if not accepted:
         return []
     return max(accepted, key=lambda g: (g[0].style not in _OUTLINE_STYLES, len(g) == claimed, len(g), -g[0].index))

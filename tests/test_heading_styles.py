@@ -138,3 +138,11 @@ def test_a_numbered_list_of_links_below_numbered_sentences_is_no_numbering():
                  "3、果园里的苹果红了，像一个个小灯笼挂在树上。"]
     lines = ["关于秋天的句子（精选10句）", *sentences, "看了关于秋天的句子的人还看了：", "1.描写冬天的句子", "2.描写春天的句子"]
     assert records(lines) == [("关于秋天的句子（精选10句）", None, sentences)]
+
+
+def test_a_table_of_contents_above_the_pieces_is_in_no_piece():
+    headings = ["篇一：美丽的春天", "篇二：火热的夏天", "篇三：金色的秋天"]
+    lines = ["四季作文（精选3篇）", "目录", *headings]
+    for heading, text in zip(headings, SEASONS, strict=True):
+        lines += [heading, *text]
+    assert records(lines) == [("四季作文（精选3篇）", h, text) for h, text in zip(headings, SEASONS, strict=True)]
