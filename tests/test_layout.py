@@ -138,7 +138,9 @@ def test_headings_glued_to_their_first_sentence_are_cut_off():
     assert pieces(page) == [("秋天的作文1", [ESSAY[0]]), ("秋天的作文2", [ESSAY[1]])]
 
 
-@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>", "（未完待续）", "（未完，待续）"])
+@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>", "（未完待续）", "（未完，待续）",
+                                    "\n展开阅读全文∨", "\n剩余3页未读，继续阅读", "\n还剩2页未读", "\n免费阅读已结束，点击下载阅读编辑剩下的内容",
+                                    "\n试读已结束，如需继续阅读请下载"])
 def test_a_piece_the_site_cut_short_is_marked_and_the_marker_dropped(marker):
     page = "\n".join(["秋天", ESSAY[0], ESSAY[1] + marker])
     record, = clean_page(page, "http://x.cn/a.html", kind="text").records
