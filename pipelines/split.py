@@ -55,6 +55,9 @@ _NO_DIGIT = rf"(?![\d{_NUMERAL_CHARS}])"
 HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bracket", re.compile(rf"^[【\[〖]\s*(?:篇|第|范文|例文)?(?P<n>{NUM})篇?\s*[】\]〗]\s*[:：.、]?\s*(?P<sub>.*)$")),
     ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_AFTER}")),
+    # a title with its number after it in brackets (美丽的春天（篇一）, 美丽的春天【第2篇】): in a run of two or
+    # more, as a page's title can end so
+    ("titlepian", re.compile(rf"^(?P<sub>[^\s:：，。！？（）()【】]{{2,30}}?)[（(【\[](?:篇|第)(?P<n>{NUM})篇?[）)】\]]$")),
     ("pian", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
     ("fanwen", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?(?:范文|范本|例文|模板|作文))(?P<n>{NUM})"
                           rf"{_NO_DIGIT}(?:\s*[:：、.]\s*(?P<sub>[^，。！？]*))?$")),
@@ -79,7 +82,7 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
 )
 _OUTLINE_STYLES = frozenset({"bare", "paren", "qi", "no", "circled"})
 _STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem", "stemparen"})
-_RUN_ONLY_STYLES = frozenset({"cnstem", "stemparen"})  # a heading only in a run of two or more
+_RUN_ONLY_STYLES = frozenset({"cnstem", "stemparen", "titlepian"})  # a heading only in a run of two or more
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 

@@ -33,6 +33,7 @@ def page(title: str, headings: list[str], between: list[str] | None = None) -> l
     ("四季作文（精选3篇）", ["①", "②", "③"]),
     ("四季作文", ["四季作文400字1", "四季作文400字2", "四季作文400字3"]),
     ("四季作文", ["四季作文400字一", "四季作文400字二", "四季作文400字三"]),
+    ("四季作文（精选3篇）", ["美丽的春天（篇一）", "火热的夏天（篇二）", "金色的秋天（篇三）"]),
 ])
 def test_a_numbering_style_heads_each_piece(title, headings):
     want_headings = [h.replace("四季作文 篇", "四季作文篇") for h in headings]
@@ -45,8 +46,9 @@ def test_a_stem_in_brackets_with_a_subtitle_line_under_it():
                                                    ("四季作文（三）", "金色的秋天")]
 
 
-def test_a_page_number_after_the_title_is_no_heading():
-    assert records(["秋天的雨（2）", *SEASONS[2]]) == [("秋天的雨（2）", None, SEASONS[2])]
+@pytest.mark.parametrize("title", ["秋天的雨（2）", "秋天的雨（第一篇）"])
+def test_a_page_number_after_the_title_is_no_heading(title):
+    assert records([title, *SEASONS[2]]) == [(title, None, SEASONS[2])]
 
 
 def test_circled_numbers_in_one_essay_are_a_list_not_pieces():
