@@ -417,3 +417,10 @@ def test_a_short_poem_ends_where_its_tail_starts(tail):
 @pytest.mark.parametrize("lines", [["相关诗歌", *POEM], [*POEM, "2023年的第一场雪", "落在我的小窗上"]])
 def test_a_header_above_a_short_poem_or_a_dated_line_of_it_stays(lines):
     assert pieces("\n".join(["月亮船", *lines])) == [(None, [line for line in lines if line != "相关诗歌"])]
+
+
+@pytest.mark.parametrize("byline", ["〔作者：李小明〕", "文 | 李小明", "李小明/文", "李小明 / 文"])
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_byline_in_another_form_is_dropped_at_the_edges(byline, where):
+    lines = [byline, *ESSAY] if where == "above" else [*ESSAY, byline]
+    assert pieces("\n".join(["秋天", *lines])) == [(None, ESSAY)]

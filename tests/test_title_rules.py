@@ -30,6 +30,8 @@ def title_and_text(header: list[str]) -> tuple[str | None, list[list[str]]]:
     (["写景作文"], "写景作文"),
     (["小雨的部落格", "外婆的豆花"], "外婆的豆花"),
     (["晨风的博客", "外婆的豆花"], "外婆的豆花"),
+    (["我爱作文"], "我爱作文"),
+    (["李白诗文"], "李白诗文"),
 ])
 def test_the_headline_is_the_title(header, title):
     assert title_and_text(header) == (title, [ESSAY])
