@@ -135,20 +135,22 @@ def comment_thread_starts(texts: list[str], patterns: BoilerplatePatterns) -> se
 
 
 def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns,
-                 resumes: Callable[[list[str], int], int | None] | None = None) -> int:
+                 resumes: Callable[[list[str], int], int | None] | None = None, collection: bool = False) -> int:
     """Index of the first section-end line or comment thread below enough kept text (where the page
-    tail starts): prose, or verse (the third and later of consecutive kept lines), or a short poem
-    (that many kept lines in a row somewhere above). A section end followed by a heading that
+    tail starts): prose, or verse (the third and later of consecutive kept lines), or, on a page
+    that is no ``collection``, a short poem (that many kept lines in a row somewhere above: on a
+    collection, a poem without a heading that resumes may follow the list). A section end followed by a heading that
     ``resumes`` the page's numbering is an interlude: its lines up to that heading go into
     ``dropped`` and the content goes on."""
     ends = {i for i in checked if patterns.section_end.hit(texts[i])} | comment_thread_starts(texts, patterns)
     text_chars = run = longest_run = 0
     for i, text in enumerate(texts[:max(ends, default=-1) + 1]):
-        if i in ends and (text_chars >= patterns.section_end_after_chars
-                          or longest_run >= patterns.section_end_after_verse):
-            if (resumed := resumes(texts, i) if resumes else None) is None:
+        enough = text_chars >= patterns.section_end_after_chars
+        if i in ends and (enough or longest_run >= patterns.section_end_after_verse):
+            if (resumed := resumes(texts, i) if resumes else None) is not None:
+                dropped.update(range(i, resumed))
+            elif enough or not collection:
                 return i
-            dropped.update(range(i, resumed))
         run = 0 if i in dropped else run + 1
         longest_run = max(longest_run, run)
         if run and (is_prose(text) or run >= VERSE_RUN):
@@ -182,7 +184,8 @@ def _byline_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns)
 
 
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None,
-                      resumes: Callable[[list[str], int], int | None] | None = None) -> list[Block]:
+                      resumes: Callable[[list[str], int], int | None] | None = None,
+                      collection: bool = False) -> list[Block]:
     """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on (unless a heading below it
     ``resumes`` the page's numbering: see :func:`_content_end`), intros, boilerplate lines, and a
     trailing prev/next title line."""
@@ -193,7 +196,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns)}
-    end = _content_end(texts, checked, dropped, patterns, resumes)
+    end = _content_end(texts, checked, dropped, patterns, resumes, collection)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()

@@ -208,12 +208,29 @@ def resumed_heading(texts: list[str], i: int) -> int | None:
     interlude (a 猜你喜欢 list the site put between two pieces), not the page's tail. None if none."""
     last = next((h for k in range(i - 1, -1, -1) if (h := heading_match(texts[k]))), None)
     if last is None:
-        return None
+        return _resumed_work(texts, i)
     for j in range(i + 1, min(i + 1 + RESUME_LOOKAHEAD, len(texts) - 1)):
         h = heading_match(texts[j])
         if h and (h.style, h.stem, h.n) == (last.style, last.stem, last.n + 1) and is_prose(texts[j + 1]):
             return j
     return None
+
+
+def _is_work_heading(texts: list[str], j: int) -> bool:
+    """Line ``j`` is a short ``《work》`` title with text below it: prose, or lines of verse that
+    name no work."""
+    verse = texts[j + 1:j + 1 + VERSE_RUN]
+    return (bool(_WORK_TITLE.match(texts[j]) and _TITLE_ONLY.match(texts[j]))
+            and (is_prose(texts[j + 1]) or len(verse) == VERSE_RUN and not any(_WORK_TITLE.match(t) for t in verse)))
+
+
+def _resumed_work(texts: list[str], i: int) -> int | None:
+    """The index of a ``《work》`` heading a few lines below line ``i`` on a page with one above it
+    (a collection of poems): the list between is an interlude. None if none."""
+    if not any(_is_work_heading(texts, k) for k in range(i)):
+        return None
+    return next((j for j in range(i + 1, min(i + 1 + RESUME_LOOKAHEAD, len(texts) - 1)) if _is_work_heading(texts, j)),
+                None)
 
 
 _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")

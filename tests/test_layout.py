@@ -424,3 +424,20 @@ def test_a_header_above_a_short_poem_or_a_dated_line_of_it_stays(lines):
 def test_a_byline_in_another_form_is_dropped_at_the_edges(byline, where):
     lines = [byline, *ESSAY] if where == "above" else [*ESSAY, byline]
     assert pieces("\n".join(["秋天", *lines])) == [(None, ESSAY)]
+
+
+GRASS = ["小草从土里", "探出了小脑袋", "它看看蓝天", "又看看白云"]
+WILLOW = ["柳树姑娘", "梳着长长的辫子", "风一吹", "辫子就飘了起来"]
+SWALLOW = ["燕子飞回来了", "在屋檐下做窝", "一家人叽叽喳喳", "像在开一个会"]
+
+
+def test_a_list_between_two_works_of_a_collection_is_an_interlude():
+    page = ["春天的儿童诗（精选3首）", "《小草》", *GRASS, "猜你喜欢", "夏天的儿童诗", "秋天的儿童诗", "《柳树》", *WILLOW,
+            "《燕子》", *SWALLOW]
+    assert pieces("\n".join(page)) == [("《小草》", GRASS), ("《柳树》", WILLOW), ("《燕子》", SWALLOW)]
+
+
+def test_a_list_between_two_untitled_poems_of_a_collection_loses_no_verse():
+    page = ["春天的儿童诗（精选3首）", "小草", *GRASS, "相关推荐", "夏天的儿童诗", "柳树", *WILLOW, "燕子", *SWALLOW]
+    kept = [line for _, text in pieces("\n".join(page)) for line in text]
+    assert [line for line in kept if line in GRASS + WILLOW + SWALLOW] == GRASS + WILLOW + SWALLOW
