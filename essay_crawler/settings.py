@@ -4,6 +4,7 @@ from essay_crawler import __version__
 BOT_NAME = "essay_crawler"
 SPIDER_MODULES = ["essay_crawler.spiders"]
 NEWSPIDER_MODULE = "essay_crawler.spiders"
+COMMANDS_MODULE = "essay_crawler.commands"  # `scrapy crawl` checks the spider's arguments first
 
 # Who we are. `essay-crawler crawl -s CONTACT_URL=https://…` puts your page about the crawl into the
 # User-Agent (with `scrapy crawl`, set USER_AGENT itself).
