@@ -45,6 +45,7 @@ class BoilerplatePatterns:
     collection: re.Pattern
     signature: re.Pattern
     junk: re.Pattern
+    watermark: re.Pattern
     site_line: re.Pattern
     author_name: re.Pattern
     comment_header: re.Pattern
@@ -104,6 +105,7 @@ def default_patterns() -> BoilerplatePatterns:
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
         junk=re.compile("|".join(data["junk"])),
+        watermark=re.compile("|".join(data["watermark"])),
         site_line=re.compile(data["site_line"]),
         author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
         comment_header=re.compile(data["comment_header"]),
@@ -161,15 +163,29 @@ def _content_end(texts: list[str], checked, dropped: set[int], patterns: Boilerp
 _JUNK_MARKS = ("<", ">", "`", "www.", "http")  # every junk pattern needs one of these
 
 
+_DOMAIN = re.compile(r"\.(?:com|cn|net|org|cc)(?![A-Za-z0-9])")  # a line naming a domain (its top level)
+
+
 def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
     """Blocks with injected junk (watermarks, leftover tags, stray marks) cut out of their text;
     a block left empty is dropped."""
     joined = "\n".join(b.text for b in blocks)
+    if _DOMAIN.search(joined):
+        blocks = [_without_watermark(b, patterns) if "." in b.text else b for b in blocks]
+        joined = "\n".join(b.text for b in blocks)
     multiline = joined.count("\n") != len(blocks) - 1  # a paragraph holds a newline: lines would not line up
     if multiline or not any(mark in joined for mark in _JUNK_MARKS) or not patterns.junk.search(joined):
-        return blocks
+        return [b for b in blocks if b.text]
     cleaned = patterns.junk.sub("", joined).split("\n")
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
+
+
+def _without_watermark(block: Block, patterns: BoilerplatePatterns) -> Block:
+    """The block with a site's watermark cut out of a sentence, when it names a domain."""
+    if not _DOMAIN.search(block.text):
+        return block
+    text = patterns.watermark.sub("", block.text).strip()
+    return block if text == block.text else Block(text, block.heading)
 
 
 BYLINE_TITLE_MAX_CHARS = 30  # a longer line above a byline is no piece title

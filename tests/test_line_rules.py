@@ -280,3 +280,19 @@ def test_timed_entries_of_a_diary_are_no_comment_thread(stamps):
 @pytest.mark.parametrize("epigraph", [["题记：秋天是一首诗，写在每一片落叶上。"], ["【题记】", "秋天是一首诗，写在每一片落叶上。"]])
 def test_an_epigraph_above_the_essay_is_part_of_it(epigraph):
     assert pieces(["秋天", *epigraph, *ESSAY]) == [(None, [*epigraph, *ESSAY])]
+
+
+@pytest.mark.parametrize("marked", [
+    "清晨的阳光照进教室，同学们开始朗读课文，zuowen.cn声音清脆又响亮，老师满意地点点头。",
+    "清晨的阳光照进教室，同学们开始朗读课文，【作文小站 zuowen.cn】声音清脆又响亮，老师满意地点点头。",
+    "清晨的阳光照进教室，同学们开始朗读课文，（作文小站zuowen.cn/a.html）声音清脆又响亮，老师满意地点点头。",
+    "清晨的阳光照进教室，同学们开始朗读课文，声音清脆又响亮，老师满意地点点头。本文来自zuowen.cn",
+    "清晨的阳光照进教室，同学们开始朗读课文，声音清脆又响亮，老师满意地点点头。来源：作文小站 www.zuowen.cn",
+])
+def test_a_watermark_naming_a_domain_is_cut_out_of_the_sentence(marked):
+    assert pieces(["秋天", marked, ESSAY[1]]) == [(None, ESSAY)]
+
+
+def test_a_sentence_with_a_site_name_before_an_injected_domain_is_kept():
+    (_, text), = pieces(["秋天", "清晨的阳光照进教室，作文小站www.zuowen.cn同学们开始朗读课文，声音清脆又响亮。", ESSAY[1]])
+    assert text == ["清晨的阳光照进教室，作文小站同学们开始朗读课文，声音清脆又响亮。", ESSAY[1]]
