@@ -212,10 +212,7 @@ class ScanGroup:
                 unknown.append(pattern)
             for char in chars or ():
                 by_char.setdefault(char, []).append(pattern)
-        compiled: dict[tuple[str, ...], re.Pattern] = {}
-        for ps in map(tuple, by_char.values()):
-            if ps not in compiled:
-                compiled[ps] = re.compile("|".join(ps), re.MULTILINE)
+        compiled = {ps: re.compile("|".join(ps), re.MULTILINE) for ps in set(map(tuple, by_char.values()))}
         by_first_char = {char: compiled[tuple(ps)] for char, ps in by_char.items()}
         return cls(limit, by_first_char, either(unknown, re.MULTILINE, prefix="\n"),
                    either(_floating(sources), re.MULTILINE))
