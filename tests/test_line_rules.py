@@ -167,6 +167,7 @@ def test_an_essay_sentence_naming_chrome_words_stays_with_the_text_after_it(sent
     ["小雨点 2023-10-05 20:13", "写得真好，我也喜欢秋天！", "回复", "快乐星球 2023-10-06 08:01", "文笔不错，继续加油。"],
     ["游客 3天前", "写得真好！", "热心读者 5小时前", "我也喜欢秋天。"],
     ["小雨点 发表于 2023-10-05 20:13", "写得真好！", "快乐星球 发表于 2023-10-06 08:01", "文笔不错。"],
+    ["网友 61.135.*.* 说：", "写得真好，我也喜欢秋天！"],
 ])
 def test_a_block_below_the_essay_ends_it(tail):
     assert pieces(["秋天", *ESSAY, *tail]) == [(None, ESSAY)]
