@@ -57,7 +57,8 @@ def clean_settings(settings) -> tuple[int, str, float | None]:
 
 
 class CleanPipeline:
-    """Turns fetched pages into piece records in ``CLEAN_WORKERS`` worker processes.
+    """Turns fetched pages into piece records in ``CLEAN_WORKERS`` worker processes (started as pages
+    come: a polite crawl keeps one or two of them busy).
 
     A page the extractor rejects becomes an :class:`ErrorItem`, except on the automatic path, where
     it is simply not an article (a list or other page) and is dropped. Pages that should be articles

@@ -1,9 +1,11 @@
 """Scrapy settings for essay-crawler: polite by default, UTF-8 output, cleaning off the crawl thread."""
 from essay_crawler import __version__
+from pipelines.worker import cores_beside_the_crawl
 
 BOT_NAME = "essay_crawler"
 SPIDER_MODULES = ["essay_crawler.spiders"]
 NEWSPIDER_MODULE = "essay_crawler.spiders"
+COMMANDS_MODULE = "essay_crawler.commands"  # `scrapy crawl` checks the spider's arguments first
 
 # Who we are. `essay-crawler crawl -s CONTACT_URL=https://…` puts your page about the crawl into the
 # User-Agent (with `scrapy crawl`, set USER_AGENT itself).
@@ -56,8 +58,9 @@ SPIDER_MIDDLEWARES = {"essay_crawler.middlewares.KnownArticlesMiddleware": 950}
 ROBOTSTXT_MAX_BYTES = 512_000
 ROBOTSTXT_MAX_CRAWL_DELAY = 10.0
 
-# Cleaning runs in worker processes (0 = in the crawl process).
-CLEAN_WORKERS = 1
+# Cleaning runs in worker processes, started as pages come: at most one per core beside the crawl
+# thread (0: in the crawl process).
+CLEAN_WORKERS = cores_beside_the_crawl()
 CLEAN_CONVERT = "t2s"
 CLEAN_TIMEOUT = 60.0  # seconds a page may take to clean in a worker (0: no limit); past it, timeout_cleaning
 ITEM_PIPELINES = {

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from .document import Block
 from .patterns import LineScan, PatternSet
@@ -35,6 +36,7 @@ class BoilerplatePatterns:
     intro_max_chars: int
     line_max_chars: int
     section_end_after_chars: int
+    section_end_after_verse: int
     byline: PatternSet
     school_line: PatternSet
     byline_max_chars: int
@@ -43,8 +45,11 @@ class BoilerplatePatterns:
     collection: re.Pattern
     signature: re.Pattern
     junk: re.Pattern
+    watermark: re.Pattern
     site_line: re.Pattern
     author_name: re.Pattern
+    comment_header: re.Pattern
+    comment_gap: int
 
     def extended(self, extra: dict) -> BoilerplatePatterns:
         """These patterns plus a profile's extra ones (same keys as the data file)."""
@@ -91,6 +96,7 @@ def default_patterns() -> BoilerplatePatterns:
         intro_max_chars=data["intro_max_chars"],
         line_max_chars=data["line_max_chars"],
         section_end_after_chars=data["section_end_after_chars"],
+        section_end_after_verse=data["section_end_after_verse"],
         byline=PatternSet.compile(data["byline"]),
         school_line=PatternSet.compile(data["school_line"]),
         byline_max_chars=data["byline_max_chars"],
@@ -99,8 +105,11 @@ def default_patterns() -> BoilerplatePatterns:
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
         junk=re.compile("|".join(data["junk"])),
+        watermark=re.compile("|".join(data["watermark"])),
         site_line=re.compile(data["site_line"]),
         author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
+        comment_header=re.compile(data["comment_header"]),
+        comment_gap=data["comment_gap"],
     )
 
 
@@ -114,20 +123,38 @@ def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:
     )
 
 
+COMMENT_HEADER_MAX_CHARS = 40  # a longer line is no comment's header
+
+
+def comment_thread_starts(texts: list[str], patterns: BoilerplatePatterns) -> set[int]:
+    """Comment headers (a user name and a time) with another one at most ``comment_gap`` lines
+    below: the first lines of a comment thread. (A header has a ``:`` in its time, or says 前 or
+    刚刚: a test of those first is cheaper than the pattern.)"""
+    heads = [i for i, text in enumerate(texts)
+             if len(text) <= COMMENT_HEADER_MAX_CHARS and (":" in text or "前" in text or "刚刚" in text)
+             and patterns.comment_header.match(text)]
+    return {a for a, b in pairwise(heads) if b - a <= patterns.comment_gap}
+
+
 def _content_end(texts: list[str], checked, dropped: set[int], patterns: BoilerplatePatterns,
-                 resumes: Callable[[list[str], int], int | None] | None = None) -> int:
-    """Index of the first section-end line below enough kept text (where the page tail starts):
-    prose, or verse (the third and later of consecutive kept lines). A section end followed by a
-    heading that ``resumes`` the page's numbering is an interlude: its lines up to that heading go
-    into ``dropped`` and the content goes on."""
-    ends = {i for i in checked if patterns.section_end.hit(texts[i])}
-    text_chars, run = 0, 0
+                 resumes: Callable[[list[str], int], int | None] | None = None, collection: bool = False) -> int:
+    """Index of the first section-end line or comment thread below enough kept text (where the page
+    tail starts): prose, or verse (the third and later of consecutive kept lines), or, on a page
+    that is no ``collection``, a short poem (that many kept lines in a row somewhere above: on a
+    collection, a poem without a heading that resumes may follow the list). A section end followed by a heading that
+    ``resumes`` the page's numbering is an interlude: its lines up to that heading go into
+    ``dropped`` and the content goes on."""
+    ends = {i for i in checked if patterns.section_end.hit(texts[i])} | comment_thread_starts(texts, patterns)
+    text_chars = run = longest_run = 0
     for i, text in enumerate(texts[:max(ends, default=-1) + 1]):
-        if i in ends and text_chars >= patterns.section_end_after_chars:
-            if (resumed := resumes(texts, i) if resumes else None) is None:
+        enough = text_chars >= patterns.section_end_after_chars
+        if i in ends and (enough or longest_run >= patterns.section_end_after_verse):
+            if (resumed := resumes(texts, i) if resumes else None) is not None:
+                dropped.update(range(i, resumed))
+            elif enough or not collection:
                 return i
-            dropped.update(range(i, resumed))
         run = 0 if i in dropped else run + 1
+        longest_run = max(longest_run, run)
         if run and (is_prose(text) or run >= VERSE_RUN):
             text_chars += len(text)
     return len(texts)
@@ -136,15 +163,29 @@ def _content_end(texts: list[str], checked, dropped: set[int], patterns: Boilerp
 _JUNK_MARKS = ("<", ">", "`", "www.", "http")  # every junk pattern needs one of these
 
 
+_DOMAIN = re.compile(r"\.(?:com|cn|net|org|cc)(?![A-Za-z0-9])")  # a line naming a domain (its top level)
+
+
 def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
     """Blocks with injected junk (watermarks, leftover tags, stray marks) cut out of their text;
     a block left empty is dropped."""
     joined = "\n".join(b.text for b in blocks)
+    if _DOMAIN.search(joined):
+        blocks = [_without_watermark(b, patterns) if "." in b.text else b for b in blocks]
+        joined = "\n".join(b.text for b in blocks)
     multiline = joined.count("\n") != len(blocks) - 1  # a paragraph holds a newline: lines would not line up
     if multiline or not any(mark in joined for mark in _JUNK_MARKS) or not patterns.junk.search(joined):
-        return blocks
+        return [b for b in blocks if b.text]
     cleaned = patterns.junk.sub("", joined).split("\n")
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
+
+
+def _without_watermark(block: Block, patterns: BoilerplatePatterns) -> Block:
+    """The block with a site's watermark cut out of a sentence, when it names a domain."""
+    if not _DOMAIN.search(block.text):
+        return block
+    text = patterns.watermark.sub("", block.text).strip()
+    return block if text == block.text else Block(text, block.heading)
 
 
 BYLINE_TITLE_MAX_CHARS = 30  # a longer line above a byline is no piece title
@@ -159,7 +200,8 @@ def _byline_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns)
 
 
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None,
-                      resumes: Callable[[list[str], int], int | None] | None = None) -> list[Block]:
+                      resumes: Callable[[list[str], int], int | None] | None = None,
+                      collection: bool = False) -> list[Block]:
     """Drop the page tail from the first 猜你喜欢/相关推荐/上一篇… marker on (unless a heading below it
     ``resumes`` the page's numbering: see :func:`_content_end`), intros, boilerplate lines, and a
     trailing prev/next title line."""
@@ -170,7 +212,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns)}
-    end = _content_end(texts, checked, dropped, patterns, resumes)
+    end = _content_end(texts, checked, dropped, patterns, resumes, collection)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()

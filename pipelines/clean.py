@@ -99,8 +99,9 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
     """Strip boilerplate, split into pieces, trim each piece's edges; a heading with no text under
     it is dropped and the pieces are numbered 1..n as written."""
     patterns = patterns or default_patterns()
-    kept = strip_boilerplate(remove_junk(doc.blocks, patterns), patterns, resumed_heading)
-    split = split_pieces(kept, doc.title, patterns, is_collection(doc, patterns))
+    collection = is_collection(doc, patterns)
+    kept = strip_boilerplate(remove_junk(doc.blocks, patterns), patterns, resumed_heading, collection)
+    split = split_pieces(kept, doc.title, patterns, collection)
     split.pieces = [p for p in trim_pieces(split.pieces, doc.title, patterns) if p.paragraphs]
     for no, piece in enumerate(split.pieces, start=1):
         piece.no = no

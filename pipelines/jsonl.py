@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Self, TextIO
+
+_AT_FDCWD = -100
+_AT_EMPTY_PATH = 0x1000
 
 
 def dumps_record(record: dict) -> str:
@@ -25,17 +29,68 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def open_unnamed(folder: Path) -> int | None:
+    """A file with no name in ``folder`` (``O_TMPFILE``), open for writing; it is gone when its
+    process dies. None where the system or the filesystem has none."""
+    if not hasattr(os, "O_TMPFILE"):
+        return None
+    try:
+        return os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+
+
+def _link_by_proc(fd: int, path: Path) -> None:
+    os.link(f"/proc/self/fd/{fd}", path)
+
+
+def _link_by_descriptor(fd: int, path: Path) -> None:
+    """``linkat(fd, "", …, AT_EMPTY_PATH)``, where links through ``/proc`` are refused."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.linkat(fd, b"", _AT_FDCWD, os.fsencode(path), _AT_EMPTY_PATH) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), str(path))
+
+
+def unnamed_file_linker(folder: Path, probe: Path) -> Callable[[int, Path], None] | None:
+    """The way an unnamed file in ``folder`` is given a name here, tried on a probe file linked as
+    ``probe`` (then removed); None when it has no unnamed files or no way works."""
+    fd = open_unnamed(folder)
+    if fd is None:
+        return None
+    try:
+        for link in (_link_by_proc, _link_by_descriptor):
+            try:
+                link(fd, probe)
+            except OSError:
+                continue
+            probe.unlink()
+            return link
+        return None
+    finally:
+        os.close(fd)
+
+
 class AtomicJsonlFile:
     """Write records to ``path`` all at once: a temporary file is fsynced and renamed on success.
 
-    Until :meth:`commit`, readers see the old file (or none); a crash leaves only ``.partial``.
+    Until :meth:`commit`, readers see the old file (or none). The temporary file has no name until
+    then (:func:`open_unnamed`), so a killed process leaves nothing; on a filesystem without unnamed
+    files it is ``NAME.partial``, which a crash leaves behind.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.path.with_name(self.path.name + ".partial")
-        self._fh: TextIO = open(self.tmp, "w", encoding="utf-8")  # closed by commit/abort
+        self.tmp.unlink(missing_ok=True)  # left by a crash where files are named
+        self._link = unnamed_file_linker(self.path.parent, self.tmp)
+        fd = open_unnamed(self.path.parent) if self._link else None
+        if fd is None:
+            fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        self._fh: TextIO = open(fd, "w", encoding="utf-8")  # closed by commit/abort
         self.count = 0
 
     def write(self, record: dict) -> None:
@@ -49,13 +104,16 @@ class AtomicJsonlFile:
     def commit(self) -> None:
         self._fh.flush()
         os.fsync(self._fh.fileno())
+        if self._link:
+            self._link(self._fh.fileno(), self.tmp)
         self._fh.close()
         os.replace(self.tmp, self.path)
         fsync_dir(self.path.parent)
 
     def abort(self) -> None:
         self._fh.close()
-        self.tmp.unlink(missing_ok=True)
+        if not self._link:
+            self.tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> Self:
         return self
@@ -182,7 +240,6 @@ def write_json_atomic(path: str | Path, data: dict) -> None:
     write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
 
 
-_AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 

@@ -112,6 +112,17 @@ def _headline_below(blocks: list[Block], i: int, patterns: BoilerplatePatterns) 
     return i
 
 
+_DATED = re.compile(r"(?:19|20)\d\d[-/.年]|\d{1,2}月\d{1,2}日")
+
+
+def _category_above_headline(blocks: list[Block], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` names a mere category (``写景作文``) and a title-like line stands right below it:
+    the 栏目 above the headline."""
+    below = blocks[i + 1].text if i + 1 < len(blocks) else ""
+    return (bool(_CATEGORY_LINE.match(blocks[i].text)) and is_title_like(below) and not is_prose(below)
+            and not is_chrome(below, patterns) and not _CATEGORY_LINE.match(below) and not _DATED.search(below))
+
+
 def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
     """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
     that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
@@ -145,6 +156,9 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                     blocks[i + 1:], {j - i - 1 for j in drop})
         if not is_title_like(text):
             break
+        if _category_above_headline(blocks, i, patterns):
+            drop.add(i)
+            continue
         if (j := _headline_below(blocks, i, patterns)) != i and j not in piece_titles and not is_heading(blocks[j].text):
             drop |= set(range(i, j))
             i, text = j, blocks[j].text
@@ -172,16 +186,20 @@ def is_teaser(line: str, later: list[str]) -> bool:
     return m is not None and any(m.group("tail") in other for other in later)
 
 
+def shows_title(line: str, title: str | None) -> bool:
+    """The line shows the title again: its end (as in ``儿童诗：title``) or at least half of it."""
+    whole, core = _core(title or ""), _core(line)
+    return repeats_title(line, title) and (whole.endswith(core) or 2 * len(core) >= len(whole))
+
+
 def _header_above_title_repeat(lines: list[str], title: str | None) -> int:
     """How many short lines stand above the title shown again at the top of the text (tags, a
-    category): the header ends where the title comes again (its end, as in ``儿童诗：title``, or at
-    least half of it), with no prose above."""
-    whole = _core(title or "")
-    for j, line in enumerate(lines[:TEASER_LOOKAHEAD]):
+    category): the header ends where the title comes again with text below it, with no prose
+    above and fewer lines than a run of verse (a poem may end in its title)."""
+    for j, line in enumerate(lines[:min(TEASER_LOOKAHEAD, VERSE_RUN)]):
         if is_prose(line):
             break
-        core = _core(line)
-        if j and repeats_title(line, title) and (whole.endswith(core) or 2 * len(core) >= len(whole)):
+        if j and shows_title(line, title) and j + 1 < len(lines):
             return j
     return 0
 
@@ -217,14 +235,36 @@ def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplateP
     return rest[first:]
 
 
-def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns) -> list[str]:
-    """Drop commentary from its first marker line on, then trailing bylines and credits (not the
-    signature of a letter or proposal), then a trailing list of links."""
+_BANNER = re.compile(r"^【[^】，。！？；]{2,24}】$")  # a bracketed banner line, as sites put between pieces
+
+
+def _is_tail_line(line: str, patterns: BoilerplatePatterns, title: str | None) -> bool:
+    """Chrome (not the signature of a letter or proposal), a bracketed banner, or (``title``: a
+    piece that another follows) the page title shown again, where the next piece's header starts."""
+    return (is_chrome(line, patterns) and not patterns.signature.match(line) or bool(_BANNER.match(line))
+            or title is not None and not is_prose(line) and shows_title(line, title))
+
+
+def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns, title: str | None = None) -> list[str]:
+    """Drop commentary from its first marker line on, then trailing bylines, credits, banners and
+    (``title``: a piece that another follows) title repeats, then a trailing list of links."""
     cut = patterns.piece_end.first_hit(lines, start=1)
     lines = lines[:cut]
-    while len(lines) > 1 and is_chrome(lines[-1], patterns) and not patterns.signature.match(lines[-1]):
+    while len(lines) > 1 and _is_tail_line(lines[-1], patterns, title):
         lines.pop()
-    return lines[:len(lines) - trailing_links(lines, patterns)]
+    return lines[:len(lines) - (trailing_works(lines) or trailing_links(lines, patterns))]
+
+
+_WORK_LINK = re.compile(r"^《[^》]{1,20}》[^，。！？；]{0,12}$")  # another poem's title (and poet) as a link
+
+
+def trailing_works(lines: list[str]) -> int:
+    """How many lines at the end are a list of other works: two or more 《title》 lines (with a
+    poet) below the text, verse or prose."""
+    run = 0
+    while run < len(lines) - 1 and _WORK_LINK.match(lines[-1 - run]):
+        run += 1
+    return run if run >= LINK_RUN_MIN else 0
 
 
 def _is_link(line: str, patterns: BoilerplatePatterns | None) -> bool:
@@ -265,9 +305,10 @@ def cut_site_truncation(lines: list[str], patterns: BoilerplatePatterns) -> tupl
 
 
 def trim_pieces(pieces: list[Piece], title: str | None, patterns: BoilerplatePatterns) -> list[Piece]:
-    """Each piece's text without what stands above and below it."""
-    for piece in pieces:
+    """Each piece's text without what stands above and below it (below a piece that another
+    follows, the page title shown again too)."""
+    for n, piece in enumerate(pieces, start=1):
         lines, piece.truncated = cut_site_truncation(piece.paragraphs, patterns)
-        lines = trim_piece_end(trim_piece_start(lines, title, patterns), patterns)
+        lines = trim_piece_end(trim_piece_start(lines, title, patterns), patterns, title if n < len(pieces) else None)
         piece.paragraphs = lines
     return pieces

@@ -1,7 +1,7 @@
 """Many line patterns as few regexes: :class:`PatternSet` (one check of a line against all of them) and
-:class:`LineScan` (one search over a page's newline-joined lines). Patterns anchored with ``^`` go behind a
-lookahead for the characters they can start with, read from the parsed pattern, so a line that starts
-otherwise is given up after one check."""
+:class:`LineScan` (a page's lines checked at once). Patterns anchored with ``^`` whose first characters
+are known (read from the parsed pattern) go behind a lookahead for those characters, or are looked up
+by a line's first character, so a line that starts otherwise is given up after one check."""
 from __future__ import annotations
 
 import re
@@ -159,12 +159,13 @@ _NOT_SCANNABLE = re.compile(r"\\[AZB]|\(\?<[=!]")
 
 @dataclass(frozen=True)
 class LineScan:
-    """All patterns of a :class:`BoilerplatePatterns`, searched over every paragraph at once (one
-    search over the newline-joined text finds the few paragraphs worth an exact check). Each group
-    of patterns (section ends, intros, lines) is searched only in the paragraphs short enough for
-    it to apply."""
+    """All patterns of a :class:`BoilerplatePatterns`, checked over every paragraph at once, to find
+    the few paragraphs worth an exact check. Anchored patterns whose first characters are known are
+    looked up by a paragraph's first character (only the patterns that can start with it are tried);
+    the rest are searched over the newline-joined paragraphs. Each group of patterns (section ends,
+    intros, lines) is checked only in the paragraphs short enough for it to apply."""
 
-    groups: tuple[tuple[int | None, re.Pattern | None, re.Pattern | None], ...]  # (max chars, anchored, floating)
+    groups: tuple[ScanGroup, ...]
 
     @classmethod
     def compile(cls, groups) -> LineScan | None:
@@ -172,10 +173,7 @@ class LineScan:
         groups = [(limit, tuple(sources)) for limit, sources in groups]
         if any(_NOT_SCANNABLE.search(src) for _, sources in groups for src in sources):
             return None
-        return cls(tuple(
-            (limit, either(_anchored_scan(sources), re.MULTILINE, prefix="\n"),
-             either(_floating(sources), re.MULTILINE))
-            for limit, sources in groups))
+        return cls(tuple(ScanGroup.compile(limit, sources) for limit, sources in groups))
 
     def candidates(self, texts: list[str]) -> set[int] | None:
         """Indices of the paragraphs where some pattern may match (None: paragraphs hold newlines)."""
@@ -183,11 +181,41 @@ class LineScan:
         if joined.count("\n") != len(texts):
             return None
         found: set[int] = set()
-        for limit, anchored, floating in self.groups:
+        for group in self.groups:
+            limit, by_first = group.limit, group.by_first_char
             indices = range(len(texts)) if limit is None else [i for i, t in enumerate(texts) if len(t) <= limit]
+            found.update(i for i in indices if (p := by_first.get(texts[i][:1])) is not None and p.match(texts[i]))
+            if group.anchored is None and group.floating is None:
+                continue
             part = joined if limit is None else "\n" + "\n".join([texts[i] for i in indices])
-            found |= _scan(anchored, part, indices) | _scan(floating, part, indices)
+            found |= _scan(group.anchored, part, indices) | _scan(group.floating, part, indices)
         return found
+
+
+@dataclass(frozen=True)
+class ScanGroup:
+    """One group of a :class:`LineScan`: anchored patterns by the first character they can start
+    with (one regex for each set of patterns sharing a first character), the other anchored
+    patterns after a newline, and the floating ones, over paragraphs of at most ``limit`` chars."""
+
+    limit: int | None
+    by_first_char: dict[str, re.Pattern]
+    anchored: re.Pattern | None
+    floating: re.Pattern | None
+
+    @classmethod
+    def compile(cls, limit: int | None, sources: tuple[str, ...]) -> ScanGroup:
+        by_char: dict[str, list[str]] = {}
+        unknown = []
+        for pattern in (p[1:] for p in sources if p.startswith("^")):
+            if (chars := _starting_chars(pattern)) is None:
+                unknown.append(pattern)
+            for char in chars or ():
+                by_char.setdefault(char, []).append(pattern)
+        compiled = {ps: re.compile("|".join(ps), re.MULTILINE) for ps in set(map(tuple, by_char.values()))}
+        by_first_char = {char: compiled[tuple(ps)] for char, ps in by_char.items()}
+        return cls(limit, by_first_char, either(unknown, re.MULTILINE, prefix="\n"),
+                   either(_floating(sources), re.MULTILINE))
 
 
 def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:

@@ -55,12 +55,16 @@ _NO_DIGIT = rf"(?![\d{_NUMERAL_CHARS}])"
 HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bracket", re.compile(rf"^[【\[〖]\s*(?:篇|第|范文|例文)?(?P<n>{NUM})篇?\s*[】\]〗]\s*[:：.、]?\s*(?P<sub>.*)$")),
     ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_AFTER}")),
+    # a title with its number after it in brackets (美丽的春天（篇一）, 美丽的春天【第2篇】): in a run of two or
+    # more, as a page's title can end so
+    ("titlepian", re.compile(rf"^(?P<sub>[^\s:：，。！？（）()【】]{{2,30}}?)[（(【\[](?:篇|第)(?P<n>{NUM})篇?[）)】\]]$")),
     ("pian", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
     ("fanwen", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?(?:范文|范本|例文|模板|作文))(?P<n>{NUM})"
                           rf"{_NO_DIGIT}(?:\s*[:：、.]\s*(?P<sub>[^，。！？]*))?$")),
     ("claim", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)[【\[（(][^】\]）)]{{1,10}}[】\]）)](?P<n>{NUM})$")),
     ("day", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)第(?P<n>{NUM})(?:天|则|首|章|节|课|回)$")),
-    ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?)(?P<n>\d{1,2})$")),
+    # (a stem may name a length: 秋天作文400字1)
+    ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?(?:\d{2,4}字)?)(?P<n>\d{1,2})$")),
     # Outline numbers (一、 1. （一） 其一) also number the parts of one piece: see choose_numbering.
     ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
@@ -69,7 +73,7 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30})$")),
     # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
     # only a run of two or more with one stem is a numbering, and one alone is no heading.
-    ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?)"
+    ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?(?:\d{2,4}字)?)"
                           r"(?P<n>[一二三四五六七八九十]{1,3})$")),
     # stem + number in brackets (春游感想（一）, 春游感想(2)): a page's title can end so too (秋天（2）,
     # its second page), so it takes a run of two or more as well.
@@ -78,7 +82,7 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
 )
 _OUTLINE_STYLES = frozenset({"bare", "paren", "qi", "no", "circled"})
 _STEM_STYLES = frozenset({"stem", "pian", "fanwen", "claim", "day", "cnstem", "stemparen"})
-_RUN_ONLY_STYLES = frozenset({"cnstem", "stemparen"})  # a heading only in a run of two or more
+_RUN_ONLY_STYLES = frozenset({"cnstem", "stemparen", "titlepian"})  # a heading only in a run of two or more
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.、．]\s*")
 
 
@@ -143,34 +147,53 @@ def _runs_in_order(headings: list[_Heading]) -> bool:
     return [h.n for h in headings] == list(range(1, len(headings) + 1))
 
 
-def _accepted(group: list[_Heading], claimed: int | None, collection: bool, title: str | None) -> bool:
+def _is_list(group: list[_Heading], blocks: int) -> bool:
+    """The numbered lines stand one under the other, or the last one ends the page: a list (of
+    links, of points), not headings over pieces."""
+    return group[-1].index == blocks - 1 or any(b.index - a.index == 1 for a, b in pairwise(group))
+
+
+def _accepted(group: list[_Heading], claimed: int | None, collection: bool, title: str | None,
+              blocks: int) -> bool:
     """A numbering runs 1..n. One heading alone counts when it opens the text, when the title
     claims several pieces and this is a 篇-style first one, or when its stem is in the title; bare
-    numbers (an outline's 一、二、) count only on a page that promises several pieces."""
+    numbers (an outline's 一、二、) count only on a page that promises several pieces, and never as
+    a list (:func:`_is_list`)."""
     if not _runs_in_order(group):
         return False
     first = group[0]
     if first.style in _RUN_ONLY_STYLES:
         return len(group) >= 2
     if first.style in _OUTLINE_STYLES:
-        return len(group) >= 2 and (collection or claimed == len(group) or all(h.works for h in group))
+        return len(group) >= 2 and not _is_list(group, blocks) and (collection or claimed == len(group) or all(h.works for h in group))
     return (len(group) >= 2 or claimed == 1 or first.opens_text
             or (claimed or 0) > 1 and first.style != "stem"
             or len(first.stem) >= 2 and first.stem in (title or ""))
+
+
+def _without_contents(group: list[_Heading]) -> list[_Heading]:
+    """The headings after a table of contents: the same numbering, 1..k (two or more) on lines one
+    under another, followed by the numbering from 1 again (the group itself when there is none)."""
+    for k in range(1, len(group)):
+        if group[k].n == 1:
+            contents = group[:k]
+            listed = k >= 2 and _runs_in_order(contents) and all(b.index - a.index == 1 for a, b in pairwise(contents))
+            return group[k:] if listed else group
+    return group
 
 
 def choose_numbering(blocks: list[Block], claimed: int | None, collection: bool = False,
                      title: str | None = None) -> list[_Heading]:
     """The headings of the numbering the page uses, or [] when no style runs 1, 2, 3… cleanly.
 
-    Candidates are grouped by style (and stem); a group is accepted only when its ordinals run
-    1..n in page order. Among accepted groups, a stemmed style beats outline numbers; then one
+    Candidates are grouped by style (and stem), a table of contents above the headings left out;
+    a group is accepted only when its ordinals run 1..n in page order. Among accepted groups, a stemmed style beats outline numbers; then one
     matching the title's claimed count wins, then the longest.
     """
     groups: dict[tuple[str, str], list[_Heading]] = {}
     for h in _heading_candidates(blocks):
         groups.setdefault((h.style, h.stem), []).append(h)
-    accepted = [g for g in groups.values() if _accepted(g, claimed, collection, title)]
+    accepted = [g for g in map(_without_contents, groups.values()) if _accepted(g, claimed, collection, title, len(blocks))]
     if not accepted:
         return []
     return max(accepted, key=lambda g: (g[0].style not in _OUTLINE_STYLES, len(g) == claimed, len(g), -g[0].index))
@@ -185,12 +208,29 @@ def resumed_heading(texts: list[str], i: int) -> int | None:
     interlude (a 猜你喜欢 list the site put between two pieces), not the page's tail. None if none."""
     last = next((h for k in range(i - 1, -1, -1) if (h := heading_match(texts[k]))), None)
     if last is None:
-        return None
+        return _resumed_work(texts, i)
     for j in range(i + 1, min(i + 1 + RESUME_LOOKAHEAD, len(texts) - 1)):
         h = heading_match(texts[j])
         if h and (h.style, h.stem, h.n) == (last.style, last.stem, last.n + 1) and is_prose(texts[j + 1]):
             return j
     return None
+
+
+def _is_work_heading(texts: list[str], j: int) -> bool:
+    """Line ``j`` is a short ``《work》`` title with text below it: prose, or lines of verse that
+    name no work."""
+    verse = texts[j + 1:j + 1 + VERSE_RUN]
+    return (bool(_WORK_TITLE.match(texts[j]) and _TITLE_ONLY.match(texts[j]))
+            and (is_prose(texts[j + 1]) or len(verse) == VERSE_RUN and not any(_WORK_TITLE.match(t) for t in verse)))
+
+
+def _resumed_work(texts: list[str], i: int) -> int | None:
+    """The index of a ``《work》`` heading a few lines below line ``i`` on a page with one above it
+    (a collection of poems): the list between is an interlude. None if none."""
+    if not any(_is_work_heading(texts, k) for k in range(i)):
+        return None
+    return next((j for j in range(i + 1, min(i + 1 + RESUME_LOOKAHEAD, len(texts) - 1)) if _is_work_heading(texts, j)),
+                None)
 
 
 _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")
@@ -308,18 +348,19 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline (two or more on the
     page); or, on a page promising several pieces, short title lines with text below them and
-    text (or nothing) above."""
+    text (or nothing but the title shown again) above."""
     texts = [b.text for b in blocks]
     over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
     if len(over_byline) >= 2:
         return over_byline
     if not collection:
         return []
+    repeats = next((i for i, text in enumerate(texts) if not repeats_title(text, title)), len(texts))
     alone = [i for i, text in enumerate(texts[:-1])
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
              and not patterns.piece_end.hit(text)
              and not repeats_title(text, title) and _text_follows(texts, i, patterns)
-             and (i == 0 or _text_above(texts, i, patterns))]
+             and (i <= repeats or _text_above(texts, i, patterns))]
     lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))
     return alone if len(alone) >= 2 or lone_opening else []
 

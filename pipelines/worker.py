@@ -13,6 +13,16 @@ from pipelines.result import CleanResult
 _worker: dict = {}
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def cores_beside_the_crawl() -> int:
+    """:func:`usable_cores` less the one the crawl thread takes (at least 1)."""
+    return max(1, usable_cores() - 1)
+
+
 def init_cleaner(profile: SiteProfile | None, convert: str) -> None:
     """Keep the site profile once per worker process (passed whole: a bundled one may sit in a zipped egg);
     in a worker, exit with the crawl process."""

@@ -1,6 +1,6 @@
 """`essay-crawler clean -j N`: worker processes give the very bytes `-j 1` gives, on stdout, in the
 -o file and on stderr, in input order — pages in every encoding, pages that fail and pages skipped;
-a killed run leaves no output file and no worker behind."""
+a killed run (SIGKILL too) leaves no output file, no partial file and no worker behind."""
 from __future__ import annotations
 
 import gzip
@@ -60,7 +60,7 @@ def test_workers_write_the_same_file_and_lines(mixed: Path, one_process, tmp_pat
     proc = run_clean(mixed, "--base-url", "http://x.cn/", "-j", jobs, "-o", out)
     assert (proc.returncode, proc.stderr) == (proc1.returncode, proc1.stderr)
     assert out.read_bytes() == out1.read_bytes()
-    assert not out.with_name("out.jsonl.partial").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
 def test_one_process_run_is_what_it_should_be(mixed: Path, one_process):
@@ -93,6 +93,19 @@ def test_jobs_must_be_positive(mixed: Path):
     assert line == "error: argument -j/--jobs: '0' is not a whole number of at least 1 (see essay-crawler clean --help)"
 
 
+def written(pid: int, folder: Path) -> int | None:
+    """Bytes process ``pid`` has written to the output file it holds open in ``folder``, which has no
+    name until the run commits it (None before it is opened)."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+            if target.startswith(f"{folder}/#") and target.endswith(" (deleted)"):
+                return os.stat(fd).st_size
+        except FileNotFoundError:
+            continue
+    return None
+
+
 def running(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie."""
     try:
@@ -103,22 +116,22 @@ def running(pid: int) -> bool:
 
 def test_a_killed_run_leaves_no_output_and_no_workers(tmp_path: Path):
     write_generated(tmp_path / "pages", "seed-utf8", 300, 3)
-    out = tmp_path / "out.jsonl"
+    out = tmp_path / "out" / "out.jsonl"
     proc = subprocess.Popen([*cli_command(), "clean", str(tmp_path / "pages"), "-o", str(out), "-j", "2"],
                             env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE)
-    partial = out.with_name("out.jsonl.partial")
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.monotonic() + 60
-    while not (partial.exists() and children.read_text().split()) and time.monotonic() < deadline:
+    while not (out.parent.exists() and written(proc.pid, out.parent) and children.read_text().split()) \
+            and time.monotonic() < deadline:
         time.sleep(0.01)
     workers = [int(pid) for pid in children.read_text().split()]
-    assert len(workers) == 2 and proc.poll() is None
+    assert len(workers) == 2 and proc.poll() is None and written(proc.pid, out.parent)
     proc.kill()
     assert proc.wait() == -signal.SIGKILL
     while any(map(running, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(map(running, workers))
-    assert not out.exists()
+    assert list(out.parent.iterdir()) == []  # neither the output nor a partial file
     assert proc.stderr.read() == b""
 
 
@@ -137,15 +150,14 @@ def test_an_interrupted_run_leaves_no_output_file_and_no_workers(many_pages: Pat
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen([*cli_command(), "clean", str(many_pages), "-o", str(out), "-j", jobs],
                             env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE)
-    partial = out.with_name("out.jsonl.partial")
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     workers = int(jobs) if jobs != "1" else 0
     deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size and len(children.read_text().split()) >= workers) \
+    while not (written(proc.pid, tmp_path) and len(children.read_text().split()) >= workers) \
             and time.monotonic() < deadline:
         time.sleep(0.005)
     pids = [int(pid) for pid in children.read_text().split()]
-    assert proc.poll() is None and partial.stat().st_size  # the signal comes while pages are written
+    assert proc.poll() is None and written(proc.pid, tmp_path)  # the signal comes while pages are written
     proc.send_signal(signum)
     assert proc.wait(timeout=60) == 3
     assert proc.stderr.read().decode().splitlines()[-1:] == ["interrupted"]
@@ -161,9 +173,8 @@ def test_an_ignored_sigint_stays_ignored(many_pages: Path, tmp_path: Path):
     proc = subprocess.Popen([*cli_command(), "clean", str(many_pages), "-o", str(out), "-j", "2"],
                             env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    partial = out.with_name("out.jsonl.partial")
     deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size) and time.monotonic() < deadline:
+    while not written(proc.pid, tmp_path) and time.monotonic() < deadline:
         time.sleep(0.005)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=120) == 0, proc.stderr.read()
@@ -177,11 +188,9 @@ def test_a_killed_worker_is_replaced_and_nothing_is_lost(tmp_path: Path):
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen([*cli_command(), "clean", str(tmp_path / "pages"), "-o", str(out), "-j", "2"],
                             env=dict(os.environ, PYTHONPATH=str(REPO)), stderr=subprocess.PIPE, text=True)
-    partial = out.with_name("out.jsonl.partial")
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.monotonic() + 60
-    while not (partial.exists() and partial.stat().st_size and children.read_text().split()) \
-            and time.monotonic() < deadline:
+    while not (written(proc.pid, tmp_path) and children.read_text().split()) and time.monotonic() < deadline:
         time.sleep(0.005)
     os.kill(int(children.read_text().split()[0]), signal.SIGKILL)  # as the OOM killer would
     assert proc.wait(timeout=120) == 0, proc.stderr.read()

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import needs_redis
+from conftest import REPO, needs_redis
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.extension import ExtensionManager
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
@@ -308,6 +310,23 @@ def test_a_page_without_content_is_an_error_for_an_article_and_not_an_article_on
     errors = read_jsonl(tmp_path / "output" / SITE / manifest["run_id"] / "errors.jsonl")
     assert [(e["url"], e["reason"]) for e in errors] == [("http://127.0.0.1:8000/zuowen/9.html", "no_content")]
     assert (manifest["counts"]["not_articles"], manifest["counts"]["errors"]) == (1, {"no_content": 1})
+
+
+@pytest.mark.parametrize(("cores", "workers"), [({0}, 1), ({0, 1}, 1)], ids=["1 core", "2 cores"])
+def test_cleaning_workers_default_to_the_cores_beside_the_crawl_thread(cores, workers):
+    """The setting's default, in a process allowed ``cores`` (as under ``taskset``)."""
+    script = (f"import os; os.sched_setaffinity(0, {cores!r}); "
+              "from scrapy.utils.project import get_project_settings; print(get_project_settings().getint('CLEAN_WORKERS'))")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert proc.stdout == f"{workers}\n"
+
+
+def test_cleaning_workers_as_set(tmp_path):
+    from essay_crawler.pipelines import CleanPipeline
+
+    crawler = essays_crawler(tmp_path, CLEAN_WORKERS="3")
+    assert CleanPipeline.from_crawler(crawler).workers == 3
+    crawler.get_extension(CrawlRunExtension).run.close()
 
 
 @pytest.mark.parametrize(("setting", "value", "message"), [

@@ -240,6 +240,19 @@ def test_scrapy_crawl_from_the_project_root_gives_the_same_records(tmp_path):
     assert error_lines(read_jsonl(run_folder / "errors.jsonl")) == expected_error_lines(srv.base_url)
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["-a", "start_url=www.example.cn/zuowen/"], "www.example.cn/zuowen/: a start URL needs http:// or https://"),
+    (["-a", "start_url=http://"], "http://: a start URL needs a host name"),
+    (["-a", "profile=no-such-site"], "unknown profile 'no-such-site'; known: demo, gaozhong"),
+    ([], "give a start_url (or a profile with absolute start_urls)"),
+])
+def test_scrapy_crawl_with_a_bad_argument_is_a_usage_error(tmp_path, args, message):
+    proc = run_scrapy("crawl", "essays", *args, "-s", f"ESSAY_OUTPUT_ROOT={tmp_path / 'runs'}", "-s", "LOG_LEVEL=WARNING")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == f"scrapy: error: {message}"
+    assert "Traceback" not in proc.stderr and not (tmp_path / "runs").exists()
+
+
 @pytest.mark.parametrize("profile", [None, "demo"])
 def test_scrape_prints_exactly_one_articles_records(demo_site, profile):
     article = expected_articles(demo_site.base_url)[0]

@@ -31,6 +31,9 @@ def page(title: str, headings: list[str], between: list[str] | None = None) -> l
     ("四季作文（精选3篇）", ["■ 四季作文 篇一", "■ 四季作文 篇二", "■ 四季作文 篇三"]),
     ("四季作文（精选3篇）", ["NO.1", "NO.2", "NO.3"]),
     ("四季作文（精选3篇）", ["①", "②", "③"]),
+    ("四季作文", ["四季作文400字1", "四季作文400字2", "四季作文400字3"]),
+    ("四季作文", ["四季作文400字一", "四季作文400字二", "四季作文400字三"]),
+    ("四季作文（精选3篇）", ["美丽的春天（篇一）", "火热的夏天（篇二）", "金色的秋天（篇三）"]),
 ])
 def test_a_numbering_style_heads_each_piece(title, headings):
     want_headings = [h.replace("四季作文 篇", "四季作文篇") for h in headings]
@@ -43,8 +46,9 @@ def test_a_stem_in_brackets_with_a_subtitle_line_under_it():
                                                    ("四季作文（三）", "金色的秋天")]
 
 
-def test_a_page_number_after_the_title_is_no_heading():
-    assert records(["秋天的雨（2）", *SEASONS[2]]) == [("秋天的雨（2）", None, SEASONS[2])]
+@pytest.mark.parametrize("title", ["秋天的雨（2）", "秋天的雨（第一篇）"])
+def test_a_page_number_after_the_title_is_no_heading(title):
+    assert records([title, *SEASONS[2]]) == [(title, None, SEASONS[2])]
 
 
 def test_circled_numbers_in_one_essay_are_a_list_not_pieces():
@@ -101,3 +105,46 @@ def test_a_related_list_between_two_pieces_does_not_end_the_page(interlude):
 def test_a_related_list_below_the_last_piece_still_ends_the_page():
     lines = ["四季作文3篇", "四季作文 篇一", *SEASONS[0], "四季作文 篇二", *SEASONS[1], "相关文章", "四季作文 篇一", *SEASONS[2]]
     assert records(lines) == [("四季作文3篇", f"四季作文篇{n}", text) for n, text in zip("一二", SEASONS, strict=False)]
+
+
+@pytest.mark.parametrize("between", [["四季作文3篇"], ["【作文小站·原创作文】"]])
+def test_a_title_repeat_or_banner_between_pieces_is_in_no_piece(between):
+    headings = ["四季作文 篇一", "四季作文 篇二", "四季作文 篇三"]
+    lines = ["四季作文3篇", headings[0], *SEASONS[0], *between, headings[1], *SEASONS[1], *between, headings[2], *SEASONS[2]]
+    assert records(lines) == [("四季作文3篇", h.replace(" ", ""), text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_heading_split_over_two_lines_leaves_its_first_line_in_no_piece():
+    lines = ["四季作文3篇"]
+    for n, text in zip("一二三", SEASONS, strict=True):
+        lines += ["四季作文", f"篇{n}", *text]
+    assert records(lines) == [("四季作文3篇", f"篇{n}", text) for n, text in zip("一二三", SEASONS, strict=True)]
+
+
+def test_a_poem_ending_in_its_title_keeps_that_line():
+    poem = ["春天在哪里", "春天在青翠的山林里", "这里有红花呀这里有绿草", "还有那会唱歌的小黄鹂", "春天在哪里"]
+    assert records(["春天在哪里", *poem[1:]]) == [("春天在哪里", None, poem[1:])]
+
+
+def test_a_diary_series_under_its_title_shown_again_keeps_its_first_entry():
+    dates = ["2023年7月10日 星期一 晴", "2023年7月11日 星期二 多云", "2023年7月12日 星期三 雨"]
+    lines = ["暑假日记三则", "暑假日记三则"]
+    for date, text in zip(dates, SEASONS, strict=True):
+        lines += [date, *text]
+    assert records(lines) == [("暑假日记三则", d.replace(" 星期", "星期").replace(" ", ""), text)
+                              for d, text in zip(dates, SEASONS, strict=True)]
+
+
+def test_a_numbered_list_of_links_below_numbered_sentences_is_no_numbering():
+    sentences = ["1、秋天的天空格外蓝，像一块洗过的蓝宝石。", "2、一阵秋风吹过，树叶像蝴蝶一样飞舞着落下来。",
+                 "3、果园里的苹果红了，像一个个小灯笼挂在树上。"]
+    lines = ["关于秋天的句子（精选10句）", *sentences, "看了关于秋天的句子的人还看了：", "1.描写冬天的句子", "2.描写春天的句子"]
+    assert records(lines) == [("关于秋天的句子（精选10句）", None, sentences)]
+
+
+def test_a_table_of_contents_above_the_pieces_is_in_no_piece():
+    headings = ["篇一：美丽的春天", "篇二：火热的夏天", "篇三：金色的秋天"]
+    lines = ["四季作文（精选3篇）", "目录", *headings]
+    for heading, text in zip(headings, SEASONS, strict=True):
+        lines += [heading, *text]
+    assert records(lines) == [("四季作文（精选3篇）", h, text) for h, text in zip(headings, SEASONS, strict=True)]

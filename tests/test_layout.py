@@ -138,7 +138,9 @@ def test_headings_glued_to_their_first_sentence_are_cut_off():
     assert pieces(page) == [("秋天的作文1", [ESSAY[0]]), ("秋天的作文2", [ESSAY[1]])]
 
 
-@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>", "（未完待续）"])
+@pytest.mark.parametrize("marker", ["……阅读全文", "…（此处隐藏1200个字）……", "查看全文>>", "（未完待续）", "（未完，待续）",
+                                    "\n展开阅读全文∨", "\n剩余3页未读，继续阅读", "\n还剩2页未读", "\n免费阅读已结束，点击下载阅读编辑剩下的内容",
+                                    "\n试读已结束，如需继续阅读请下载"])
 def test_a_piece_the_site_cut_short_is_marked_and_the_marker_dropped(marker):
     page = "\n".join(["秋天", ESSAY[0], ESSAY[1] + marker])
     record, = clean_page(page, "http://x.cn/a.html", kind="text").records
@@ -397,3 +399,45 @@ def test_what_is_no_list_of_links_stays(tail):
 def test_traditional_site_header_lines_are_dropped(head):
     page = "\n".join(["秋天", *head, *ESSAY])
     assert pieces(page) == [(None, ESSAY)]
+
+
+POEM = ["月亮弯弯挂天上", "像只小船轻轻晃", "载着星星去远航", "一直开到我梦乡"]
+
+
+@pytest.mark.parametrize("tail", [
+    ["热门诗歌", "星星", "太阳"], ["相关诗歌", "星星"], ["编辑推荐", "星星", "太阳"], ["更多儿童诗", "星星", "太阳"],
+    ["沙发", "写得真美！"], ["回复", "小雨点 2023-10-05 20:13", "写得真美！", "快乐星球 2023-10-06 08:01", "好诗！"],
+    ["《星星》", "《太阳》", "《小河》"], ["《星星》 李小明", "《太阳》 王小红"],
+    ["2023.10.5于北京"], ["写于2023年秋"], ["（2023年10月）"], ["（原创首发）"], ["儿童诗歌网"], ["注：本诗选自《童诗集》"],
+])
+def test_a_short_poem_ends_where_its_tail_starts(tail):
+    assert pieces("\n".join(["月亮船", *POEM, *tail])) == [(None, POEM)]
+
+
+@pytest.mark.parametrize("lines", [["相关诗歌", *POEM], [*POEM, "2023年的第一场雪", "落在我的小窗上"]])
+def test_a_header_above_a_short_poem_or_a_dated_line_of_it_stays(lines):
+    assert pieces("\n".join(["月亮船", *lines])) == [(None, [line for line in lines if line != "相关诗歌"])]
+
+
+@pytest.mark.parametrize("byline", ["〔作者：李小明〕", "文 | 李小明", "李小明/文", "李小明 / 文"])
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_byline_in_another_form_is_dropped_at_the_edges(byline, where):
+    lines = [byline, *ESSAY] if where == "above" else [*ESSAY, byline]
+    assert pieces("\n".join(["秋天", *lines])) == [(None, ESSAY)]
+
+
+GRASS = ["小草从土里", "探出了小脑袋", "它看看蓝天", "又看看白云"]
+WILLOW = ["柳树姑娘", "梳着长长的辫子", "风一吹", "辫子就飘了起来"]
+SWALLOW = ["燕子飞回来了", "在屋檐下做窝", "一家人叽叽喳喳", "像在开一个会"]
+
+
+def test_a_list_between_two_works_of_a_collection_is_an_interlude():
+    page = ["春天的儿童诗（精选3首）", "《小草》", *GRASS, "猜你喜欢", "夏天的儿童诗", "秋天的儿童诗", "《柳树》", *WILLOW,
+            "《燕子》", *SWALLOW]
+    assert pieces("\n".join(page)) == [("《小草》", GRASS), ("《柳树》", WILLOW), ("《燕子》", SWALLOW)]
+
+
+def test_a_list_between_two_untitled_poems_of_a_collection_loses_no_verse():
+    page = ["春天的儿童诗（精选3首）", "小草", *GRASS, "相关推荐", "夏天的儿童诗", "柳树", *WILLOW, "燕子", *SWALLOW]
+    kept = [line for _, text in pieces("\n".join(page)) for line in text]
+    assert [line for line in kept if line in GRASS + WILLOW + SWALLOW] == GRASS + WILLOW + SWALLOW

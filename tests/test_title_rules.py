@@ -23,6 +23,15 @@ def title_and_text(header: list[str]) -> tuple[str | None, list[list[str]]]:
     (["首页", "秋天的落叶"], "秋天的落叶"),
     (["标题：秋天的落叶"], "秋天的落叶"),
     (["作文题目：秋天的落叶"], "秋天的落叶"),
+    (["写景作文", "秋天的落叶"], "秋天的落叶"),
+    (["三年级日记", "我的小狗"], "我的小狗"),
+    (["作文小站", "秋天的落叶"], "秋天的落叶"),
+    (["美文之家", "秋天的落叶"], "秋天的落叶"),
+    (["写景作文"], "写景作文"),
+    (["小雨的部落格", "外婆的豆花"], "外婆的豆花"),
+    (["晨风的博客", "外婆的豆花"], "外婆的豆花"),
+    (["我爱作文"], "我爱作文"),
+    (["李白诗文"], "李白诗文"),
 ])
 def test_the_headline_is_the_title(header, title):
     assert title_and_text(header) == (title, [ESSAY])
@@ -35,3 +44,8 @@ def test_the_headline_is_the_title(header, title):
 ])
 def test_a_line_between_the_title_and_its_metadata_is_not_the_title(header):
     assert title_and_text(header) == ("我的妈妈", [ESSAY])
+
+
+@pytest.mark.parametrize("line", ["秋天的落叶 - 示例作文网", "秋天的落叶_作文小站", "秋天的落叶|美文之家"])
+def test_a_title_line_with_the_site_name_after_it_is_no_site_name_line(line):
+    assert title_and_text([line]) == (line, [ESSAY])

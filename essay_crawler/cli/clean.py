@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import glob
-import os
 import re
 import signal
 import sys
@@ -16,7 +15,7 @@ from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile
 from pipelines.normalize import CONVERSIONS
 from pipelines.warc import WarcCounts, WarcError, is_warc_name, read_pages
-from pipelines.worker import init_cleaner
+from pipelines.worker import init_cleaner, usable_cores
 
 PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml", ".txt")
 # Files a mirror holds that are never pages: not even opened to sniff them.
@@ -30,11 +29,6 @@ HTML_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!doctype\s+html|<html|<head|<
 SNIFF_BYTES = 1024
 NOT_ARTICLE = "no_content"  # a list, index or other page of a mirror: skipped and counted, not an error
 PROGRESS_MIN_FILES = 5
-
-
-def default_jobs() -> int:
-    """Every core this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def add_parser(sub):
@@ -51,7 +45,7 @@ def add_parser(sub):
     p.add_argument("--glob", action="append", metavar="PATTERN",
                    help="in folders, clean the files matching PATTERN in any subfolder (repeatable; e.g. "
                         "'list.php*'), instead of page suffixes and files that begin like HTML")
-    p.add_argument("-j", "--jobs", type=positive_int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=positive_int, default=usable_cores(), metavar="N",
                    help="worker processes (default: every core, here %(default)s; 1 cleans in this process)")
     p.add_argument("--timeout", type=seconds, default=60.0, metavar="S",
                    help="with workers, a file not cleaned within S seconds is timeout_cleaning and its worker "

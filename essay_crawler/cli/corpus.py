@@ -10,8 +10,8 @@ from pathlib import Path
 
 from essay_crawler.cleanfiles import warm_up
 from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, number_in, positive_int
-from essay_crawler.cli.clean import default_jobs
 from pipelines.normalize import CONVERSIONS
+from pipelines.worker import usable_cores
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 EXECUTORS = ("local", "slurm", "ray")
@@ -32,7 +32,7 @@ def add_parser(sub):
     p.add_argument("inputs", nargs="+", metavar="INPUT", help=".warc / .warc.gz files, folders of them, or globs")
     p.add_argument("-o", "--out", required=True, type=Path, metavar="DIR", help="output folder (new, or a run to resume)")
     p.add_argument("--executor", choices=EXECUTORS, default="local", help="datatrove executor (default local)")
-    p.add_argument("--workers", type=positive_int, default=default_jobs(), metavar="N",
+    p.add_argument("--workers", type=positive_int, default=usable_cores(), metavar="N",
                    help="tasks run at once (default: every core, here %(default)s)")
     p.add_argument("--tasks", type=positive_int, metavar="N",
                    help="tasks the input files are shared among (default: one per file)")

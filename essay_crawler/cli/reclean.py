@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 from essay_crawler import __version__
 from essay_crawler.cleanfiles import Task, Workers, clean_task, warm_up
 from essay_crawler.cli import CommandError, positive_int
-from essay_crawler.cli.clean import default_jobs
 from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile, fsync_dir, write_json_atomic
 from pipelines.normalize import CONVERSIONS
 from pipelines.warc import WarcCounts
+from pipelines.worker import usable_cores
 
 RECLEANED = ".reclean.partial"  # a new run folder while it is written
 
@@ -39,7 +39,7 @@ def add_parser(sub):
     p.add_argument("runs", nargs="+", metavar="RUN", help="a run folder (or a site's latest link)")
     p.add_argument("--profile", metavar="NAME|FILE", help="site profile (default: the run's own)")
     p.add_argument("--convert", choices=CONVERSIONS, default=None, help="OpenCC conversion (default: the run's)")
-    p.add_argument("-j", "--jobs", type=positive_int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=positive_int, default=usable_cores(), metavar="N",
                    help="worker processes (default: every core, %(default)s here; 1: clean in this process); "
                         "the output is the same for any N")
     return p

@@ -21,6 +21,7 @@ from essay_crawler.links import extract_links, host_allowed, host_and_port, host
 from essay_crawler.middlewares import RedirectFailed, RobotsUnreachable
 from essay_crawler.profiles import LinkKind, page_kind, resolve_profile
 from pipelines.decode import header_charset
+from pipelines.profiles import SiteProfile
 
 ARTICLE_PRIORITY = 10  # finish articles before opening more list pages: keeps the queue short
 
@@ -74,16 +75,23 @@ class EssaysSpider(scrapy.Spider):
 
     name = "essays"
 
+    @staticmethod
+    def check_arguments(start_url: str | None = None, profile: str | None = None,
+                        **_) -> tuple[SiteProfile | None, list[str]]:
+        """The profile and start URLs these arguments give; ValueError ``<what>: <why>`` (a
+        ``ProfileError`` for the profile) when they cannot start a crawl."""
+        site_profile = resolve_profile(profile) if profile else None
+        given = [u.strip() for u in (start_url or "").split(",") if u.strip()]
+        if not given and site_profile:
+            given = [u for u in site_profile.start_urls if urlsplit(u).scheme]
+        if not given:
+            raise ValueError("give a start_url (or a profile with absolute start_urls)")
+        return site_profile, [check_start_url(u) for u in given]
+
     def __init__(self, start_url: str | None = None, profile: str | None = None, follow: str = "1",
                  *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.profile = resolve_profile(profile) if profile else None
-        given = [u.strip() for u in (start_url or "").split(",") if u.strip()]
-        if not given and self.profile:
-            given = [u for u in self.profile.start_urls if urlsplit(u).scheme]
-        if not given:
-            raise ValueError("give a start_url (or a profile with absolute start_urls)")
-        given = [check_start_url(u) for u in given]
+        self.profile, given = self.check_arguments(start_url, profile)
         base = given[0]
         if self.profile and len(given) == 1 and urlsplit(base).path in ("", "/"):
             # A site's root: start from the profile's relative start paths (category pages) there.
