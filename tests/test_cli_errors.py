@@ -129,8 +129,19 @@ def test_bad_export_options_are_one_line(tmp_path):
     assert_one_line(proc, USAGE, "error: argument --rows-per-shard: '0' is not a whole number of at least 1 "
                                  "(see essay-crawler export --help)")
     proc = run_cli("report", pieces, "--threshold", "1.5", cwd=tmp_path)
-    assert_one_line(proc, USAGE, "error: argument --threshold: '1.5' is not a rate from 0 to 1 "
+    assert_one_line(proc, USAGE, "error: argument --threshold: '1.5' is not a similarity above 0 and at most 1 "
                                  "(see essay-crawler report --help)")
+
+
+@pytest.mark.parametrize("command", ["export", "report", "corpus"])
+def test_a_threshold_the_minhash_index_cannot_hold_is_one_line(tmp_path, command):
+    pieces = tmp_path / "pieces.jsonl"
+    pieces.write_text("", "utf-8")
+    proc = run_cli(command, pieces, *(["-o", tmp_path / "out"] if command != "report" else []), "--threshold", "1",
+                   cwd=tmp_path)
+    assert_one_line(proc, USAGE, "error: argument --threshold: '1' is too close to 1 for the MinHash index (it needs "
+                                 f"two bands or more: at most about 0.99) (see essay-crawler {command} --help)")
+    assert files_under(tmp_path) == [pieces]
 
 
 def test_a_missing_argument_or_command_is_one_line(tmp_path):

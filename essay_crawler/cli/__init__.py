@@ -64,6 +64,20 @@ def rate(text: str) -> float:
     return number_in(text, float, 0.0, 1.0, "a rate from 0 to 1")
 
 
+def similarity(text: str) -> float:
+    """argparse type: a near-duplicate Jaccard threshold above 0 that the MinHash index can hold
+    (with at least two bands: up to about 0.99)."""
+    value = number_in(text, float, 1e-9, 1.0, "a similarity above 0 and at most 1")
+    from pipelines.dedup import DEFAULT_NUM_PERM, lsh_shape
+
+    try:
+        lsh_shape(value, DEFAULT_NUM_PERM)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is too close to 1 for the MinHash index "
+                                         "(it needs two bands or more: at most about 0.99)") from None
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="essay-crawler",
                     description="Crawl Chinese essay (范文) sites into clean, numbered, deduplicated JSONL.")

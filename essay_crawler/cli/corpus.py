@@ -9,18 +9,13 @@ import sys
 from pathlib import Path
 
 from essay_crawler.cleanfiles import warm_up
-from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, number_in, positive_int
+from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, positive_int, similarity
 from pipelines.normalize import CONVERSIONS
 from pipelines.worker import usable_cores
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 EXECUTORS = ("local", "slurm", "ray")
 MANIFEST = "corpus.json"
-
-
-def threshold(text: str) -> float:
-    """argparse type: a Jaccard similarity in (0, 1]."""
-    return number_in(text, float, 1e-9, 1.0, "a similarity above 0 and at most 1")
 
 
 def add_parser(sub):
@@ -37,7 +32,7 @@ def add_parser(sub):
     p.add_argument("--tasks", type=positive_int, metavar="N",
                    help="tasks the input files are shared among (default: one per file)")
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="record files (default jsonl)")
-    p.add_argument("--threshold", type=threshold, default=0.5, metavar="J",
+    p.add_argument("--threshold", type=similarity, default=0.5, metavar="J",
                    help="Jaccard similarity of a near duplicate (default 0.5)")
     p.add_argument("--convert", choices=CONVERSIONS, default="t2s", help="OpenCC conversion (default t2s)")
     p.add_argument("--profile", metavar="NAME|FILE", help="site profile for selectors and encoding")

@@ -5,13 +5,13 @@ import argparse
 import os
 from pathlib import Path
 
-from essay_crawler.cli import rate
+from essay_crawler.cli import similarity
 
 
 def add_processing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop-duplicates", action="store_true",
                         help="leave out records marked dup_of / near_dup_of instead of keeping them marked")
-    parser.add_argument("--threshold", type=rate, default=None,
+    parser.add_argument("--threshold", type=similarity, default=None,
                         help="near-duplicate Jaccard threshold (default 0.5) for records not yet post-processed")
     parser.add_argument("--dedup-state", type=Path, default=None, metavar="PATH",
                         help="dedup state file to compare with and update (default: compare within the inputs)")
