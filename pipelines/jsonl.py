@@ -46,12 +46,17 @@ def _link_by_proc(fd: int, path: Path) -> None:
     os.link(f"/proc/self/fd/{fd}", path)
 
 
+def _call_libc(name: str, args: tuple, *names) -> None:
+    """The C library's function ``name`` called with ``args``; a failure is the OSError of its errno,
+    naming ``names`` (OSError's filename arguments)."""
+    if getattr(ctypes.CDLL(None, use_errno=True), name)(*args) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), *names)
+
+
 def _link_by_descriptor(fd: int, path: Path) -> None:
     """``linkat(fd, "", …, AT_EMPTY_PATH)``, where links through ``/proc`` are refused."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.linkat(fd, b"", _AT_FDCWD, os.fsencode(path), _AT_EMPTY_PATH) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err), str(path))
+    _call_libc("linkat", (fd, b"", _AT_FDCWD, os.fsencode(path), _AT_EMPTY_PATH), str(path))
 
 
 def unnamed_file_linker(folder: Path, probe: Path) -> Callable[[int, Path], None] | None:
@@ -245,10 +250,8 @@ _RENAME_EXCHANGE = 2
 
 def exchange_paths(a: str | Path, b: str | Path) -> None:
     """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``): a reader sees one or the other."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err), str(a), None, str(b))
+    _call_libc("renameat2", (_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE),
+               str(a), None, str(b))
 
 
 def fsync_tree(path: Path) -> None:
