@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from re import _constants, _parser  # type: ignore[attr-defined]
 
 
@@ -60,7 +60,7 @@ def _anchored(sources) -> list[str]:
 def _anchored_scan(sources) -> list[str]:
     """The anchored patterns for a scan of many lines: those whose first characters are known go
     behind one lookahead for all of them, so a line starting otherwise costs one check in all."""
-    known, unknown, firsts = [], [], set()
+    known, unknown, firsts = [], [], set[str]()
     for pattern in (p[1:] for p in sources if p.startswith("^")):
         chars = _starting_chars(pattern)
         if chars is None:
@@ -76,14 +76,16 @@ def _anchored_scan(sources) -> list[str]:
 FIRST_CHARS_MAX = 256  # a pattern that may start with more characters gets no lookahead
 
 
-def _starting_chars(pattern: str) -> set[str] | None:
+@cache
+def _starting_chars(pattern: str) -> frozenset[str] | None:
     """The characters a match of ``pattern`` can start with, or None when they are not a small
-    known set (a pattern that may start with any Han character, or match an empty line)."""
+    known set (a pattern that may start with any Han character, or match an empty line). Cached:
+    each pattern is read by several of the regexes built from it."""
     firsts, nullable = _first_chars(_parser.parse(pattern))
-    return None if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX else firsts
+    return None if firsts is None or nullable or len(firsts) > FIRST_CHARS_MAX else frozenset(firsts)
 
 
-def _char_class(chars: set[str]) -> str:
+def _char_class(chars: set[str] | frozenset[str]) -> str:
     return "".join(map(re.escape, sorted(chars)))
 
 
@@ -184,12 +186,36 @@ class LineScan:
         for group in self.groups:
             limit, by_first = group.limit, group.by_first_char
             indices = range(len(texts)) if limit is None else [i for i, t in enumerate(texts) if len(t) <= limit]
-            found.update(i for i in indices if (p := by_first.get(texts[i][:1])) is not None and p.match(texts[i]))
+            found.update(i for i in indices if (p := by_first[texts[i][:1]]) is not None and p.match(texts[i]))
             if group.anchored is None and group.floating is None:
                 continue
             part = joined if limit is None else "\n" + "\n".join([texts[i] for i in indices])
             found |= _scan(group.anchored, part, indices) | _scan(group.floating, part, indices)
         return found
+
+
+class FirstCharPatterns(dict):
+    """Paragraph first character → the regex of the anchored patterns that can start with it (None
+    for a character none can), each regex compiled when a paragraph first needs it: a run meets
+    only some of the characters, and compiling them all would cost more than cleaning many pages."""
+
+    def __init__(self, by_char: dict[str, tuple[str, ...]]):
+        super().__init__()
+        self._sources = by_char
+        self._compiled: dict[tuple[str, ...], re.Pattern] = {}
+
+    def __missing__(self, char: str) -> re.Pattern | None:
+        sources = self._sources.get(char)
+        if sources is None:
+            pattern = None
+        elif (pattern := self._compiled.get(sources)) is None:
+            pattern = self._compiled[sources] = re.compile("|".join(sources), re.MULTILINE)
+        self[char] = pattern
+        return pattern
+
+    def compiled(self) -> int:
+        """How many regexes have been built so far."""
+        return len(self._compiled)
 
 
 @dataclass(frozen=True)
@@ -199,7 +225,7 @@ class ScanGroup:
     patterns after a newline, and the floating ones, over paragraphs of at most ``limit`` chars."""
 
     limit: int | None
-    by_first_char: dict[str, re.Pattern]
+    by_first_char: FirstCharPatterns
     anchored: re.Pattern | None
     floating: re.Pattern | None
 
@@ -212,10 +238,8 @@ class ScanGroup:
                 unknown.append(pattern)
             for char in chars or ():
                 by_char.setdefault(char, []).append(pattern)
-        compiled = {ps: re.compile("|".join(ps), re.MULTILINE) for ps in set(map(tuple, by_char.values()))}
-        by_first_char = {char: compiled[tuple(ps)] for char, ps in by_char.items()}
-        return cls(limit, by_first_char, either(unknown, re.MULTILINE, prefix="\n"),
-                   either(_floating(sources), re.MULTILINE))
+        return cls(limit, FirstCharPatterns({char: tuple(ps) for char, ps in by_char.items()}),
+                   either(unknown, re.MULTILINE, prefix="\n"), either(_floating(sources), re.MULTILINE))
 
 
 def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:

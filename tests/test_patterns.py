@@ -7,7 +7,7 @@ import random
 import pytest
 
 from pipelines.boilerplate import default_patterns
-from pipelines.patterns import PatternSet
+from pipelines.patterns import LineScan, PatternSet, ScanGroup
 
 LINES = ["清晨的阳光照进教室，同学们开始朗读课文。", "点评：文章写得很真切。", "作者简介：一位老师",
          "放学以后我和妈妈去公园散步", "译文", "赏析：", "参考资料", "【作者简介】", "2021年3月4日",
@@ -54,3 +54,15 @@ def test_first_hit_is_the_first_line_that_hits(name):
         assert patterns.first_hit(lines, start) == expected, lines
         hits += expected is not None
     assert hits
+
+
+def test_a_scan_compiles_only_the_first_characters_it_meets():
+    """Start-up: the per-first-character regexes are built when a paragraph starting with that
+    character is met, once for all the characters sharing them, and find what the patterns find."""
+    group = ScanGroup.compile(None, ("^(?:上一篇|下一篇)[:：]", "^上传于", "^版权所有"))
+    assert group.by_first_char.compiled() == 0
+    scan = LineScan((group,))
+    assert scan.candidates(["上一篇：春天", "我们上一篇课文", "放学了"]) == {0}
+    assert group.by_first_char.compiled() == 1  # 上 (放 and 我 start no pattern)
+    assert scan.candidates(["下一篇：秋天", "版权所有", "上传于昨天"]) == {0, 1, 2}
+    assert group.by_first_char.compiled() == 3  # 下 (its own set), 版; 上 was already built
