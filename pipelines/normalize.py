@@ -16,7 +16,11 @@ CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\
 CJK = HAN + CJK_PUNCT
 
 _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêḿńňǹ"
-_PINYIN = re.compile(rf"[(（](?<=[{HAN}][(（])[{_PINYIN_LETTERS}]{{1,7}}[1-5]?[)）]")
+# A pinyin annotation after a Han character, one pattern for each opening parenthesis: a pattern
+# that starts with one literal character is found by a fast scan, one that starts with a class of
+# two is tried at every position.
+_PINYIN_AFTER = tuple(re.compile(rf"{re.escape(p)}(?<=[{HAN}]{re.escape(p)})[{_PINYIN_LETTERS}]{{1,7}}[1-5]?[)）]")
+                      for p in "(（")
 
 _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
                     for c in range(r[0], r[1] + 1)}
@@ -166,7 +170,14 @@ def remove_pinyin(text: str) -> str:
     >>> remove_pinyin("績(jì)效考核")
     '績效考核'
     """
-    return _PINYIN.sub("", text) if "(" in text or "（" in text else text
+    found = [pattern for pattern, paren in zip(_PINYIN_AFTER, "(（", strict=True) if paren in text]
+    if len(found) < 2:
+        return found[0].sub("", text) if found else text
+    # Both kinds: the annotations as they stand in ``text`` (removing one can put a Han character
+    # before the next; each ends at its closing parenthesis, so none holds another).
+    spans = sorted(m.span() for pattern in found for m in pattern.finditer(text))
+    starts, ends = [0, *(end for _, end in spans)], [*(start for start, _ in spans), len(text)]
+    return "".join([text[a:b] for a, b in zip(starts, ends, strict=True)])
 
 
 def fold_ideographs(text: str) -> str:
