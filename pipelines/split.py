@@ -348,8 +348,9 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline (two or more on the
     page); or, on a page promising several pieces, short title lines with text below them and
-    text (or nothing but the title shown again) above."""
+    text (or nothing but the title shown again) above, or the page's markup styled as headings."""
     texts = [b.text for b in blocks]
+    styled = {i for i, b in enumerate(blocks) if b.heading}
     over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
     if len(over_byline) >= 2:
         return over_byline
@@ -360,7 +361,7 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
              and not patterns.piece_end.hit(text)
              and not repeats_title(text, title) and _text_follows(texts, i, patterns)
-             and (i <= repeats or _text_above(texts, i, patterns))]
+             and (i <= repeats or i in styled or _text_above(texts, i, patterns))]
     lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))
     return alone if len(alone) >= 2 or lone_opening else []
 

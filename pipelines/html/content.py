@@ -21,7 +21,8 @@ INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "u", "a", "sm
                          "sub", "label", "abbr", "cite", "code", "mark", "s", "strike", "ins", "del",
                          "q", "var", "tt", "o:p"})
 
-MIN_PARAGRAPH_CHARS = 8       # shorter texts (labels, menu items) do not count towards content
+MIN_PARAGRAPH_CHARS = 8       # shorter texts (labels, menu items) do not count towards content,
+                              # except a line after a <br> (verse, a paragraph broken into lines)
 MIN_CONTENT_HAN = 60          # fewer Han characters than this is not an article
 MAX_LINK_SHARE = 0.5          # content whose text is mostly link text is a list, not an article
 EXPAND_MIN_SHARE = 0.3        # grow the content block to its parent when the parent adds this much text
@@ -79,7 +80,7 @@ def find_content(root) -> tuple | None:
             if owner is not None:
                 owned[owner] += len(text.encode()) - len(text)
         tail = el.tail
-        if tail is not None and len(tail) > shorter and not tail.isspace():  # _credit_tail, inlined
+        if tail is not None and (len(tail) > shorter or el.tag == "br") and not tail.isspace():  # _credit_tail, inlined
             owner = el.getparent()
             if owner is not None and owner.tag in inline:
                 owner = owner_of(owner)
