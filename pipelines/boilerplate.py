@@ -44,6 +44,7 @@ class BoilerplatePatterns:
     truncation: re.Pattern
     collection: re.Pattern
     signature: re.Pattern
+    letter_frame: re.Pattern
     junk: re.Pattern
     watermark: re.Pattern
     site_line: re.Pattern
@@ -104,6 +105,7 @@ def default_patterns() -> BoilerplatePatterns:
         truncation=re.compile(data["truncation"]),
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
+        letter_frame=re.compile(data["letter_frame"]),
         junk=re.compile("|".join(data["junk"])),
         watermark=re.compile("|".join(data["watermark"])),
         site_line=re.compile(data["site_line"]),

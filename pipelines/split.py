@@ -359,7 +359,7 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
     repeats = next((i for i, text in enumerate(texts) if not repeats_title(text, title)), len(texts))
     alone = [i for i, text in enumerate(texts[:-1])
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
-             and not patterns.piece_end.hit(text)
+             and not patterns.piece_end.hit(text) and not patterns.letter_frame.search(text)
              and not repeats_title(text, title) and _text_follows(texts, i, patterns)
              and (i <= repeats or i in styled or _text_above(texts, i, patterns))]
     lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))

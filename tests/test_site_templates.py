@@ -2,6 +2,8 @@
 of our own text: chrome between and after the pieces, letters, verse in ``<br>`` lines."""
 from __future__ import annotations
 
+import pytest
+
 from pipelines import clean_page
 
 
@@ -44,3 +46,78 @@ def test_bold_subheadings_of_one_essay_stay_in_its_text():
     records = clean_page(html_page("我写的儿童诗", f"<h1>我写的儿童诗</h1><div class='text'>{body}</div>"),
                          "http://x.cn/p/3.html").records
     assert len(records) == 1 and "\n雪花\n" in records[0]["text"] and "\n秋风\n" in records[0]["text"]
+
+
+LETTER = ["尊敬的家长：", "您好！寒假就要到了，为了让孩子度过一个平安的假期，请您留意下面几件事：",
+          "一、外出时注意交通安全，不在马路边追逐打闹。", "二、每天读书半小时，按时完成假期作业。",
+          "此致", "敬礼！"]
+
+
+def test_a_letters_salutation_and_closing_are_no_piece_titles():
+    """On a page an intro presents as a collection, 尊敬的家长： and 此致 are short lines over text,
+    yet they frame the letter."""
+    lines = ["致家长的一封信", "以下是本站为大家整理的致家长的一封信范文，欢迎阅读参考。", *LETTER]
+    assert text_pieces(lines) == [(None, LETTER)]
+
+
+ESSAY = ["清晨的阳光照进教室，同学们开始朗读课文，声音清脆又响亮，老师满意地点点头。",
+         "放学以后，我和妈妈去公园散步，看见湖面上有几只白鹅在慢慢地游。"]
+
+# Chrome lines of essay sites, dropped wherever they stand.
+CHROME = [
+    "字号 A+ A-", "字体：大 中 小 默认", "APP内打开", "打开APP阅读全文", "打开APP，阅读体验更佳", "下载APP，看更多作文", "文档为doc格式", "文件格式：pdf",
+    "更多写人作文请点击进入>>", "点击进入》》更多中秋节作文", ">>>点击进入作文大全", "【打印此页】【关闭窗口】", "TOP↑",
+    "👍 12", "1.2万阅读", "« 上一篇 下一篇 »", "声明：本站所有文章来自网络", "本站所有作文均来自网友投稿",
+    "QQ交流群：12345678", "客服电话：400-123-4567", "AD", "广告位招租", "推广链接", "没有更多了", "已经到底了",
+    "本期编辑：小林", "图文来源：网络", "请登录后发表评论", "网友评论仅代表个人观点",
+    "本文内容由互联网用户自发贡献，该文观点仅代表作者本人。",
+    "如发现本站有涉嫌抄袭侵权/违法违规的内容，请发送邮件举报，一经查实，本站将立刻删除。",
+    "喜欢就点个赞吧", "觉得不错就分享给朋友吧！", "如果觉得本文对你有帮助，欢迎转发分享。", "相关：春天的作文",
+    "专题：春天作文", "话题：春天", "第2页", "投稿须知", "点我投稿", "顶 踩", "顶一下", "好评 差评", "打赏作者",
+    "请作者喝杯咖啡", "查看作者主页", "发布于 3天前", "3小时前", "刚刚", "昨天 10:20", "百度搜索“作文小站”",
+]
+# Headers over the page's tail, decorated or bracketed: dropped alone above the essay, and end it below.
+TAIL_HEADERS = ["【相关推荐】", "【热门作文】", "【推荐阅读】", "| 相关推荐", "▍猜你喜欢", "—— 相关推荐 ——", "◆ 热门文章",
+                "※ 延伸阅读", "最新发布"]
+
+
+@pytest.mark.parametrize("chrome", CHROME)
+def test_a_site_chrome_line_is_dropped_above_inside_and_below_the_essay(chrome):
+    for lines in ([chrome, *ESSAY], [ESSAY[0], chrome, ESSAY[1]], [*ESSAY, chrome]):
+        assert text_pieces(["秋天的早晨", *lines]) == [(None, ESSAY)], lines
+
+
+@pytest.mark.parametrize("header", TAIL_HEADERS)
+def test_a_decorated_tail_header_ends_the_content(header):
+    tail = [header, "春天的作文300字", "我的妈妈作文"]
+    assert text_pieces(["秋天的早晨", header, *ESSAY, *tail]) == [(None, ESSAY)]
+
+
+# Sentences of essays that name a chrome word (评论, 推荐, 阅读, 分享, 版权, 下载, 关注…): they stay.
+ESSAY_SENTENCES = [
+    "我最喜欢阅读童话故事，每天睡前都要读上几页。", "老师向全班推荐了一本好书，大家都抢着借来看。",
+    "同学们纷纷发表评论，说这篇文章写出了大家的心里话。", "我把自己画的画分享给奶奶，她高兴得合不拢嘴。",
+    "爸爸告诉我，尊重别人的版权就是尊重别人的劳动。", "哥哥从网上下载了一首歌，我们一起跟着唱。",
+    "妈妈总是关注我的心情，而不只是我的分数。", "这本书的作者是一位老爷爷，他写了一辈子的童话。",
+    "上一页还是晴天，下一页的故事里就下起了大雨。", "我们班的留言板上贴满了同学们写给老师的话。",
+    "收藏家爷爷的柜子里摆满了各式各样的邮票。", "来源于生活的故事，往往最能打动人心。",
+    "那天的阅读课上，老师给我们讲了一个有趣的故事。", "他点赞了我的作文，还在后面写了一句鼓励的话。",
+    "时间过得真快，转眼间我已经上五年级了。", "我们学校的网站首页上登出了我的作文，我高兴极了。",
+    "标签上写着价格，妈妈看了看又放下了。", "我想联系我们的老班长，可是找不到他的电话。",
+    "关于我们家的故事，奶奶能讲上三天三夜。", "扫一扫地上的落叶，院子一下子干净了许多。",
+    "热门的游戏我都不太会玩，我更喜欢下象棋。", "更多的时候，我愿意一个人安静地看书。",
+    "打印机坏了，老师只好把题目写在黑板上。", "返回家乡的那天，天空下着小雨。",
+    "作者在文中写道，母爱是世界上最伟大的爱。", "推荐信写好以后，老师又仔细地读了一遍。",
+    "版面上的那幅画，是我们班小红画的。", "他把微信头像换成了全家福，看起来很温馨。",
+    "人气最旺的摊位前排起了长长的队伍。", "留言的人越来越多，小店的名气也越来越大。",
+    "编辑叔叔给我回信了，说我的稿子被录用了。", "免费的午餐是没有的，一切都要靠自己努力。",
+    "喜欢一个人，就要分享他的快乐和烦恼。", "我觉得分享是一种快乐，所以常常把零食分给同学。",
+    "刚刚下过雨，空气里有泥土的香味。", "顶着大太阳，爸爸还在田里干活。", "三小时前我们还在山顶看日出呢。",
+    "打开APP一看，原来是妈妈给我发的消息。", "文档写完以后，我把它发给了老师。",
+]
+
+
+@pytest.mark.parametrize("sentence", ESSAY_SENTENCES)
+def test_an_essay_sentence_naming_a_chrome_word_stays(sentence):
+    for lines in ([sentence, *ESSAY], [ESSAY[0], sentence, ESSAY[1]], [*ESSAY, sentence]):
+        assert text_pieces(["秋天的早晨", *lines]) == [(None, lines)], lines
