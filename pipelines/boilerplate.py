@@ -33,6 +33,7 @@ class BoilerplatePatterns:
     line: PatternSet
     title_part: re.Pattern
     title_hint: re.Pattern
+    link_hint: re.Pattern
     intro_max_chars: int
     line_max_chars: int
     section_end_after_chars: int
@@ -94,6 +95,7 @@ def default_patterns() -> BoilerplatePatterns:
         line=PatternSet.compile(data["line"]),
         title_part=re.compile(data["title_part"]),
         title_hint=re.compile(data["title_hint"]),
+        link_hint=re.compile(data["link_hint"]),
         intro_max_chars=data["intro_max_chars"],
         line_max_chars=data["line_max_chars"],
         section_end_after_chars=data["section_end_after_chars"],

@@ -275,7 +275,7 @@ def _is_link(line: str, patterns: BoilerplatePatterns | None) -> bool:
         return True
     numbered = _LIST_NUMBER.match(line)
     rest = line[numbered.end():] if numbered else ""
-    return bool(numbered and patterns and _LINK_LINE.match(rest) and patterns.title_hint.search(rest))
+    return bool(numbered and patterns and _LINK_LINE.match(rest) and patterns.link_hint.search(rest))
 
 
 def trailing_links(lines: list[str], patterns: BoilerplatePatterns | None = None) -> int:

@@ -314,12 +314,13 @@ _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
 def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns, names: bool = False) -> bool:
     """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title, and with
     ``names`` under any title when it starts with a common surname: :func:`_name_under_title`),
-    with text below the byline (a byline closing a piece has none)."""
+    with text below the byline (a byline closing a piece has none, nor one over commentary)."""
     text, below = texts[i], texts[i + 1]
     return (len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
             and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below))
                  or names and _name_under_title(texts, i, patterns))
-            and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns))
+            and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns)
+            and not patterns.piece_end.hit(texts[i + 2]))
 
 
 def _name_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:

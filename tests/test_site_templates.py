@@ -121,3 +121,40 @@ ESSAY_SENTENCES = [
 def test_an_essay_sentence_naming_a_chrome_word_stays(sentence):
     for lines in ([sentence, *ESSAY], [ESSAY[0], sentence, ESSAY[1]], [*ESSAY, sentence]):
         assert text_pieces(["秋天的早晨", *lines]) == [(None, lines)], lines
+
+
+POEM = ["小巷很窄", "窄得只容得下一把伞", "雨落在青石板上", "像谁在轻轻地敲门", "我站在巷口", "等一个不会来的人"]
+
+
+def test_a_poems_last_line_over_its_date_line_and_the_authors_note_is_no_piece_title():
+    """Title / 文/X / verse / date line / 作者简介：… is one poem: the last line of verse stands over
+    the date line as a title over a byline would, but commentary, not text, follows."""
+    lines = ["雨中的小巷", "文/林小溪", *POEM, "（2023年秋于杭州）", "作者简介：林小溪，某市第一中学高二学生，爱好写诗。"]
+    records = clean_page("\n".join(lines), "http://x.cn/p.txt", kind="text").records
+    assert [(r["title"], r["piece_title"]) for r in records] == [("雨中的小巷", None)]
+    assert records[0]["text"].split("\n")[-1] in (POEM[-1], "（2023年秋于杭州）")
+
+
+def test_a_numbered_list_of_diaries_and_essays_below_the_text_is_a_list_of_links():
+    tail = ["1. 秋天的雨作文300字", "2. 写秋天的雨的散文", "3. 秋雨日记"]
+    assert text_pieces(["秋天的雨", *ESSAY, *tail]) == [(None, ESSAY)]
+
+
+# Chrome of Traditional sites and blogs, in their own words (搜尋, 彙整, 網誌存檔, 點選下載, 上午10:20…).
+TRADITIONAL_CHROME = [
+    "搜尋", "站內搜尋", "點選下載", "開啟APP", "文章彙整", "張貼時間：2023-05-01", "網誌存檔", "關於我", "檢視我的完整簡介",
+    "技術提供：Blogger", "載入中...", "推文", "點我看更多", "看更多", "最新消息", "著作權聲明", "加入會員", "會員登入",
+    "忘記密碼", "聯絡我們", "意見回饋", "常見問題", "觀看次數：123", "收藏此文", "分享此文", "發佈留言", "Email This",
+    "BlogThis!", "Share to Facebook", "上午10:20", "小雨 於 上午10:20 發佈", "由 小雨 發表於 下午3:45", "全站熱搜",
+    "熱門搜尋", "迴響(0)", "Posted by 小雨", "Leave a comment", "Read more", "Related posts", "Previous post",
+]
+TRADITIONAL_ESSAY = ["清晨的陽光照進教室，同學們開始朗讀課文，聲音清脆又響亮，老師滿意地點點頭。",
+                     "放學以後，我和媽媽去公園散步，看見湖面上有幾隻白鵝在慢慢地遊。"]
+
+
+@pytest.mark.parametrize("chrome", TRADITIONAL_CHROME)
+def test_a_traditional_sites_chrome_line_is_dropped_below_the_essay(chrome):
+    expected = text_pieces(["秋天的早晨", *TRADITIONAL_ESSAY])
+    assert len(expected[0][1]) == 2
+    assert text_pieces(["秋天的早晨", *TRADITIONAL_ESSAY, chrome]) == expected
+    assert text_pieces(["秋天的早晨", TRADITIONAL_ESSAY[0], chrome, TRADITIONAL_ESSAY[1]]) in (expected, [(None, expected[0][1][:1])])
