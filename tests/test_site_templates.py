@@ -158,3 +158,12 @@ def test_a_traditional_sites_chrome_line_is_dropped_below_the_essay(chrome):
     assert len(expected[0][1]) == 2
     assert text_pieces(["秋天的早晨", *TRADITIONAL_ESSAY, chrome]) == expected
     assert text_pieces(["秋天的早晨", TRADITIONAL_ESSAY[0], chrome, TRADITIONAL_ESSAY[1]]) in (expected, [(None, expected[0][1][:1])])
+
+
+def test_verse_one_short_paragraph_a_line_outweighs_a_footer():
+    """A poem site writes each line of verse as a <p> of its own, shorter than a paragraph."""
+    body = "".join(f"<p>秋天的诗 篇{n}</p>" + "".join(f"<p>{line}</p>" for line in lines)
+                   for n, (_, lines) in enumerate(POEMS, start=1))
+    records = clean_page(html_page("秋天的诗（精选3首）", f"<h1>秋天的诗（精选3首）</h1><div class='text'>{body}</div>"),
+                         "http://x.cn/p/4.html").records
+    assert [r["text"].split("\n") for r in records] == [lines for _, lines in POEMS]
