@@ -167,3 +167,32 @@ def test_verse_one_short_paragraph_a_line_outweighs_a_footer():
     records = clean_page(html_page("秋天的诗（精选3首）", f"<h1>秋天的诗（精选3首）</h1><div class='text'>{body}</div>"),
                          "http://x.cn/p/4.html").records
     assert [r["text"].split("\n") for r in records] == [lines for _, lines in POEMS]
+
+
+MENU = ["首页", "小学作文", "初中作文", "高中作文", "作文素材", "满分作文", "日记", "诗歌", "散文", "读后感", "更多"]
+
+
+def test_a_menu_left_one_item_a_line_above_the_title_is_dropped():
+    """A text dump of a page keeps its menu, one short item a line, above the headline."""
+    records = clean_page("\n".join([*MENU, "钓鱼", "作者：小明", *ESSAY]), "http://x.cn/m.txt", kind="text").records
+    assert [(r["title"], r["text"].split("\n")) for r in records] == [("钓鱼", ESSAY)]
+
+
+def test_short_lines_of_verse_that_name_no_section_are_no_menu():
+    verse = ["我写日记", "写下春天", "写下小鸟", "写下妈妈的笑"]
+    assert text_pieces(["春天的诗", *verse]) == [(None, verse)]
+
+
+def test_a_list_of_other_articles_above_the_text_is_no_verse():
+    """Between the headline and the text a sidebar of other articles' titles, short lines naming a
+    kind of article, is not the first lines of a poem."""
+    sidebar = ["我的妈妈作文300字", "春天来了作文", "我的同桌作文"]
+    assert text_pieces(["钓鱼", *sidebar, *ESSAY]) == [(None, ESSAY)]
+
+
+SCRIPT = ["var _hmt = _hmt || [];", "(adsbygoogle = window.adsbygoogle || []).push({});",
+          "document.write('<script src=\"/js/ad.js\"></script>');", "function show(){", "}"]
+
+
+def test_lines_of_script_code_are_dropped():
+    assert text_pieces(["钓鱼", SCRIPT[0], ESSAY[0], *SCRIPT[1:], ESSAY[1]]) == [(None, ESSAY)]
