@@ -196,3 +196,25 @@ SCRIPT = ["var _hmt = _hmt || [];", "(adsbygoogle = window.adsbygoogle || []).pu
 
 def test_lines_of_script_code_are_dropped():
     assert text_pieces(["钓鱼", SCRIPT[0], ESSAY[0], *SCRIPT[1:], ESSAY[1]]) == [(None, ESSAY)]
+
+
+def test_work_titles_over_verse_head_pieces_without_a_claimed_count():
+    """Two or more 《work》 lines (the poet after them) over verse split a page whose title claims
+    no count (关于月亮的诗)."""
+    poems = [("《月牙》 王小雨", ["弯弯的月牙挂天边", "像只小船水上漂", "载着星星去远方"]),
+             ("《满月》 李小冬", ["圆圆的月亮照窗前", "像个玉盘亮晶晶", "奶奶讲着老故事"])]
+    lines = ["关于月亮的诗", *[line for work, verse in poems for line in (work, *verse)]]
+    assert text_pieces(lines) == [(work.replace(" ", ""), verse) for work, verse in poems]
+
+
+@pytest.mark.parametrize("title", ["老师的微笑", "老师，您辛苦了", "作者的话", "记者的一天"])
+def test_a_title_that_starts_with_a_byline_key_is_no_byline(title):
+    """作者：X, 指导老师王芳, 记者王大明／台北报导 are bylines; 老师的微笑 is an essay's title."""
+    records = clean_page("\n".join([title, *ESSAY]), "http://x.cn/t.txt", kind="text").records
+    assert [(r["title"], r["text"].split("\n")) for r in records] == [(title, ESSAY)]
+
+
+def test_poems_whose_titles_hold_a_comma_over_bylines_are_pieces():
+    lines = ["写给老师的诗（精选2首）", "老师，您好", "作者：小雨", "您是一支蜡烛，", "燃烧自己，照亮别人。", "您是一盏明灯，",
+             "老师的手", "作者：小林", "老师的手，", "写下一行行粉笔字；", "老师的手，"]
+    assert [h for h, _ in text_pieces(lines)] == ["老师，您好", "老师的手"]
