@@ -33,6 +33,7 @@ class BoilerplatePatterns:
     line: PatternSet
     title_part: re.Pattern
     title_hint: re.Pattern
+    link_hint: re.Pattern
     intro_max_chars: int
     line_max_chars: int
     section_end_after_chars: int
@@ -44,6 +45,10 @@ class BoilerplatePatterns:
     truncation: re.Pattern
     collection: re.Pattern
     signature: re.Pattern
+    letter_frame: re.Pattern
+    menu_item: re.Pattern
+    menu_run_min: int
+    menu_item_max_chars: int
     junk: re.Pattern
     watermark: re.Pattern
     site_line: re.Pattern
@@ -93,6 +98,7 @@ def default_patterns() -> BoilerplatePatterns:
         line=PatternSet.compile(data["line"]),
         title_part=re.compile(data["title_part"]),
         title_hint=re.compile(data["title_hint"]),
+        link_hint=re.compile(data["link_hint"]),
         intro_max_chars=data["intro_max_chars"],
         line_max_chars=data["line_max_chars"],
         section_end_after_chars=data["section_end_after_chars"],
@@ -104,6 +110,10 @@ def default_patterns() -> BoilerplatePatterns:
         truncation=re.compile(data["truncation"]),
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
+        letter_frame=re.compile(data["letter_frame"]),
+        menu_item=re.compile(data["menu_item"]),
+        menu_run_min=data["menu_run_min"],
+        menu_item_max_chars=data["menu_item_max_chars"],
         junk=re.compile("|".join(data["junk"])),
         watermark=re.compile("|".join(data["watermark"])),
         site_line=re.compile(data["site_line"]),
@@ -111,6 +121,30 @@ def default_patterns() -> BoilerplatePatterns:
         comment_header=re.compile(data["comment_header"]),
         comment_gap=data["comment_gap"],
     )
+
+
+_MENU_PUNCT = re.compile("[，。！？；：、,.!?;:]")
+
+
+def _is_menu_item(text: str, patterns: BoilerplatePatterns) -> bool:
+    return len(text) <= patterns.menu_item_max_chars and not _MENU_PUNCT.search(text)
+
+
+def drop_menu_runs(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
+    """Blocks without the page's menus left one item a line: a run of ``menu_run_min`` or more short
+    lines without punctuation, at least half of them naming a site section or a kind of text
+    (``小学作文``, ``日记``, ``首页``; verse seldom does)."""
+    drop: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and _is_menu_item(blocks[j].text, patterns):
+            j += 1
+        names = [k for k in range(i, j) if patterns.menu_item.search(blocks[k].text)]
+        if names and (run := names[-1] + 1 - names[0]) >= patterns.menu_run_min and 2 * len(names) >= run:
+            drop.update(range(names[0], names[-1] + 1))  # from its first item to its last
+        i = j + 1
+    return [b for k, b in enumerate(blocks) if k not in drop] if drop else blocks
 
 
 def is_title_line(text: str, patterns: BoilerplatePatterns) -> bool:

@@ -8,6 +8,7 @@ from typing import Literal, get_args
 from .boilerplate import (
     BoilerplatePatterns,
     default_patterns,
+    drop_menu_runs,
     remove_junk,
     strip_boilerplate,
 )
@@ -80,10 +81,12 @@ def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
 
 
 def locate_title(doc: PageDocument, patterns: BoilerplatePatterns | None = None) -> PageDocument:
-    """A text dump's title taken out of its first lines (other documents pass unchanged)."""
+    """A text dump's title taken out of its first lines, its menus left one item a line dropped
+    first (other documents pass unchanged)."""
     if not doc.title_in_blocks:
         return doc
     patterns = patterns or default_patterns()
+    doc = replace(doc, blocks=drop_menu_runs(doc.blocks, patterns))
     piece_titles = frozenset(titled_headings(doc.blocks, patterns, collection=False))
     title, blocks = take_title(doc.blocks, patterns, is_heading, piece_titles)
     return replace(doc, title=title, blocks=blocks, title_in_blocks=False)

@@ -173,11 +173,16 @@ def _without(blocks: list[Block], indices: set[int]) -> list[Block]:
 
 
 def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
-    """Line ``i`` opens the text: prose, or the first of a run of short lines (verse)."""
+    """Line ``i`` opens the text: prose, or the first of a run of short lines (verse), unless most
+    of the short lines around it name a kind of article (``春天来了作文``: a list of other articles)."""
     if is_prose(lines[i]):
         return True
     run = lines[i:i + VERSE_RUN]
-    return len(run) == VERSE_RUN and not any(is_chrome(line, patterns) for line in run)
+    if len(run) < VERSE_RUN or any(is_chrome(line, patterns) for line in run):
+        return False
+    begin = next((k + 1 for k in range(i - 1, -1, -1) if is_prose(lines[k])), 0)
+    end = next((k for k in range(i, len(lines)) if is_prose(lines[k])), len(lines))
+    return end - begin < LINK_RUN_MIN or 2 * sum(bool(patterns.link_hint.search(line)) for line in lines[begin:end]) < end - begin
 
 
 def is_teaser(line: str, later: list[str]) -> bool:
@@ -275,7 +280,7 @@ def _is_link(line: str, patterns: BoilerplatePatterns | None) -> bool:
         return True
     numbered = _LIST_NUMBER.match(line)
     rest = line[numbered.end():] if numbered else ""
-    return bool(numbered and patterns and _LINK_LINE.match(rest) and patterns.title_hint.search(rest))
+    return bool(numbered and patterns and _LINK_LINE.match(rest) and patterns.link_hint.search(rest))
 
 
 def trailing_links(lines: list[str], patterns: BoilerplatePatterns | None = None) -> int:

@@ -314,12 +314,13 @@ _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
 def _over_byline(texts: list[str], i: int, patterns: BoilerplatePatterns, names: bool = False) -> bool:
     """Line ``i`` is a title over a byline (a bare name counts under a 《work》 title, and with
     ``names`` under any title when it starts with a common surname: :func:`_name_under_title`),
-    with text below the byline (a byline closing a piece has none)."""
+    with text below the byline (a byline closing a piece has none, nor one over commentary)."""
     text, below = texts[i], texts[i + 1]
     return (len(text) <= 30 and not SENTENCE_MARK.search(text) and not patterns.is_byline(text)
             and (patterns.is_byline(below) or bool(_WORK_TITLE.match(text) and NAME_LINE.match(below))
                  or names and _name_under_title(texts, i, patterns))
-            and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns))
+            and i + 2 < len(texts) and _text_follows(texts, i + 1, patterns)
+            and not patterns.piece_end.hit(texts[i + 2]))
 
 
 def _name_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
@@ -346,21 +347,25 @@ def _text_above(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool
 
 def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collection: bool,
                     title: str | None = None) -> list[int]:
-    """Indices of headings that carry no number: a title line over a byline (two or more on the
-    page); or, on a page promising several pieces, short title lines with text below them and
-    text (or nothing but the title shown again) above."""
+    """Indices of headings that carry no number: a title line over a byline, or a ``《work》`` line
+    (with its poet) over text (two or more on the page); or, on a page promising several pieces, short title lines with text below them and
+    text (or nothing but the title shown again) above, or the page's markup styled as headings."""
     texts = [b.text for b in blocks]
+    styled = {i for i, b in enumerate(blocks) if b.heading}
     over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
     if len(over_byline) >= 2:
         return over_byline
+    works = [i for i in range(len(texts) - 1) if _is_work_heading(texts, i) and not is_chrome(texts[i], patterns)]
+    if len(works) >= 2:
+        return works
     if not collection:
         return []
     repeats = next((i for i, text in enumerate(texts) if not repeats_title(text, title)), len(texts))
     alone = [i for i, text in enumerate(texts[:-1])
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
-             and not patterns.piece_end.hit(text)
+             and not patterns.piece_end.hit(text) and not patterns.letter_frame.search(text)
              and not repeats_title(text, title) and _text_follows(texts, i, patterns)
-             and (i <= repeats or _text_above(texts, i, patterns))]
+             and (i <= repeats or i in styled or _text_above(texts, i, patterns))]
     lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))
     return alone if len(alone) >= 2 or lone_opening else []
 

@@ -2,7 +2,8 @@
 tests to compare the fast one against: every element weighed whole, no bounds, no shortcuts.
 
 1. Paragraph texts: the text of each element of TEXT_TAGS, and the text after (the tail of) each
-   such element and each link, when at least MIN_PARAGRAPH_CHARS long and not blank. A text is
+   such element and each link, when at least MIN_PARAGRAPH_CHARS long (a <p>'s own text and the
+   text after a <br>: any length) and not blank. A text is
    owned by the element it renders in (the nearest ancestor that is not inline); text inside a
    link is owned by nobody.
 2. Each owned text's Han weight is credited to its owner and to the owner's parent.
@@ -37,12 +38,12 @@ def owner(el):
 
 
 def paragraph_texts(root):
-    """(owner, text) of every paragraph-sized text outside links, in document order."""
+    """(owner, text, whether it counts at any length) of every text outside links, in document order."""
     for el in root.iter():
         if el.tag in TEXT_TAGS:
-            yield owner(el), el.text
+            yield owner(el), el.text, el.tag == "p"
         if el.tag in TEXT_TAGS or el.tag == "a":
-            yield owner(el.getparent()) if el.getparent() is not None else None, el.tail
+            yield owner(el.getparent()) if el.getparent() is not None else None, el.tail, el.tag == "br"
 
 
 def link_weight(el) -> int:
@@ -55,8 +56,8 @@ def text_weight(el) -> int:
 
 def find_content_reference(root):
     credit: dict = {}
-    for block, text in paragraph_texts(root):
-        if block is None or text is None or len(text) < MIN_PARAGRAPH_CHARS or text.isspace():
+    for block, text, any_length in paragraph_texts(root):
+        if block is None or text is None or len(text) < MIN_PARAGRAPH_CHARS and not any_length or text.isspace():
             continue
         for el in (block, block.getparent()):
             if el is not None:

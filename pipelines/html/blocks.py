@@ -18,13 +18,20 @@ _DATE_ONLY = re.compile(r"^[\d\s:：/.年月日-]+$")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 # Over lxml's serialisation, which writes tag names in lower case (an empty heading as <h2/>).
 _HEADING_START = re.compile(rf"<(?:{'|'.join(HEADING_TAGS)})(?![a-z0-9:])[^>]*(?<!/)>", re.ASCII)
+# A paragraph the editor styled as a heading: centred, or all of it in one <b>/<strong> (within
+# <span>/<font>), the line up to the next block tag or <br>.
+_STYLED_HEADING_START = re.compile(
+    r"<(?:p|div)(?![a-z0-9:])[^>]*(?:text-align: ?center|align=\"center\")[^>]*(?<!/)>|<center>"
+    r"|<(?:p|div)(?![a-z0-9:])[^>]*(?<!/)>(?=\s*(?:<(?:span|font)[^>]*>\s*)*<(?:b|strong)(?![a-z])[^>]*>[^<]{1,40}"
+    r"</(?:b|strong)>\s*(?:</(?:span|font)>\s*)*(?:</(?:p|div)>|<br))", re.ASCII)
 _BLOCK_TAG = re.compile(rf"</?(?:{'|'.join(sorted(BLOCK_TAGS | HEADING_TAGS))})(?![a-z0-9:])[^>]*>", re.ASCII)
 _STRIP = " \t\r\f\v\ufdd0"
 
 
 def content_blocks(container) -> list[Block]:
     """Paragraphs of a content element: ``<p>``, ``<div>``, ``<br>``, ``<li>``… start a new block;
-    inline tags do not. Heading elements (``<h1>``…``<h6>``) give blocks marked as headings."""
+    inline tags do not. Heading elements (``<h1>``…``<h6>``), centred paragraphs and paragraphs
+    all in bold give blocks marked as headings."""
     # XML serialisation is lxml's fastest; it writes a carriage return as &#13; (a space here, as
     # line breaks are) and a character XML cannot hold (C0 controls) as &#xFFFD; (NUL here, which
     # normalisation drops as it drops those controls).
@@ -35,6 +42,8 @@ def content_blocks(container) -> list[Block]:
         markup = markup.replace("&#13;", " ").replace("&#xFFFD;", "\x00")
     if "<h" in markup:
         markup = _HEADING_START.sub("\n\ufdd0", markup)
+    if "center" in markup or "<b" in markup or "<strong" in markup:
+        markup = _STYLED_HEADING_START.sub("\n\ufdd0", markup)
     text = _TAG.sub("", _BLOCK_TAG.sub("\n", markup))
     if "&" in text:
         text = html.unescape(text)

@@ -21,7 +21,8 @@ INLINE_TAGS = frozenset({"span", "font", "strong", "b", "em", "i", "u", "a", "sm
                          "sub", "label", "abbr", "cite", "code", "mark", "s", "strike", "ins", "del",
                          "q", "var", "tt", "o:p"})
 
-MIN_PARAGRAPH_CHARS = 8       # shorter texts (labels, menu items) do not count towards content
+MIN_PARAGRAPH_CHARS = 8       # shorter texts (labels, menu items) do not count towards content,
+                              # except a <p>'s own and a line after a <br> (lines of verse)
 MIN_CONTENT_HAN = 60          # fewer Han characters than this is not an article
 MAX_LINK_SHARE = 0.5          # content whose text is mostly link text is a list, not an article
 EXPAND_MIN_SHARE = 0.3        # grow the content block to its parent when the parent adds this much text
@@ -74,12 +75,12 @@ def find_content(root) -> tuple | None:
     inline, shorter, owner_of = INLINE_TAGS, MIN_PARAGRAPH_CHARS - 1, _text_owner
     for el in root.iter(*TEXT_TAGS):
         text = el.text
-        if text is not None and len(text) > shorter and not text.isspace():
+        if text is not None and (len(text) > shorter or el.tag == "p") and not text.isspace():
             owner = owner_of(el) if el.tag in inline else el
             if owner is not None:
                 owned[owner] += len(text.encode()) - len(text)
         tail = el.tail
-        if tail is not None and len(tail) > shorter and not tail.isspace():  # _credit_tail, inlined
+        if tail is not None and (len(tail) > shorter or el.tag == "br") and not tail.isspace():  # _credit_tail, inlined
             owner = el.getparent()
             if owner is not None and owner.tag in inline:
                 owner = owner_of(owner)
