@@ -348,8 +348,9 @@ def _text_above(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool
 def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collection: bool,
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline, or a ``《work》`` line
-    (with its poet) over text (two or more on the page); or, on a page promising several pieces, short title lines with text below them and
-    text (or nothing but the title shown again) above, or the page's markup styled as headings."""
+    (with its poet) over text (two or more on the page); or, on a page promising several pieces,
+    short title lines with text below them and text (or nothing but the title shown again) above,
+    or the page's markup styled as headings."""
     texts = [b.text for b in blocks]
     styled = {i for i, b in enumerate(blocks) if b.heading}
     over_byline = [i for i in range(len(texts) - 1) if _over_byline(texts, i, patterns, names=collection)]
