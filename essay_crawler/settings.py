@@ -61,7 +61,7 @@ ROBOTSTXT_MAX_CRAWL_DELAY = 10.0
 # Cleaning runs in worker processes, started as pages come: at most one per core beside the crawl
 # thread (0: in the crawl process).
 CLEAN_WORKERS = cores_beside_the_crawl()
-CLEAN_CONVERT = "t2s"
+CLEAN_CONVERT = "t2s"  # pipelines.normalize.DEFAULT_CONVERSION
 CLEAN_TIMEOUT = 60.0  # seconds a page may take to clean in a worker (0: no limit); past it, timeout_cleaning
 ITEM_PIPELINES = {
     "essay_crawler.pipelines.CleanPipeline": 100,

@@ -18,7 +18,7 @@ from .errors import PageError
 from .extract import Selectors, extract_html, extract_tree
 from .html.parse import XML_DECLARATION, parse_utf8_html
 from .layout import take_title, trim_pieces
-from .normalize import normalize_paragraphs
+from .normalize import DEFAULT_CONVERSION, normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
 from .result import CleanResult
@@ -70,7 +70,7 @@ def read_utf8_html(data: bytes, url: str, kind: Kind = "auto", selectors: Select
     return extract_tree(root, url, selectors)
 
 
-def normalize_document(doc: PageDocument, convert: str = "t2s") -> PageDocument:
+def normalize_document(doc: PageDocument, convert: str = DEFAULT_CONVERSION) -> PageDocument:
     """Normalise title, category and every block in one pass."""
     texts = normalize_paragraphs([doc.title or "", doc.category or ""] + [b.text for b in doc.blocks], convert)
     title, category, *blocks = texts
@@ -116,7 +116,7 @@ def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = Non
     return split
 
 
-def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = None, convert: str = "t2s",
+def clean_page(data: bytes | str, url: str, *, profile: SiteProfile | None = None, convert: str = DEFAULT_CONVERSION,
                declared_encoding: str | None = None, kind: Kind = "auto") -> CleanResult:
     """Decode → extract (or parse a text dump) → normalise → strip boilerplate → split → records."""
     selectors = profile.selectors if profile else None

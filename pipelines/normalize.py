@@ -9,7 +9,12 @@ from operator import methodcaller
 
 import opencc
 
-CONVERSIONS = ("t2s", "tw2sp", "hk2s", "none")
+# tw2s and tw2sp read Taiwan's variants first (看著 → 看着, which t2s leaves as it is).
+CONVERSIONS = ("t2s", "tw2s", "tw2sp", "hk2s", "none")
+DEFAULT_CONVERSION = "t2s"
+# The conversion whose single-character changes say that a text is Traditional, whatever the
+# chosen conversion: tw2s and tw2sp also change 著 and 么 alone, which Simplified text uses.
+_DETECTING = "t2s"
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2018\u2019\u201c\u201d\u2026"
@@ -137,10 +142,11 @@ def _traditional_chars(convert: str) -> tuple[str, ...]:
 
 
 @cache
-def _traditional_marks(convert: str) -> re.Pattern:
-    """A character :func:`convert_script` converts for: one of :func:`_traditional_chars`, or any
-    supplementary-plane Han character (a class of ranges stays fast)."""
-    return re.compile(char_class(_traditional_chars(convert), also=_SUPPLEMENTARY_HAN))
+def _traditional_marks() -> re.Pattern:
+    """A character :func:`convert_script` converts for: one that ``t2s`` changes on its own (so a
+    Simplified text with 著名 or 什么 is not converted by ``tw2s``), or any supplementary-plane Han
+    character (a class of ranges stays fast)."""
+    return re.compile(char_class(_traditional_chars(_DETECTING), also=_SUPPLEMENTARY_HAN))
 
 
 @cache
@@ -149,17 +155,18 @@ def _to_convert_or_fold(convert: str) -> re.Pattern:
     have neither, and one search then spares both."""
     if _converter(convert) is None:
         return _TO_FOLD
-    return re.compile(char_class((*_traditional_chars(convert), *_CHAR_MAP, *_IDEOGRAPH_MAP), also=_SUPPLEMENTARY_HAN))
+    return re.compile(char_class((*_traditional_chars(_DETECTING), *_CHAR_MAP, *_IDEOGRAPH_MAP),
+                                  also=_SUPPLEMENTARY_HAN))
 
 
-def convert_script(text: str, convert: str = "t2s") -> str:
+def convert_script(text: str, convert: str = DEFAULT_CONVERSION) -> str:
     """Convert Traditional to Simplified Chinese with OpenCC (``none`` leaves text as is).
 
     Text with no character that the conversion changes on its own is Simplified already and is
     left as it is: OpenCC's phrase tables would otherwise rewrite some Simplified words
     (``打坏`` → ``打坯``, ``瞭解`` → ``了解``)."""
     converter = _converter(convert)
-    if converter is None or not _traditional_marks(convert).search(text):
+    if converter is None or not _traditional_marks().search(text):
         return text
     return converter.convert(text)
 
@@ -245,7 +252,7 @@ def collapse_whitespace(text: str) -> str:
     return text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
 
 
-def normalize_text(text: str, convert: str = "t2s") -> str:
+def normalize_text(text: str, convert: str = DEFAULT_CONVERSION) -> str:
     """All normalisation steps, in order; newlines separate paragraphs and are kept."""
     changing = _to_convert_or_fold(convert).search(text) is not None
     if changing:
@@ -258,7 +265,7 @@ def normalize_text(text: str, convert: str = "t2s") -> str:
     return cjk_punctuation(text)
 
 
-def normalize_paragraphs(paragraphs: list[str], convert: str = "t2s") -> list[str]:
+def normalize_paragraphs(paragraphs: list[str], convert: str = DEFAULT_CONVERSION) -> list[str]:
     """Normalise many paragraphs in one OpenCC call; empty results are kept as ``""``."""
     # Indentation (NBSP, U+3000…) would become spaces that are stripped anyway; stripping it
     # first leaves most pages with no character to fold and no space to collapse.

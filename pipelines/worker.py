@@ -47,9 +47,10 @@ def clean_fetched_page(body: bytes, url: str, declared_encoding: str | None) -> 
     only: the crawl goes on.
     """
     from pipelines.clean import clean_page  # here, so a crawl process with workers never loads the stages
+    from pipelines.normalize import DEFAULT_CONVERSION
 
     try:
-        return clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", "t2s"),
+        return clean_page(body, url, profile=_worker.get("profile"), convert=_worker.get("convert", DEFAULT_CONVERSION),
                           declared_encoding=declared_encoding)
     except PageError as exc:
         return CleanResult(error=exc.failure)

@@ -330,7 +330,7 @@ def test_cleaning_workers_as_set(tmp_path):
 
 
 @pytest.mark.parametrize(("setting", "value", "message"), [
-    ("CLEAN_CONVERT", "s2t", "CLEAN_CONVERT must be one of t2s, tw2sp, hk2s, none, not 's2t'"),
+    ("CLEAN_CONVERT", "s2t", "CLEAN_CONVERT must be one of t2s, tw2s, tw2sp, hk2s, none, not 's2t'"),
     ("CLEAN_WORKERS", "-1", "CLEAN_WORKERS must be 0 or more, not -1"),
     ("CLEAN_TIMEOUT", "-5", "CLEAN_TIMEOUT must be 0 (no limit) or more seconds, not -5"),
     ("CLEAN_WORKERS", "two", "CLEAN_WORKERS and CLEAN_TIMEOUT take numbers (invalid literal for int() with base 10: 'two')"),

@@ -19,11 +19,24 @@ def test_simplified_text_is_not_rewritten_by_opencc_phrase_tables():
     assert convert_script(SIMPLIFIED, "t2s") == SIMPLIFIED
 
 
-@pytest.mark.parametrize("convert", ["t2s", "tw2sp", "hk2s"])
+@pytest.mark.parametrize("convert", ["t2s", "tw2s", "tw2sp", "hk2s"])
 def test_traditional_text_is_converted_exactly_as_opencc_does(convert):
     expected = opencc.OpenCC(convert).convert(TRADITIONAL)
     assert convert_script(TRADITIONAL, convert) == expected
     assert "沉浸在回忆里" in expected
+
+
+@pytest.mark.parametrize("convert", ["t2s", "tw2s", "tw2sp", "hk2s"])
+def test_simplified_text_with_zhu_and_me_is_left_alone_by_every_conversion(convert):
+    # tw2s and tw2sp change 著 and 么 on their own; in Simplified text they are words (土著, 什么).
+    text = "他打坏了什么东西？土著居民的歌很著名，卓著的成绩来自执著。"
+    assert convert_script(text, convert) == text
+    assert normalize_paragraphs([text], convert) == [text]
+
+
+def test_tw2s_reads_taiwan_zhu_as_the_aspect_particle():
+    assert convert_script("他看著窗外，等著我們回來。", "tw2s") == "他看着窗外，等着我们回来。"
+    assert convert_script("他看著窗外，等著我們回來。", "t2s") == "他看著窗外，等著我们回来。"
 
 
 def test_one_traditional_character_converts_the_whole_text():
@@ -58,7 +71,7 @@ def test_fold_characters_alone_folds_every_space_like_character():
     assert fold_characters("\xa0a\u3000b\u2002c\u2009d\te\u00adf") == " a b c d ef"
 
 
-@pytest.mark.parametrize("convert", ["t2s", "tw2sp", "hk2s", "none"])
+@pytest.mark.parametrize("convert", ["t2s", "tw2s", "tw2sp", "hk2s", "none"])
 def test_each_step_runs_when_only_its_own_characters_are_present(convert):
     """One search decides whether conversion and folding run at all; each must still run alone."""
     convert_only = "他們在這裡" if convert != "none" else "他们在这里"

@@ -13,7 +13,7 @@ from essay_crawler.cleanfiles import Outcome, Task, Workers, clean_task, warm_up
 from essay_crawler.cli import positive_int, seconds
 from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile
-from pipelines.normalize import CONVERSIONS
+from pipelines.normalize import CONVERSIONS, DEFAULT_CONVERSION
 from pipelines.warc import WarcCounts, WarcError, is_warc_name, read_pages
 from pipelines.worker import init_cleaner, usable_cores
 
@@ -40,7 +40,8 @@ def add_parser(sub):
     p.add_argument("-o", "--output", metavar="OUT.jsonl", help="write here (atomically) instead of stdout")
     p.add_argument("--base-url", metavar="URL",
                    help="URL of each PATH folder; a file's url is this joined with its relative path")
-    p.add_argument("--convert", choices=CONVERSIONS, default="t2s", help="OpenCC conversion (default t2s)")
+    p.add_argument("--convert", choices=CONVERSIONS, default=DEFAULT_CONVERSION,
+                   help=f"OpenCC conversion (default {DEFAULT_CONVERSION})")
     p.add_argument("--profile", metavar="NAME|FILE", help="site profile for selectors and encoding")
     p.add_argument("--glob", action="append", metavar="PATTERN",
                    help="in folders, clean the files matching PATTERN in any subfolder (repeatable; e.g. "

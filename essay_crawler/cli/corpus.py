@@ -10,7 +10,7 @@ from pathlib import Path
 
 from essay_crawler.cleanfiles import warm_up
 from essay_crawler.cli import EXIT_FAILED, EXIT_OK, CommandError, positive_int, similarity
-from pipelines.normalize import CONVERSIONS
+from pipelines.normalize import CONVERSIONS, DEFAULT_CONVERSION
 from pipelines.worker import usable_cores
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -34,7 +34,8 @@ def add_parser(sub):
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="record files (default jsonl)")
     p.add_argument("--threshold", type=similarity, default=0.5, metavar="J",
                    help="Jaccard similarity of a near duplicate (default 0.5)")
-    p.add_argument("--convert", choices=CONVERSIONS, default="t2s", help="OpenCC conversion (default t2s)")
+    p.add_argument("--convert", choices=CONVERSIONS, default=DEFAULT_CONVERSION,
+                   help=f"OpenCC conversion (default {DEFAULT_CONVERSION})")
     p.add_argument("--profile", metavar="NAME|FILE", help="site profile for selectors and encoding")
     p.add_argument("--partition", help="Slurm partition (--executor slurm)")
     p.add_argument("--time", default="24:00:00", help="Slurm time limit of a task (default %(default)s)")

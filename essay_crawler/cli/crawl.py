@@ -15,7 +15,7 @@ from essay_crawler.cli import (
     rate,
 )
 from essay_crawler.monitor import Thresholds, alert_line
-from pipelines.normalize import CONVERSIONS
+from pipelines.normalize import CONVERSIONS, DEFAULT_CONVERSION
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -25,7 +25,7 @@ def add_crawl_options(p, profile_default: str = "automatic detection") -> None:
     p.add_argument("--profile", metavar="NAME|FILE", help=f"site profile (default: {profile_default})")
     p.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
     p.add_argument("--convert", choices=CONVERSIONS, default=None,
-                   help="OpenCC conversion (default t2s)")
+                   help=f"OpenCC conversion (default {DEFAULT_CONVERSION})")
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a Scrapy setting (repeatable)")
     p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default=None, metavar="LEVEL",

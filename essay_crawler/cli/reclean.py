@@ -18,7 +18,7 @@ from essay_crawler.cleanfiles import Task, Workers, clean_task, warm_up
 from essay_crawler.cli import CommandError, positive_int
 from pipelines.errors import PageFailure
 from pipelines.jsonl import AtomicJsonlFile, fsync_dir, write_json_atomic
-from pipelines.normalize import CONVERSIONS
+from pipelines.normalize import CONVERSIONS, DEFAULT_CONVERSION
 from pipelines.warc import WarcCounts
 from pipelines.worker import usable_cores
 
@@ -179,7 +179,7 @@ def reclean(source: SourceRun, profile_name: str | None, convert: str | None,
     old = source.manifest
     profile_name = profile_name or old.get("profile")
     profile = resolve_profile(profile_name) if profile_name else None
-    convert = convert or (old.get("settings") or {}).get("CLEAN_CONVERT") or "t2s"
+    convert = convert or (old.get("settings") or {}).get("CLEAN_CONVERT") or DEFAULT_CONVERSION
     init_cleaner(profile, convert)
     warm_up(profile, convert)  # before the workers are forked: each would build the patterns again
     run_id, partial = new_run_folder(source.site_dir)

@@ -34,6 +34,7 @@ from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
 from pipelines.dedup import DEFAULT_NUM_PERM, DEFAULT_THRESHOLD, lsh_shape
+from pipelines.normalize import DEFAULT_CONVERSION
 
 from .minhash import EarliestMarks, MarkedJsonl, MarkedPieces, PieceSignatures, VerifyCandidates
 from .minhash import warm_up as warm_up
@@ -41,7 +42,7 @@ from .pages import CleanPages, WarcPages, parquet_writer
 
 
 def corpus_stages(out: DataFolderLike, data_folder: DataFolderLike, files: Sequence[str], paths_file: str, *,
-                  tasks: int, fmt: str = "jsonl", threshold: float = DEFAULT_THRESHOLD, convert: str = "t2s",
+                  tasks: int, fmt: str = "jsonl", threshold: float = DEFAULT_THRESHOLD, convert: str = DEFAULT_CONVERSION,
                   profile=None) -> dict[str, tuple[list[PipelineStep], int]]:
     """The pipeline and task count of each stage, by name (clean, verify, marks, write: to be run in
     this order), writing under ``out``: ``data/`` (the records), ``errors/``, ``work/`` (what the

@@ -12,6 +12,7 @@ from datatrove.pipeline.writers.parquet import ParquetWriter
 
 from pipelines.errors import PageError
 from pipelines.jsonl import dumps_record
+from pipelines.normalize import DEFAULT_CONVERSION
 from pipelines.warc import WarcCounts, WarcError, read_archive
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class CleanPages(PipelineStep):
     name = "🧹 clean pages"
     type = "essay-crawler"
 
-    def __init__(self, errors_folder: DataFolderLike, convert: str = "t2s", profile=None):
+    def __init__(self, errors_folder: DataFolderLike, convert: str = DEFAULT_CONVERSION, profile=None):
         super().__init__()
         self.errors_folder = get_datafolder(errors_folder)
         self.convert, self.profile = convert, profile
