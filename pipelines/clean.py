@@ -17,7 +17,7 @@ from .document import Block, PageDocument, Split
 from .errors import PageError
 from .extract import Selectors, extract_html, extract_tree
 from .html.parse import XML_DECLARATION, parse_utf8_html
-from .layout import take_title, trim_pieces
+from .layout import above_page_tail, take_title, trim_pieces
 from .normalize import DEFAULT_CONVERSION, normalize_paragraphs
 from .profiles import SiteProfile
 from .records import build_records
@@ -87,7 +87,7 @@ def locate_title(doc: PageDocument, patterns: BoilerplatePatterns | None = None)
         return doc
     patterns = patterns or default_patterns()
     doc = replace(doc, blocks=drop_menu_runs(doc.blocks, patterns))
-    piece_titles = frozenset(titled_headings(doc.blocks, patterns, collection=False))
+    piece_titles = frozenset(titled_headings(above_page_tail(doc.blocks, patterns), patterns, collection=False))
     title, blocks = take_title(doc.blocks, patterns, is_heading, piece_titles)
     return replace(doc, title=title, blocks=blocks, title_in_blocks=False)
 

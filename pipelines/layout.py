@@ -123,14 +123,64 @@ def _category_above_headline(blocks: list[Block], i: int, patterns: BoilerplateP
             and not is_chrome(below, patterns) and not _CATEGORY_LINE.match(below) and not _DATED.search(below))
 
 
-def headline_of(text: str, blocks: list[Block]) -> tuple[str, frozenset[str]]:
-    """A ``<title>``-style line (``headline_栏目_site``, ``headline - site``) gives its headline when
-    that stands on a line of its own below it, and its other parts (the site, the 栏目); any other
-    line is its own headline."""
-    head, *rest = [part.strip() for part in _TITLE_PARTS.split(text)]
-    if rest and len(head) >= 2 and any(b.text == head for b in blocks[:TITLE_LOOKAHEAD]):
+def _is_banner(text: str, names: frozenset[str], sites: list[str]) -> bool:
+    """A ``site - slogan`` line: its first part is the site's name."""
+    head, *rest = title_parts(text)
+    return bool(rest) and (head in names or is_site_name(head, sites))
+
+
+def title_parts(text: str) -> list[str]:
+    """The parts of a ``<title>``-style line (``headline_栏目_site``, ``site - slogan``)."""
+    return [part.strip() for part in _TITLE_PARTS.split(text)]
+
+
+def named_sites(blocks: list[Block], sites: list[str]) -> frozenset[str]:
+    """Names the first lines give the site: the last part of a ``<title>``-style line when it is
+    named in a footer line (``sites``), stands as a line of its own or heads another line."""
+    parted = [title_parts(b.text) for b in blocks]
+    heads = {parts[0] for parts in parted} | {b.text for b in blocks}
+    return frozenset(parts[-1] for parts in parted if len(parts) >= 2 and len(parts[-1]) >= 2
+                     and (parts[-1] in heads - {parts[0]} or is_site_name(parts[-1], sites)))
+
+
+def headline_of(text: str, blocks: list[Block], names: frozenset[str] = frozenset()) -> tuple[str, frozenset[str]]:
+    """A ``<title>``-style line gives its headline when that stands on a line of its own below it
+    or its last part is one of the site's ``names``, and its other parts (the site, the 栏目); any
+    other line is its own headline."""
+    head, *rest = title_parts(text)
+    if rest and len(head) >= 2 and (any(b.text == head for b in blocks[:TITLE_LOOKAHEAD]) or rest[-1] in names):
         return head, frozenset(rest)
     return text, frozenset()
+
+
+# A breadcrumb: three or more parts between arrows (or spaced slashes), or a 当前位置 key.
+_CRUMB_LINE = re.compile(r"^(?:(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|位置)[:：]"
+                         r"|[^>»›＞→/]{1,20}(?: ?[>»›＞→]{1,2} ?[^>»›＞→]{1,30}| / [^/]{1,30}){2,}$)")
+
+
+def _header_above_crumb(blocks: list[Block], patterns: BoilerplatePatterns, is_heading) -> int:
+    """The number of first lines that are the site's header (banner, menu, breadcrumb): those up
+    to a breadcrumb with no sentence above it and, as its next line that is no chrome, a title-like
+    line that is no piece heading (the headline sits under the breadcrumb); 0 when there is none."""
+    for c, block in enumerate(blocks):
+        if SENTENCE_MARK.search(block.text) or len(block.text) > TITLE_MAX_CHARS:
+            return 0
+        if _CRUMB_LINE.match(block.text):
+            below = next((b.text for b in blocks[c + 1:] if not is_chrome(b.text, patterns, school=False)), "")
+            shown = is_title_like(below) and not is_prose(below) and not is_heading(below)
+            return c + 1 if shown else 0
+    return 0
+
+
+def above_page_tail(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
+    """The lines above the first section end (上一篇, 相关文章…) that has prose above it: the
+    titles of other articles listed below are no piece headings."""
+    prose = False
+    for i, block in enumerate(blocks):
+        if prose and patterns.section_end.hit(block.text):
+            return blocks[:i]
+        prose = prose or is_prose(block.text)
+    return blocks
 
 
 def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
@@ -141,9 +191,13 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
     A first line gluing the title to the first sentence is cut in two. Site names, and the other
     parts of a ``<title>``-style line, are dropped from the first lines."""
     sites = site_lines(blocks, patterns)
-    drop = {i for i, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if is_site_name(b.text, sites)}
+    names = named_sites(blocks[:TITLE_LOOKAHEAD], sites)
+    header = _header_above_crumb(blocks[:TITLE_LOOKAHEAD], patterns, is_heading)
+    drop = {i for i, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if is_site_name(b.text, sites) or i < header}
     for i, block in enumerate(blocks[:TITLE_LOOKAHEAD]):
         text = block.text
+        if i < header:
+            continue
         if is_heading(text) or i in piece_titles:
             break
         if key := _TITLE_KEY.match(text):
@@ -156,13 +210,13 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                     blocks[i + 1:], {j - i - 1 for j in drop})
         if not is_title_like(text):
             break
-        if _category_above_headline(blocks, i, patterns):
+        if _category_above_headline(blocks, i, patterns) or _is_banner(text, names, sites):
             drop.add(i)
             continue
         if (j := _headline_below(blocks, i, patterns)) != i and j not in piece_titles and not is_heading(blocks[j].text):
             drop |= set(range(i, j))
             i, text = j, blocks[j].text
-        title, parts = headline_of(text, blocks[i + 1:])
+        title, parts = headline_of(text, blocks[i + 1:], names)
         drop |= {j for j, b in enumerate(blocks[:TITLE_LOOKAHEAD]) if b.text in parts}
         return title, _without(blocks, drop | {i})
     return None, _without(blocks, drop)

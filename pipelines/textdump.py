@@ -24,7 +24,7 @@ def looks_like_text_dump(text: str) -> bool:
 
 KEYWORD_RUN_PARTS = 5  # this many short space-separated words and no punctuation: an SEO keyword line
 KEYWORD_CHARS = 8
-_PUNCTUATION = re.compile(r"[，。！？；：、,.!?;:>»›＞→]")  # (a breadcrumb's arrows too: it is no keyword run)
+_PUNCTUATION = re.compile(r"[，。！？；：、,.!?;:>»›＞→/|｜]")  # (a breadcrumb's arrows and a menu's bars too)
 
 
 def is_keyword_run(line: str) -> bool:

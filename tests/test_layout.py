@@ -27,7 +27,7 @@ def test_metadata_block_breadcrumb_and_tail_are_dropped():
         "雨后的小路-四年级写景作文400字", "手机版", "当前位置：首页>作文>四年级作文",
         "来源：示例作文网 2023-05-06 10:11:12", "字数：400字", "阅读（1234）",
         "雨后的小路", *ESSAY, "作文话题：雨 小路 四年级", "上一篇作文：春天的早晨", "猜你喜欢", "夏天的夜晚"])
-    assert title(page) == "雨后的小路-四年级写景作文400字"
+    assert title(page) == "雨后的小路"  # the headline under the breadcrumb, not the <title> line above it
     assert pieces(page) == [(None, ESSAY)]
 
 
@@ -160,7 +160,8 @@ def test_a_teaser_above_the_text_is_dropped():
 
 def test_a_site_name_after_the_title_does_not_make_it_text():
     page = "\n".join(["四年级作文：秋天来了。 - 示例作文网", "示例作文网", *ESSAY])
-    assert title(page) == "四年级作文：秋天来了。 - 示例作文网" and pieces(page) == [(None, ESSAY)]
+    # the site's name, a line of its own, is cut from the title line
+    assert title(page) == "四年级作文：秋天来了。" and pieces(page) == [(None, ESSAY)]
 
 
 def test_a_long_school_grade_and_counter_line_is_a_byline():

@@ -49,3 +49,55 @@ def test_a_line_between_the_title_and_its_metadata_is_not_the_title(header):
 @pytest.mark.parametrize("line", ["秋天的落叶 - 示例作文网", "秋天的落叶_作文小站", "秋天的落叶|美文之家"])
 def test_a_title_line_with_the_site_name_after_it_is_no_site_name_line(line):
     assert title_and_text([line]) == (line, [ESSAY])
+
+
+def title_and_text_with_tail(header: list[str], tail: list[str]) -> tuple[str | None, list[list[str]]]:
+    records = clean_page("\n".join([*header, *ESSAY, *tail]), "http://x.cn/a.html", kind="text").records
+    return records[0]["title"], [r["text"].split("\n") for r in records]
+
+
+FOOTER = ["上一篇：春天的小雨", "版权所有 © 2024 晴川作文网 京ICP备00000000号"]
+
+
+@pytest.mark.parametrize("header", [
+    # the <title> line (headline_栏目_site) under a banner, the site named in the footer
+    ["晴川作文网 - 中小学生作文大全", "秋天的落叶_三年级作文_晴川作文网"],
+    # the banner's site is the last part of the <title> line
+    ["晴川作文网 | 作文大全", "秋天的落叶 - 晴川作文网", "作者：林小北"],
+])
+def test_a_banner_naming_the_site_is_passed_over_and_the_title_line_loses_its_site(header):
+    assert title_and_text_with_tail(header, FOOTER) == ("秋天的落叶", [ESSAY])
+
+
+@pytest.mark.parametrize("header", [
+    ["晴川范文网-总结,计划,心得体会", "网站首页 | 工作总结 | 心得体会 | 演讲稿", "位置:晴川范文网 > 心得体会 > 读书心得",
+     "秋天的落叶", "时间:2024-09-02 来源:网友投稿"],
+    ["晴川文苑 繁体版", "首页 > 散文 > 写景散文", "秋天的落叶"],
+    ["晴川书屋 · 散文频道", "首页 散文 随笔 诗歌", "晴川书屋 > 散文 > 写景", "秋天的落叶", "发布者:小林 | 2024-05-09 | 浏览:21"],
+    ["晴川作文", "晴川作文 → 满分作文 → 2024年满分作文", "秋天的落叶", "日期：2024-07-05"],
+    ["晴川作文", "首页 / 三年级 / 写景", "秋天的落叶"],
+])
+def test_the_headline_under_the_breadcrumb_is_the_title_and_the_header_above_is_dropped(header):
+    assert title_and_text_with_tail(header, FOOTER[:1]) == ("秋天的落叶", [ESSAY])
+
+
+def test_a_title_above_the_breadcrumb_stays_the_title_when_text_follows_the_breadcrumb():
+    assert title_and_text(["秋天的落叶", "首页 > 三年级作文 > 正文", *ESSAY[:0]]) == ("秋天的落叶", [ESSAY])
+
+
+def test_titles_listed_below_the_essay_do_not_make_its_title_a_piece_heading():
+    header = ["晴川作文网 - 小学生作文", "首页 | 一年级 | 二年级 | 三年级", "当前位置：晴川作文网 > 三年级作文",
+              "秋天的落叶", "作者：三年级二班 林一鸣 来源：晴川作文网"]
+    tail = ["上一篇：我的奶奶", "相关文章", "我最爱的一本书", "四年级写人作文：我的同学", "我最敬佩的人",
+            "标签：秋天 写景作文", *FOOTER[1:]]
+    assert title_and_text_with_tail(header, tail) == ("秋天的落叶", [ESSAY])
+
+
+@pytest.mark.parametrize("line", ["2024年3月2日 由 小北 发表", "2024-03-02 09:12 由晴川发布"])
+def test_a_date_line_with_its_poster_is_dropped(line):
+    assert title_and_text(["秋天的落叶", line]) == ("秋天的落叶", [ESSAY])
+
+
+def test_an_essay_sentence_with_a_date_and_you_stays():
+    sentence = "2024年3月2日由我主持的班会开得很成功，同学们都发表了自己的看法。"
+    assert title_and_text(["秋天的落叶", sentence]) == ("秋天的落叶", [[sentence, *ESSAY]])
