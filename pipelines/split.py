@@ -112,11 +112,17 @@ def _is_sentence(sub: str) -> bool:
     return bool(re.search("[。！；]", sub)) or "，" in sub and len(sub) > _SUBTITLE_MAX_CHARS
 
 
+# A title listing its pieces (发言稿篇一篇二, 日记篇1、篇2、篇3): no heading, it claims their count.
+_LISTED_PIECES = re.compile(rf"(?:篇{NUM}[、，,]?){{2,}}$")
+
+
 def heading_match(text: str) -> _Heading | None:
     """The numbered heading a paragraph is, if it is one (index 0)."""
     if text[:1] in _BULLETS:
         text = text[1:].lstrip()
     if len(text) > MAX_HEADING_CHARS or not (_ANY_HEADING.match(text) or text.endswith(_RUN_ONLY_ENDS)):
+        return None
+    if _LISTED_PIECES.search(text):
         return None
     for style, pattern in HEADING_STYLES:
         m = pattern.match(text)
@@ -239,11 +245,14 @@ _CLAIMED = re.compile(rf"(?P<n>{NUM})(?:篇|首|则)")
 def claimed_count(title: str | None) -> int | None:
     """The piece count a title claims (the last count in it), or None.
 
-    >>> [claimed_count(t) for t in ("销售经理述职报告参考范文7篇", "秋天（精选十篇）", "日记四则", "作文1000篇", "我的老师")]
-    [7, 10, 4, 1000, None]
+    >>> [claimed_count(t) for t in ("销售经理述职报告参考范文7篇", "秋天（精选十篇）", "日记四则", "作文1000篇", "我的老师",
+    ...                             "发言稿篇一篇二")]
+    [7, 10, 4, 1000, None, 2]
     """
     if not title:
         return None
+    if listed := _LISTED_PIECES.search(title):
+        return listed.group().count("篇")
     matches = list(_CLAIMED.finditer(title))
     return parse_ordinal(matches[-1].group("n")) if matches else None
 
@@ -345,6 +354,41 @@ def _text_above(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool
         is_chrome(line, patterns) for line in verse)
 
 
+# A diary entry's date line: the date, the weekday, the weather (2024年1月20日 星期六 晴转多云).
+_DIARY_DATE = re.compile(r"^(?:(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}日|(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}) ?"
+                         r"(?:(?:星期|礼拜|周)[一二三四五六日天])? ?(?:天气[:：]? ?)?[晴阴雨雪云风雾霾多转小中大暴阵雷-]{0,8}$")
+
+
+def dated_entries(blocks: list[Block], patterns: BoilerplatePatterns) -> tuple[list[Block], list[int]]:
+    """On a collection of diaries, two or more date lines with an entry below each head the
+    pieces: the blocks, each date line joined to the entry's title line when one follows it, and
+    the indices of those headings (none when the page has fewer than two)."""
+    texts = [b.text for b in blocks]
+    dated = [i for i in range(len(texts) - 1) if _DIARY_DATE.match(texts[i]) and _text_follows(texts, i, patterns)
+             or _DIARY_DATE.match(texts[i]) and _is_entry_title(texts, i + 1, patterns)]
+    if len(dated) < 2:
+        return blocks, []
+    out: list[Block] = []
+    bounds: list[int] = []
+    skip = False
+    for i, block in enumerate(blocks):
+        if skip:
+            skip = False
+            continue
+        if i in dated:
+            bounds.append(len(out))
+            if skip := _is_entry_title(texts, i + 1, patterns):
+                block = Block(f"{block.text} {texts[i + 1]}")
+        out.append(block)
+    return out, bounds
+
+
+def _is_entry_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is a short title with the entry's text below it."""
+    return (i + 1 < len(texts) and bool(_TITLE_ONLY.match(texts[i])) and not is_prose(texts[i])
+            and not is_chrome(texts[i], patterns) and _text_follows(texts, i, patterns))
+
+
 def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collection: bool,
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline, or a ``《work》`` line
@@ -380,6 +424,10 @@ def split_pieces(blocks: list[Block], title: str | None, patterns: BoilerplatePa
     if not bounds and (unglued := unglue_headings(blocks)) is not blocks:
         if glued := [h.index for h in choose_numbering(unglued, claimed, collection, title)]:
             blocks, bounds = unglued, glued
+    if patterns is not None and collection:  # dated entries, unless numbered headings are as many
+        dated_blocks, dated = dated_entries(blocks, patterns)
+        if len(dated) > len(bounds):
+            blocks, bounds = dated_blocks, dated
     if not bounds and patterns is not None:
         bounds = titled_headings(blocks, patterns, collection, title)
     if not bounds:

@@ -148,3 +148,42 @@ def test_a_table_of_contents_above_the_pieces_is_in_no_piece():
     for heading, text in zip(headings, SEASONS, strict=True):
         lines += [heading, *text]
     assert records(lines) == [("四季作文（精选3篇）", h, text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+@pytest.mark.parametrize("title, count", [("四季作文篇一篇二篇三", 3), ("四季日记篇1、篇2、篇3", 3)])
+def test_a_title_listing_its_pieces_is_the_title_and_claims_their_count(title, count):
+    stem = title.split("篇")[0]
+    headings = [f"{stem}篇{n}" for n in "一二三"]
+    got = clean_page("\n".join(page(title, headings)), "http://x.cn/a.html", kind="text")
+    assert [(r["title"], r["piece_title"], r["text"].split("\n")) for r in got.records] == [
+        (title, h, text) for h, text in zip(headings, SEASONS, strict=True)]
+    assert got.claimed == count
+
+
+DATES = ["2024年1月20日 星期六 晴", "2024年1月22日 星期一 小雪", "2024年1月25日 星期四 多云转阴"]
+
+
+def test_dated_diary_entries_on_a_collection_head_its_pieces():
+    lines = ["寒假日记（精选3篇）"] + [line for date, text in zip(DATES, SEASONS, strict=True) for line in (date, *text)]
+    want = [d.replace(" 星期", "星期").replace(" ", "") for d in DATES]
+    assert records(lines) == [("寒假日记（精选3篇）", d, text) for d, text in zip(want, SEASONS, strict=True)]
+
+
+def test_a_dated_entry_with_a_title_is_headed_by_both():
+    titles = ["春天的田野", "夏天的河边", "秋天的果园"]
+    lines = ["寒假日记（精选3篇）"] + [line for date, title, text in zip(DATES, titles, SEASONS, strict=True)
+                                  for line in (date, title, *text)]
+    want = [f"{d.replace(' ', '')} {t}" for d, t in zip(DATES, titles, strict=True)]
+    assert records(lines) == [("寒假日记（精选3篇）", h, text) for h, text in zip(want, SEASONS, strict=True)]
+
+
+def test_one_diary_with_dated_paragraphs_is_one_piece():
+    lines = ["我的寒假日记"] + [line for date, text in zip(DATES, SEASONS, strict=True) for line in (date, *text)]
+    [(title, heading, text)] = records(lines)
+    assert (title, heading) == ("我的寒假日记", None) and len(text) == 9
+
+
+def test_numbered_diaries_with_date_lines_keep_their_numbering():
+    lines = ["寒假日记（精选3篇）"] + [line for n, date, text in zip("一二三", DATES, SEASONS, strict=True)
+                                  for line in (f"寒假日记篇{n}", date, *text)]
+    assert [h for _, h, _ in records(lines)] == ["寒假日记篇一", "寒假日记篇二", "寒假日记篇三"]
