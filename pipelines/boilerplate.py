@@ -45,6 +45,8 @@ class BoilerplatePatterns:
     truncation: re.Pattern
     collection: re.Pattern
     signature: re.Pattern
+    closing_sender: re.Pattern
+    closing_date: re.Pattern
     letter_frame: re.Pattern
     menu_item: re.Pattern
     menu_run_min: int
@@ -82,10 +84,10 @@ class BoilerplatePatterns:
         return len(text) <= self.line_max_chars and self.line.hit(text)
 
     def is_byline(self, text: str, school: bool = True) -> bool:
-        """An author / teacher / editor line, or (``school``) one naming a school or grade; never a
-        line with sentence punctuation."""
+        """An author / teacher / editor line, or (``school``) one naming a school or grade (not a
+        salutation ending in a colon: 尊敬的学校领导：); never a line with sentence punctuation."""
         return (len(text) <= self.byline_max_chars and not SENTENCE_MARK.search(text)
-                and (self.byline.hit(text) or school and self.school_line.hit(text)))
+                and (self.byline.hit(text) or school and self.school_line.hit(text) and not text.endswith(("：", ":"))))
 
 
 @lru_cache(maxsize=1)
@@ -110,6 +112,8 @@ def default_patterns() -> BoilerplatePatterns:
         truncation=re.compile(data["truncation"]),
         collection=re.compile(data["collection"]),
         signature=re.compile(data["signature"]),
+        closing_sender=re.compile(data["closing_sender"]),
+        closing_date=re.compile(data["closing_date"]),
         letter_frame=re.compile(data["letter_frame"]),
         menu_item=re.compile(data["menu_item"]),
         menu_run_min=data["menu_run_min"],
@@ -233,6 +237,18 @@ def _byline_under_title(texts: list[str], i: int, patterns: BoilerplatePatterns)
             and patterns.is_byline(texts[i], school=False) and not patterns.section_end.hit(texts[i]))
 
 
+def closes_signed(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
+    """Line ``i`` is the date under a signature or a sender's name, or a sender's name over such a
+    date: the closing of a letter or report."""
+    def signed(j: int) -> bool:
+        return bool(patterns.signature.match(lines[j]) or patterns.closing_sender.match(lines[j]))
+
+    def dated(j: int) -> bool:
+        return j < len(lines) and bool(patterns.closing_date.match(lines[j]))
+
+    return i > 0 and dated(i) and signed(i - 1) or dated(i + 1) and bool(patterns.closing_sender.match(lines[i]))
+
+
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None,
                       resumes: Callable[[list[str], int], int | None] | None = None,
                       collection: bool = False) -> list[Block]:
@@ -245,7 +261,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.section_end.hit(texts[i])}
-    dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns)}
+    dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns) or closes_signed(texts, i, patterns)}
     end = _content_end(texts, checked, dropped, patterns, resumes, collection)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
     while kept and is_title_line(kept[-1].text, patterns):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns, is_prose
+from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns, closes_signed, is_prose
 from .document import Block, Piece
 
 TITLE_MAX_CHARS = 50      # a longer first line is text, not a title
@@ -226,10 +226,20 @@ def _without(blocks: list[Block], indices: set[int]) -> list[Block]:
     return [b for i, b in enumerate(blocks) if i not in indices] if indices else blocks
 
 
+# The first item of a document's outline (一、活动背景), when a second one (二、…) follows.
+_OUTLINE_FIRST = re.compile(r"^一[、.．] ?[^，。！？、]{2,15}$")
+_OUTLINE_SECOND = re.compile(r"^二[、.．] ?[^，。！？、]{2,15}$")
+
+
 def _starts_text(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bool:
-    """Line ``i`` opens the text: prose, or the first of a run of short lines (verse), unless most
-    of the short lines around it name a kind of article (``春天来了作文``: a list of other articles)."""
+    """Line ``i`` opens the text: prose, a letter's salutation or a document's first outline item
+    over prose, or the first of a run of short lines (verse), unless most of the short lines
+    around it name a kind of article (``春天来了作文``: a list of other articles)."""
     if is_prose(lines[i]):
+        return True
+    if i + 1 < len(lines) and is_prose(lines[i + 1]) and not is_chrome(lines[i], patterns) and (
+            lines[i].endswith(("：", ":")) or _OUTLINE_FIRST.match(lines[i])
+            and any(_OUTLINE_SECOND.match(line) for line in lines[i + 2:])):
         return True
     run = lines[i:i + VERSE_RUN]
     if len(run) < VERSE_RUN or any(is_chrome(line, patterns) for line in run):
@@ -297,10 +307,13 @@ def trim_piece_start(lines: list[str], title: str | None, patterns: BoilerplateP
 _BANNER = re.compile(r"^【[^】，。！？；]{2,24}】$")  # a bracketed banner line, as sites put between pieces
 
 
-def _is_tail_line(line: str, patterns: BoilerplatePatterns, title: str | None) -> bool:
-    """Chrome (not the signature of a letter or proposal), a bracketed banner, or (``title``: a
-    piece that another follows) the page title shown again, where the next piece's header starts."""
-    return (is_chrome(line, patterns) and not patterns.signature.match(line) or bool(_BANNER.match(line))
+def _is_tail_line(lines: list[str], patterns: BoilerplatePatterns, title: str | None) -> bool:
+    """The last line is chrome (not the signature of a letter or proposal, nor the date under it),
+    a bracketed banner, or (``title``: a piece that another follows) the page title shown again,
+    where the next piece's header starts."""
+    line = lines[-1]
+    return (is_chrome(line, patterns) and not patterns.signature.match(line)
+            and not closes_signed(lines, len(lines) - 1, patterns) or bool(_BANNER.match(line))
             or title is not None and not is_prose(line) and shows_title(line, title))
 
 
@@ -309,8 +322,10 @@ def trim_piece_end(lines: list[str], patterns: BoilerplatePatterns, title: str |
     (``title``: a piece that another follows) title repeats, then a trailing list of links."""
     cut = patterns.piece_end.first_hit(lines, start=1)
     lines = lines[:cut]
-    while len(lines) > 1 and _is_tail_line(lines[-1], patterns, title):
+    while len(lines) > 1 and _is_tail_line(lines, patterns, title):
         lines.pop()
+    if closes_signed(lines, len(lines) - 1, patterns):  # a dated closing is no list of links
+        return lines
     return lines[:len(lines) - (trailing_works(lines) or trailing_links(lines, patterns))]
 
 

@@ -442,3 +442,27 @@ def test_a_list_between_two_untitled_poems_of_a_collection_loses_no_verse():
     page = ["春天的儿童诗（精选3首）", "小草", *GRASS, "相关推荐", "夏天的儿童诗", "柳树", *WILLOW, "燕子", *SWALLOW]
     kept = [line for _, text in pieces("\n".join(page)) for line in text]
     assert [line for line in kept if line in GRASS + WILLOW + SWALLOW] == GRASS + WILLOW + SWALLOW
+
+
+@pytest.mark.parametrize("closing", [["倡议人：五年级二班", "2024年3月5日"], ["申请人：王小明", "2024-03-05"],
+                                     ["示例市第一实验小学少先队大队部", "2024年3月"], ["述职人：XX", "XX年3月5日"]])
+def test_the_date_under_a_signature_closes_the_letter_and_stays(closing):
+    page = "\n".join(["爱护校园倡议书", *ESSAY, *closing, "上一篇：节约用水倡议书"])
+    assert pieces(page) == [(None, [*ESSAY, *closing])]
+
+
+def test_a_date_line_under_prose_is_still_dropped():
+    page = "\n".join(["爱护校园倡议书", *ESSAY, "2024年3月5日", "上一篇：节约用水倡议书"])
+    assert pieces(page) == [(None, ESSAY)]
+
+
+def test_a_salutation_naming_a_school_opens_the_letter():
+    page = "\n".join(["助学金申请书", "尊敬的学校领导、老师：", *ESSAY, "申请人：王小明", "2024年3月5日"])
+    assert pieces(page) == [(None, ["尊敬的学校领导、老师：", *ESSAY, "申请人：王小明", "2024年3月5日"])]
+
+
+def test_a_plans_first_outline_item_opens_its_text():
+    page = "\n".join(["班级春游活动方案", "2024-03-05 09:12 作者：编辑部", ">>>点击领取:最新活动方案模板大全(可编辑)<<<",
+                      "一、活动目的", ESSAY[0], "二、活动安排", ESSAY[1]])
+    assert pieces(page) == [(None, ["一、活动目的", ESSAY[0], "二、活动安排", ESSAY[1]])]
+
