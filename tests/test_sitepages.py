@@ -1,0 +1,56 @@
+"""Regression guard over sets of essay-site pages of our own writing (``tests/fixtures/sitepages``:
+each set's pages were written, with their gold, before the cleaner's rules for them): the real-page
+scorer's figures on each set must not fall below what the cleaner reaches today. Not a timed test."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SHARED, needs_shared
+
+SETS = Path(__file__).parent / "fixtures" / "sitepages"
+SCORER = SHARED / "realpages" / "score.py"
+
+# set → figure → the least accepted count; raise these when the cleaner improves.
+FLOORS: dict[str, dict[str, int]] = {
+    "A": {"pages fully exact (count+headings+starts+ends)": 10, "pages with 0 leaks": 10,
+          "title exact (pages with a title)": 16, "piece count exact (pages)": 16},
+    "B": {"pages fully exact (count+headings+starts+ends)": 12, "pages with 0 leaks": 12,
+          "title exact (pages with a title)": 16, "piece count exact (pages)": 16},
+}
+
+
+def _count(figure: str) -> int:
+    return int(figure.split("/")[0].split()[0])
+
+
+@pytest.fixture(scope="module", params=sorted(FLOORS))
+def scored(request, tmp_path_factory) -> tuple[str, dict]:
+    name, folder = request.param, SETS / request.param
+    out = tmp_path_factory.mktemp(f"sitepages-{name}")
+    records, scores = out / "out.jsonl", out / "scores.json"
+    cleaned = subprocess.run([sys.executable, "-m", "essay_crawler", "clean", str(folder / "pages"), "-o", str(records)],
+                             capture_output=True, text=True)
+    assert cleaned.returncode in (0, 1), cleaned.stderr
+    subprocess.run([sys.executable, str(SCORER), str(records), "--gold", str(folder / "gold.jsonl"),
+                    "--pages", str(folder / "pages"), "--json", str(scores)], check=True, capture_output=True)
+    return name, json.loads(scores.read_text("utf-8"))["summary"]["all"]
+
+
+@needs_shared
+def test_the_gold_of_each_set_is_consistent():
+    for folder in sorted(p for p in SETS.iterdir() if p.is_dir()):
+        checked = subprocess.run([sys.executable, str(SCORER), "--check-gold", "--gold", str(folder / "gold.jsonl"),
+                                  "--pages", str(folder / "pages")], capture_output=True, text=True, check=True)
+        assert " 0 problems" in checked.stdout, (folder.name, checked.stdout[-500:])
+
+
+@needs_shared
+def test_no_figure_falls(scored):
+    name, summary = scored
+    fallen = {figure: summary[figure] for figure, floor in FLOORS[name].items() if _count(summary[figure]) < floor}
+    assert not fallen, (name, fallen)
+    assert _count(summary["Traditional chars left (pages with any / Traditional pages)"]) == 0, summary
