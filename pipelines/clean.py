@@ -87,7 +87,10 @@ def locate_title(doc: PageDocument, patterns: BoilerplatePatterns | None = None)
         return doc
     patterns = patterns or default_patterns()
     doc = replace(doc, blocks=drop_menu_runs(doc.blocks, patterns))
-    piece_titles = frozenset(titled_headings(above_page_tail(doc.blocks, patterns), patterns, collection=False))
+    # a title over a byline above the first numbered heading is the page's own (or its intro's)
+    numbered = next((i for i, b in enumerate(doc.blocks) if is_heading(b.text)), -1)
+    piece_titles = frozenset(i for i in titled_headings(above_page_tail(doc.blocks, patterns), patterns, collection=False)
+                             if i > numbered)
     title, blocks = take_title(doc.blocks, patterns, is_heading, piece_titles)
     return replace(doc, title=title, blocks=blocks, title_in_blocks=False)
 

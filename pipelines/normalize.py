@@ -235,8 +235,14 @@ def cjk_punctuation(text: str) -> str:
 
 
 def remove_anticopy_marks(text: str) -> str:
-    """Remove a ``.`` between two Han characters and a ``'`` touching one (injected anti-copy marks)."""
-    if "." in text:
+    """Remove a ``.`` between two Han characters and a ``'`` touching one (injected anti-copy marks).
+
+    A text without a single ``。`` writes its full stops as ``.``: its dots are kept.
+
+    >>> remove_anticopy_marks("春天.来了。"), remove_anticopy_marks("春天来了.小草绿了.")
+    ('春天来了。', '春天来了.小草绿了.')
+    """
+    if "." in text and "。" in text:
         text = _STRAY_DOT.sub("", text)
     return _HAN_QUOTES.sub("", text) if "'" in text else text
 

@@ -112,3 +112,12 @@ def test_every_kangxi_radical_and_compatibility_ideograph_folds_to_one_unified_i
     assert kept == ["\u2e80"] + [c for c in chars if "\ufa0e" <= c <= "\ufa29" and unicodedata.normalize("NFKC", c) == c]
     for before, after in zip(chars, folded, strict=True):
         assert before == after or any(lo <= ord(after) <= hi for lo, hi in unified), hex(ord(before))
+
+
+def test_a_text_writing_its_full_stops_as_dots_keeps_them():
+    text = "春天来了.小草从地里探出头来,柳树发芽了.我们去公园放风筝!"
+    assert normalize_paragraphs([text]) == ["春天来了.小草从地里探出头来，柳树发芽了.我们去公园放风筝！"]
+
+
+def test_an_injected_dot_in_a_text_with_full_stops_is_removed():
+    assert normalize_paragraphs(["春天.来了，小草.绿了。"]) == ["春天来了，小草绿了。"]

@@ -68,7 +68,7 @@ def old_cjk_punctuation(text):
 
 
 def old_remove_anticopy_marks(text):
-    if "." in text:
+    if "." in text and "。" in text:
         text = _STRAY_DOT.sub("", text)
     return _QUOTES.sub(_old_quote, text) if "'" in text else text
 

@@ -101,3 +101,23 @@ def test_a_date_line_with_its_poster_is_dropped(line):
 def test_an_essay_sentence_with_a_date_and_you_stays():
     sentence = "2024年3月2日由我主持的班会开得很成功，同学们都发表了自己的看法。"
     assert title_and_text(["秋天的落叶", sentence]) == ("秋天的落叶", [[sentence, *ESSAY]])
+
+
+def test_a_title_over_a_byline_above_numbered_pieces_is_the_page_title():
+    lines = ["晴川书信网", "您的位置：晴川书信网 → 书信 → 给妈妈的一封信", "给妈妈的一封信（第1篇-第2篇）",
+             "作者：晴川书信网整理 时间：2024-05-12"]
+    for n, (salutation, closing) in enumerate([("亲爱的妈妈：", "您的儿子：小明"), ("妈妈：", "您的女儿：小红")], start=1):
+        lines += [f"第{n}篇", salutation, *ESSAY, "祝您天天开心！", closing, "2024年5月10日"]
+    records = clean_page("\n".join(lines), "http://x.cn/a.html", kind="text").records
+    assert [(r["title"], r["piece_title"]) for r in records] == [("给妈妈的一封信（第1篇-第2篇）", "第1篇"),
+                                                                 ("给妈妈的一封信（第1篇-第2篇）", "第2篇")]
+
+
+@pytest.mark.parametrize("line", ["（第1页，共3页）", "第2/3页", "当前第1页"])
+def test_the_page_number_of_a_paginated_article_is_dropped(line):
+    assert title_and_text(["秋天的落叶", line]) == ("秋天的落叶", [ESSAY])
+
+
+def test_a_sentence_about_a_page_stays():
+    sentence = "第1页写的是春天的故事，我一口气读完了。"
+    assert title_and_text(["秋天的落叶", sentence]) == ("秋天的落叶", [[sentence, *ESSAY]])
