@@ -314,7 +314,8 @@ def break_run_in_headings(blocks: list[Block]) -> list[Block]:
     return blocks[:longest] + out + blocks[longest + 1:]
 
 
-_TITLE_ONLY = re.compile(r"^[^，。！？；,.!?;]{2,25}$")
+# A title alone on its line: no sentence mark, one comma at most inside (谢谢您，老师).
+_TITLE_ONLY = re.compile(r"^(?=.{2,25}$)[^，。！？；,.!?;]+(?:，[^，。！？；,.!?;]+)?$")
 
 
 _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
@@ -389,6 +390,21 @@ def _is_entry_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> 
             and not is_chrome(texts[i], patterns) and _text_follows(texts, i, patterns))
 
 
+_NAMES_AFTER = re.compile(r"[:：](?P<names>[^:：]+)$")
+_NAME_SEPARATORS = re.compile(r"[、，,/]|和|与")
+
+
+def names_in_title(title: str | None) -> frozenset[str]:
+    """The pieces a title names after its colon (``散文两篇：外婆的灶台、巷口的老榕树``), two or more.
+
+    >>> sorted(names_in_title("散文两篇：外婆的灶台、巷口的老榕树")), names_in_title("作文：我的妈妈")
+    (['外婆的灶台', '巷口的老榕树'], frozenset())
+    """
+    m = _NAMES_AFTER.search(title or "")
+    names = [name.strip(" 《》“”") for name in _NAME_SEPARATORS.split(m.group("names"))] if m else []
+    return frozenset(names) if len(names) >= 2 and all(len(name) >= 2 for name in names) else frozenset()
+
+
 def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collection: bool,
                     title: str | None = None) -> list[int]:
     """Indices of headings that carry no number: a title line over a byline, or a ``《work》`` line
@@ -406,10 +422,11 @@ def titled_headings(blocks: list[Block], patterns: BoilerplatePatterns, collecti
     if not collection:
         return []
     repeats = next((i for i, text in enumerate(texts) if not repeats_title(text, title)), len(texts))
+    named = names_in_title(title)
     alone = [i for i, text in enumerate(texts[:-1])
              if _TITLE_ONLY.match(text) and not is_heading(text) and not is_chrome(text, patterns, school=False)
              and not patterns.piece_end.hit(text) and not patterns.letter_frame.search(text)
-             and not repeats_title(text, title) and _text_follows(texts, i, patterns)
+             and (text in named or not repeats_title(text, title)) and _text_follows(texts, i, patterns)
              and (i <= repeats or i in styled or _text_above(texts, i, patterns))]
     lone_opening = alone == [0] and (is_prose(texts[1]) or bool(_WORK_TITLE.match(texts[0])))
     return alone if len(alone) >= 2 or lone_opening else []

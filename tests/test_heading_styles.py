@@ -187,3 +187,20 @@ def test_numbered_diaries_with_date_lines_keep_their_numbering():
     lines = ["寒假日记（精选3篇）"] + [line for n, date, text in zip("一二三", DATES, SEASONS, strict=True)
                                   for line in (f"寒假日记篇{n}", date, *text)]
     assert [h for _, h, _ in records(lines)] == ["寒假日记篇一", "寒假日记篇二", "寒假日记篇三"]
+
+
+def test_pieces_named_after_the_titles_colon_head_the_pieces():
+    title = "散文三篇：春天的田野、夏天的河边、秋天的果园"
+    names = ["春天的田野", "夏天的河边", "秋天的果园"]
+    lines = [title, "这三篇是去年写的旧稿，最近整理出来，放在这里留个纪念。"]
+    for name, text in zip(names, SEASONS, strict=True):
+        lines += [name, *text]
+    assert records(lines) == [(title, name, text) for name, text in zip(names, SEASONS, strict=True)]
+
+
+def test_a_title_only_heading_may_hold_one_comma():
+    names = ["春天，你好", "夏天的河边", "秋天，谢谢你"]
+    lines = ["四季作文（精选3篇）"]
+    for name, text in zip(names, SEASONS, strict=True):
+        lines += [name, *text]
+    assert records(lines) == [("四季作文（精选3篇）", name, text) for name, text in zip(names, SEASONS, strict=True)]

@@ -121,3 +121,21 @@ def test_the_page_number_of_a_paginated_article_is_dropped(line):
 def test_a_sentence_about_a_page_stays():
     sentence = "第1页写的是春天的故事，我一口气读完了。"
     assert title_and_text(["秋天的落叶", sentence]) == ("秋天的落叶", [[sentence, *ESSAY]])
+
+
+def html_page(h1: str, title: str, heading: str) -> bytes:
+    paragraphs = "".join(f"<p>{p}</p>" for p in ESSAY * 2)
+    return (f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<div class='header'>{h1}</div><div class='post'><h3 class='post-title'>{heading}</h3>"
+            f"<div class='post-body'>{paragraphs}</div></div></body></html>").encode()
+
+
+@pytest.mark.parametrize("href", ["https://blog.example.tw/", "/", "/index.html"])
+def test_a_logo_h1_linking_home_is_the_site_not_the_headline(href):
+    page = html_page(f"<h1><a href='{href}'>晴川笔记</a></h1>", "秋天的落叶 | 晴川笔记", "秋天的落叶")
+    assert clean_page(page, "https://blog.example.tw/2024/10/a.html").records[0]["title"] == "秋天的落叶"
+
+
+def test_an_h1_linking_to_its_own_article_is_the_headline():
+    page = html_page("<h1><a href='/2024/10/a.html'>秋天的落叶</a></h1>", "秋天的落叶 | 晴川笔记", "秋天的落叶")
+    assert clean_page(page, "https://blog.example.tw/2024/10/a.html").records[0]["title"] == "秋天的落叶"

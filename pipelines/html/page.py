@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 from lxml import etree
 
@@ -73,13 +73,23 @@ def read_page_info(root, url: str | None) -> PageInfo:
     return info
 
 
+_HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.php", "/index.shtml"})
+
+
+def is_logo(headline) -> bool:
+    """An ``<h1>`` that is one link to the site's home page: the site's name, not the headline."""
+    links = headline.findall(".//a")
+    return (len(links) == 1 and text_of(links[0]) == text_of(headline)
+            and urlparse(links[0].get("href") or "").path in _HOME_PATHS)
+
+
 def find_title(root, page: PageInfo, selector: str = "") -> str | None:
     """The page headline: profile selector, else the longest ``<h1>`` that ``<title>`` contains (not
-    a logo ``<h1>`` holding the site name), else ``<title>`` without its site-name suffix."""
+    a logo ``<h1>``: :func:`is_logo`), else ``<title>`` without its site-name suffix."""
     if selector:
         return text_of(css_first(root, selector)) or None
     page_title = page.title
-    h1s = [t for t in map(text_of, page.headlines) if t]
+    h1s = [t for t in map(text_of, (h for h in page.headlines if not is_logo(h))) if t]
     named = [t for t in h1s if page_title and t in page_title]
     if named:
         return max(named, key=len)
