@@ -21,7 +21,7 @@ FLOORS = {
     ("pages fully exact (count+headings+starts+ends)", "train"): 51,
     ("pages fully exact (count+headings+starts+ends)", "check"): 17,
     ("pages with 0 leaks", "train"): 53, ("pages with 0 leaks", "check"): 17,
-    ("title exact (pages with a title)", "train"): 38, ("title exact (pages with a title)", "check"): 9,
+    ("title exact (pages with a title)", "train"): 38, ("title exact (pages with a title)", "check"): 10,
 }
 # (figure, split) → the most accepted count.
 CEILINGS = {("Traditional chars left (pages with any / Traditional pages)", "all"): 0,
