@@ -93,6 +93,8 @@ _PAREN_REPLACERS = (methodcaller("replace", "(", "（"), methodcaller("replace",
 
 # A "." between two Han characters; a run of "'" touching a Han character (found at its first "'").
 _STRAY_DOT = re.compile(rf"\.(?<=[{HAN}]\.)(?=[{HAN}])")
+# A short phrase in a pair of ASCII quotes ('小不点'): a quotation, not two anti-copy marks.
+_QUOTED_PHRASE = re.compile(r"'[^'\n，。！？；,.!?;]{1,20}'")
 _HAN_QUOTES = re.compile(rf"'(?<!'')(?:(?<=[{HAN}]')'*|'*+(?=[{HAN}]))")
 # A whitespace run between two CJK characters (found at its first character), and any run.
 _CJK_SPACE_RUN = re.compile(rf"[ \t\r\f\v](?<=[{CJK}][ \t\r\f\v])[ \t\r\f\v]*+(?=[{CJK}])")
@@ -237,14 +239,23 @@ def cjk_punctuation(text: str) -> str:
 def remove_anticopy_marks(text: str) -> str:
     """Remove a ``.`` between two Han characters and a ``'`` touching one (injected anti-copy marks).
 
-    A text without a single ``。`` writes its full stops as ``.``: its dots are kept.
+    A text without a single ``。`` writes its full stops as ``.``: its dots are kept. A pair of
+    ``'`` around a short phrase quotes it: the pair is kept.
 
     >>> remove_anticopy_marks("春天.来了。"), remove_anticopy_marks("春天来了.小草绿了.")
     ('春天来了。', '春天来了.小草绿了.')
+    >>> remove_anticopy_marks("无数的'小星星，叫它'小不点'吧。")
+    "无数的小星星，叫它'小不点'吧。"
     """
     if "." in text and "。" in text:
         text = _STRAY_DOT.sub("", text)
-    return _HAN_QUOTES.sub("", text) if "'" in text else text
+    if "'" not in text:
+        return text
+    parts, start = [], 0
+    for m in _QUOTED_PHRASE.finditer(text):
+        parts += [_HAN_QUOTES.sub("", text[start:m.start()]), m.group()]
+        start = m.end()
+    return "".join([*parts, _HAN_QUOTES.sub("", text[start:])])
 
 
 def collapse_whitespace(text: str) -> str:

@@ -9,6 +9,7 @@ import random
 import re
 import sys
 from functools import cache
+from itertools import pairwise
 
 import lxml.html
 import pytest
@@ -67,10 +68,18 @@ def old_cjk_punctuation(text):
     return text
 
 
+_QUOTED_PHRASE = re.compile(r"'[^'\n，。！？；,.!?;]{1,20}'")
+
+
 def old_remove_anticopy_marks(text):
     if "." in text and "。" in text:
         text = _STRAY_DOT.sub("", text)
-    return _QUOTES.sub(_old_quote, text) if "'" in text else text
+    if "'" not in text:
+        return text
+    kept = [m.span() for m in _QUOTED_PHRASE.finditer(text)]
+    edges = [0, *(e for span in kept for e in span), len(text)]
+    return "".join(text[a:b] if n % 2 else _QUOTES.sub(_old_quote, text[a:b])
+                   for n, (a, b) in enumerate(pairwise(edges)))
 
 
 def _old_quote(m):
