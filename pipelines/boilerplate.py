@@ -44,6 +44,7 @@ class BoilerplatePatterns:
     piece_end: PatternSet
     truncation: re.Pattern
     collection: re.Pattern
+    collection_intro: re.Pattern
     signature: re.Pattern
     closing_sender: re.Pattern
     closing_date: re.Pattern
@@ -111,6 +112,7 @@ def default_patterns() -> BoilerplatePatterns:
         piece_end=PatternSet.compile(data["piece_end"]),
         truncation=re.compile(data["truncation"]),
         collection=re.compile(data["collection"]),
+        collection_intro=re.compile(data["collection_intro"]),
         signature=re.compile(data["signature"]),
         closing_sender=re.compile(data["closing_sender"]),
         closing_date=re.compile(data["closing_date"]),

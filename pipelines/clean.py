@@ -96,9 +96,10 @@ def locate_title(doc: PageDocument, patterns: BoilerplatePatterns | None = None)
 
 
 def is_collection(doc: PageDocument, patterns: BoilerplatePatterns) -> bool:
-    """The page promises several pieces: its title says so, or an intro presents them."""
+    """The page promises several pieces: its title says so, or an intro presents them (one the
+    patterns drop, or a line that counts them: 以下3篇…)."""
     return bool(doc.title and patterns.collection.search(doc.title)) or any(
-        patterns.is_intro(b.text) for b in doc.blocks[:INTRO_LOOKAHEAD])
+        patterns.is_intro(b.text) or patterns.collection_intro.search(b.text) for b in doc.blocks[:INTRO_LOOKAHEAD])
 
 
 def split_document(doc: PageDocument, patterns: BoilerplatePatterns | None = None) -> Split:

@@ -66,8 +66,9 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     # (a stem may name a length: 秋天作文400字1)
     ("stem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】]{1,38}?(?:\d{2,4}字)?)(?P<n>\d{1,2})$")),
     # Outline numbers (一、 1. （一） 其一) also number the parts of one piece: see choose_numbering.
-    ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}})$")),
-    ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}})$")),
+    # (a subtitle may hold one comma: 2.守信，从小事做起; a longer one is a sentence, see _is_sentence)
+    ("bare", re.compile(rf"^(?P<n>{NUM})\s*[、.．]\s*(?P<sub>[^\d，。；]{{1,30}}(?:，[^\d，。；]{{1,14}})?)$")),
+    ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}}(?:，[^\d，。；]{{1,14}})?)$")),
     ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
     ("no", re.compile(r"^(?:NO|No|no)[.．:：]?\s*(?P<n>\d{1,3})(?:\s*[:：.、]?\s*(?P<sub>[^，。；]{0,30}))?$")),
     ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30})$")),

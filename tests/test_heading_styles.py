@@ -204,3 +204,17 @@ def test_a_title_only_heading_may_hold_one_comma():
     for name, text in zip(names, SEASONS, strict=True):
         lines += [name, *text]
     assert records(lines) == [("四季作文（精选3篇）", name, text) for name, text in zip(names, SEASONS, strict=True)]
+
+
+def test_a_line_counting_the_pieces_makes_outline_numbers_head_them():
+    headings = ["1.春天的田野", "2.夏天，河边的晚风", "3.秋天的果园"]
+    lines = ["四季的作文800字", "四季各有各的美。以下3篇作文写的是不同的季节，可作为写作参考。"]
+    for heading, text in zip(headings, SEASONS, strict=True):
+        lines += [heading, *text]
+    assert records(lines) == [("四季的作文800字", h, text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_an_essays_own_numbered_points_under_no_count_stay_in_it():
+    lines = ["四季的作文800字", "1.春天的田野", *SEASONS[0], "2.夏天，河边的晚风", *SEASONS[1]]
+    [(title, heading, text)] = records(lines)
+    assert (title, heading) == ("四季的作文800字", None) and text == lines[1:]
