@@ -30,11 +30,13 @@ class BoilerplatePatterns:
 
     section_end: PatternSet
     intro: PatternSet
+    note: PatternSet
     line: PatternSet
     title_part: re.Pattern
     title_hint: re.Pattern
     link_hint: re.Pattern
     intro_max_chars: int
+    note_max_chars: int
     line_max_chars: int
     section_end_after_chars: int
     section_end_after_verse: int
@@ -67,6 +69,7 @@ class BoilerplatePatterns:
             self,
             section_end=self.section_end.plus(extra.get("section_end")),
             intro=self.intro.plus(extra.get("intro")),
+            note=self.note.plus(extra.get("note")),
             line=self.line.plus(extra.get("line")),
             byline=self.byline.plus(extra.get("byline")),
             school_line=self.school_line.plus(extra.get("school_line")),
@@ -76,10 +79,13 @@ class BoilerplatePatterns:
     @cached_property
     def scan(self) -> LineScan | None:
         return LineScan.compile([(None, self.section_end.sources), (self.intro_max_chars, self.intro.sources),
-                                 (self.line_max_chars, self.line.sources)])
+                                 (self.note_max_chars, self.note.sources), (self.line_max_chars, self.line.sources)])
 
     def is_intro(self, text: str) -> bool:
         return len(text) <= self.intro_max_chars and self.intro.hit(text)
+
+    def is_note(self, text: str) -> bool:
+        return len(text) <= self.note_max_chars and self.note.hit(text)
 
     def is_boilerplate_line(self, text: str) -> bool:
         return len(text) <= self.line_max_chars and self.line.hit(text)
@@ -98,11 +104,13 @@ def default_patterns() -> BoilerplatePatterns:
     return BoilerplatePatterns(
         section_end=PatternSet.compile(data["section_end"]),
         intro=PatternSet.compile(data["intro"]),
+        note=PatternSet.compile(data["note"]),
         line=PatternSet.compile(data["line"]),
         title_part=re.compile(data["title_part"]),
         title_hint=re.compile(data["title_hint"]),
         link_hint=re.compile(data["link_hint"]),
         intro_max_chars=data["intro_max_chars"],
+        note_max_chars=data["note_max_chars"],
         line_max_chars=data["line_max_chars"],
         section_end_after_chars=data["section_end_after_chars"],
         section_end_after_verse=data["section_end_after_verse"],
@@ -262,7 +270,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     candidates = patterns.scan.candidates(texts) if patterns.scan else None
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
-               or patterns.section_end.hit(texts[i])}
+               or patterns.is_note(texts[i]) or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns) or closes_signed(texts, i, patterns)}
     end = _content_end(texts, checked, dropped, patterns, resumes, collection)
     kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
