@@ -56,6 +56,8 @@ class BoilerplatePatterns:
     menu_item_max_chars: int
     junk: re.Pattern
     watermark: re.Pattern
+    watermark_site_name: re.Pattern
+    watermark_name_max_chars: int
     site_line: re.Pattern
     author_name: re.Pattern
     comment_header: re.Pattern
@@ -130,6 +132,8 @@ def default_patterns() -> BoilerplatePatterns:
         menu_item_max_chars=data["menu_item_max_chars"],
         junk=re.compile("|".join(data["junk"])),
         watermark=re.compile("|".join(data["watermark"])),
+        watermark_site_name=re.compile(data["watermark_site_name"]),
+        watermark_name_max_chars=data["watermark_name_max_chars"],
         site_line=re.compile(data["site_line"]),
         author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
         comment_header=re.compile(data["comment_header"]),
@@ -219,7 +223,7 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     a block left empty is dropped."""
     joined = "\n".join(b.text for b in blocks)
     if _DOMAIN.search(joined):
-        blocks = [_without_watermark(b, patterns) if "." in b.text else b for b in blocks]
+        blocks = [_without_watermark(b, patterns, joined) if "." in b.text else b for b in blocks]
         joined = "\n".join(b.text for b in blocks)
     multiline = joined.count("\n") != len(blocks) - 1  # a paragraph holds a newline: lines would not line up
     if multiline or not any(mark in joined for mark in _JUNK_MARKS) or not patterns.junk.search(joined):
@@ -228,12 +232,30 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
 
 
-def _without_watermark(block: Block, patterns: BoilerplatePatterns) -> Block:
-    """The block with a site's watermark cut out of a sentence, when it names a domain."""
+def _without_watermark(block: Block, patterns: BoilerplatePatterns, page: str) -> Block:
+    """The block with a site's watermark cut out of a sentence, when it names a domain: the domain,
+    and the site's name glued before it when another line of the ``page`` starts with that name."""
     if not _DOMAIN.search(block.text):
         return block
-    text = patterns.watermark.sub("", block.text).strip()
+    parts, pos = [], 0
+    for m in patterns.watermark.finditer(block.text):
+        before = block.text[pos:m.start()]
+        parts.append(before[:len(before) - site_name_at_end(before, block.text, patterns, page)])
+        pos = m.end()
+    text = "".join(parts + [block.text[pos:]]).strip()
     return block if text == block.text else Block(text, block.heading)
+
+
+def site_name_at_end(text: str, line: str, patterns: BoilerplatePatterns, page: str) -> int:
+    """How many characters at the end of ``text`` (in ``line``) are a site's name: the longest one
+    shaped as ``watermark_site_name`` with another line of the ``page`` that starts with it (the
+    site's header or footer: an essay's words seldom end in 网 or 站 and start another paragraph)."""
+    lines = "\n" + page
+    for size in range(min(patterns.watermark_name_max_chars, len(text)), 2, -1):
+        name = text[-size:]
+        if patterns.watermark_site_name.fullmatch(name) and lines.count("\n" + name) > line.startswith(name):
+            return size
+    return 0
 
 
 BYLINE_TITLE_MAX_CHARS = 30  # a longer line above a byline is no piece title

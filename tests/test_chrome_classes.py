@@ -7,11 +7,11 @@ import pytest
 
 from pipelines import clean_page
 
-HEADER = ["示例文苑", "首页 > 散文 > 抒情", "院子里的石榴树", "作者：林木  2023-06-01  阅读：120"]
+HEADER = ["青藤作文网", "首页 > 散文 > 抒情", "院子里的石榴树", "作者：林木  2023-06-01  阅读：120"]
 ESSAY = ["外婆家的院子里有一棵石榴树，是外公年轻时亲手种下的。",
          "每年五月，树上开满火红的花，远远看去像一团团跳动的火苗。",
          "秋天一到，石榴裂开了嘴，露出一颗颗晶莹的籽，外婆总会挑最大的一个留给我。"]
-FOOTER = ["上一篇：老街的早晨", "下一篇：雨中的小巷", "示例文苑 版权所有"]
+FOOTER = ["上一篇：老街的早晨", "下一篇：雨中的小巷", "青藤作文网 版权所有"]
 
 
 def records(lines: list[str]) -> list[dict]:
@@ -59,7 +59,7 @@ def test_a_note_above_the_essay_is_dropped(chrome):
 
 
 def test_a_tip_ends_the_piece_it_follows_on_a_collection():
-    page = ["示例文苑", "写景短文（精选2篇）", "篇一", *ESSAY[:2], "写作小窍门：按时间顺序写，条理会更清楚。",
+    page = ["青藤作文网", "写景短文（精选2篇）", "篇一", *ESSAY[:2], "写作小窍门：按时间顺序写，条理会更清楚。",
             "篇二", ESSAY[2], *FOOTER]
     found = records(page)
     assert [r["text"].split("\n") for r in found] == [ESSAY[:2], [ESSAY[2]]]
@@ -96,3 +96,15 @@ def test_an_essay_sentence_with_the_same_words_stays(sentence):
 def test_an_essay_sentence_with_the_same_words_ends_the_essay(sentence):
     essay = [*ESSAY, sentence]
     assert only_text([*HEADER, *essay, *FOOTER]) == essay
+
+
+def test_a_site_name_glued_to_a_watermark_goes_with_its_domain():
+    marked = "每年五月，树上开满火红的花青藤作文网www.shili-wenyuan.cn，远远看去像一团团跳动的火苗。"
+    assert only_text([*HEADER, ESSAY[0], marked, ESSAY[2], *FOOTER]) == ESSAY
+
+
+def test_words_before_a_watermark_that_no_other_line_starts_with_stay():
+    marked = "每年五月，我们去火车站www.shili-wenyuan.cn接外公，远远看去像一团团跳动的火苗。"
+    kept = "每年五月，我们去火车站接外公，远远看去像一团团跳动的火苗。"
+    page = [*HEADER, ESSAY[0], marked, "我们在火车站前的广场上等了很久，大家都在等待远方的亲人。", *FOOTER]
+    assert only_text(page) == [ESSAY[0], kept, "我们在火车站前的广场上等了很久，大家都在等待远方的亲人。"]
