@@ -295,7 +295,25 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
                or patterns.is_note(texts[i]) or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns) or closes_signed(texts, i, patterns)}
     end = _content_end(texts, checked, dropped, patterns, resumes, collection)
-    kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
+    kept = drop_commentary_after_cut([b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped], patterns)
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()
     return kept
+
+
+def drop_commentary_after_cut(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
+    """Blocks without the commentary right below a line the site cut short (``……阅读全文>>``): a
+    ``piece_end`` line (作者简介, 点评) and the prose under it, up to the next line that is no prose
+    (a heading). The rest of the piece is on another page; so the cut stays the piece's last line,
+    where the piece is marked truncated."""
+    texts = [b.text for b in blocks]
+    drop: set[int] = set()
+    at = patterns.piece_end.first_hit(texts, start=1)  # commentary lines are few: found by one search
+    while at is not None:
+        end = at + 1
+        if patterns.truncation.search(texts[at - 1]):
+            while end < len(texts) and is_prose(texts[end]):
+                end += 1
+            drop.update(range(at, end))
+        at = patterns.piece_end.first_hit(texts, start=end)
+    return [b for k, b in enumerate(blocks) if k not in drop] if drop else blocks

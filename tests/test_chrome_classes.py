@@ -108,3 +108,20 @@ def test_words_before_a_watermark_that_no_other_line_starts_with_stay():
     kept = "每年五月，我们去火车站接外公，远远看去像一团团跳动的火苗。"
     page = [*HEADER, ESSAY[0], marked, "我们在火车站前的广场上等了很久，大家都在等待远方的亲人。", *FOOTER]
     assert only_text(page) == [ESSAY[0], kept, "我们在火车站前的广场上等了很久，大家都在等待远方的亲人。"]
+
+
+@pytest.mark.parametrize("below", [["【作者简介】林木，教师，喜欢写身边的小事。"],
+                                   ["【名师点评】", "文章写石榴树的四季，层次清楚，语言朴素。"]])
+def test_the_sites_cut_marker_never_reaches_the_text_though_commentary_follows(below):
+    cut = [*ESSAY[:2], "秋天一到，石榴裂开了嘴，露出一颗颗晶莹的籽……查看全文>>"]
+    found = records([*HEADER, *cut, *below, "本文标签：石榴 外婆", *FOOTER])
+    assert [(r["text"].split("\n"), "truncated" in r) for r in found] == [
+        ([*ESSAY[:2], "秋天一到，石榴裂开了嘴，露出一颗颗晶莹的籽"], True)]
+
+
+def test_commentary_under_a_cut_piece_ends_at_the_next_heading():
+    page = ["青藤作文网", "写景短文（精选2篇）", "篇一", ESSAY[0], "每年五月，树上开满火红的花……阅读全文",
+            "【老师点评】", "写花写得很生动，比喻用得恰当。", "篇二", ESSAY[2], *FOOTER]
+    found = records(page)
+    assert [(r["text"].split("\n"), "truncated" in r) for r in found] == [
+        ([ESSAY[0], "每年五月，树上开满火红的花"], True), ([ESSAY[2]], False)]
