@@ -125,3 +125,8 @@ def test_commentary_under_a_cut_piece_ends_at_the_next_heading():
     found = records(page)
     assert [(r["text"].split("\n"), "truncated" in r) for r in found] == [
         ([ESSAY[0], "每年五月，树上开满火红的花"], True), ([ESSAY[2]], False)]
+
+
+def test_a_breadcrumb_with_arrows_is_chrome_and_never_the_title():
+    page = ["青藤作文网 → 散文 → 抒情散文", "院子里的石榴树", *ESSAY]
+    assert [(r["title"], r["text"].split("\n")) for r in records(page)] == [("院子里的石榴树", ESSAY)]
