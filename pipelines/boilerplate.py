@@ -71,7 +71,6 @@ class BoilerplatePatterns:
             self,
             section_end=self.section_end.plus(extra.get("section_end")),
             intro=self.intro.plus(extra.get("intro")),
-            note=self.note.plus(extra.get("note")),
             line=self.line.plus(extra.get("line")),
             byline=self.byline.plus(extra.get("byline")),
             school_line=self.school_line.plus(extra.get("school_line")),
@@ -80,8 +79,10 @@ class BoilerplatePatterns:
 
     @cached_property
     def scan(self) -> LineScan | None:
-        return LineScan.compile([(None, self.section_end.sources), (self.intro_max_chars, self.intro.sources),
-                                 (self.note_max_chars, self.note.sources), (self.line_max_chars, self.line.sources)])
+        # intros and notes in one group (a line's candidacy only: each is decided by its own limit)
+        return LineScan.compile([(None, self.section_end.sources),
+                                 (max(self.intro_max_chars, self.note_max_chars), self.intro.sources + self.note.sources),
+                                 (self.line_max_chars, self.line.sources)])
 
     def is_intro(self, text: str) -> bool:
         return len(text) <= self.intro_max_chars and self.intro.hit(text)
@@ -308,12 +309,24 @@ def drop_commentary_after_cut(blocks: list[Block], patterns: BoilerplatePatterns
     where the piece is marked truncated."""
     texts = [b.text for b in blocks]
     drop: set[int] = set()
-    at = patterns.piece_end.first_hit(texts, start=1)  # commentary lines are few: found by one search
-    while at is not None:
-        end = at + 1
-        if patterns.truncation.search(texts[at - 1]):
+    end = 1
+    for at in _commentary_lines(texts, patterns):
+        if at >= end and patterns.truncation.search(texts[at - 1]):
+            end = at + 1
             while end < len(texts) and is_prose(texts[end]):
                 end += 1
             drop.update(range(at, end))
-        at = patterns.piece_end.first_hit(texts, start=end)
     return [b for k, b in enumerate(blocks) if k not in drop] if drop else blocks
+
+
+def _commentary_lines(texts: list[str], patterns: BoilerplatePatterns) -> list[int]:
+    """Indices (from 1 on) of the lines that a ``piece_end`` pattern matches: they are few, so each
+    is found by one search over the lines joined (when no line holds a newline)."""
+    if any("\n" in text for text in texts):
+        return [i for i in range(1, len(texts)) if patterns.piece_end.hit(texts[i])]
+    found: list[int] = []
+    at = patterns.piece_end.first_hit(texts, start=1)
+    while at is not None:
+        found.append(at)
+        at = patterns.piece_end.first_hit(texts, start=at + 1)
+    return found
