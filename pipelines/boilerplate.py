@@ -282,6 +282,24 @@ def closes_signed(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bo
     return i > 0 and dated(i) and signed(i - 1) or dated(i + 1) and bool(patterns.closing_sender.match(lines[i]))
 
 
+_LABEL = re.compile(r"^[【\[][^】\]，。！？；]{2,24}[】\]]$")  # a bracketed label alone on its line: 【作文题目】
+NOTE_SECTION_MAX_LINES = 8  # a note's label heads at most this many lines before the next label
+
+
+def note_sections(texts: list[str], dropped: set[int], patterns: BoilerplatePatterns) -> set[int]:
+    """The lines under a note's or intro's label alone on its line (``【作文题目】``, ``【写作指导】``) up
+    to the next bracketed label (``【范文展示】``), when one comes within ``NOTE_SECTION_MAX_LINES``:
+    the task and the guidance the site shows above the essay."""
+    found: set[int] = set()
+    for i in sorted(dropped):
+        if not (_LABEL.match(texts[i]) and (patterns.is_note(texts[i]) or patterns.is_intro(texts[i]))):
+            continue
+        below = range(i + 1, min(i + 1 + NOTE_SECTION_MAX_LINES, len(texts)))
+        if (label := next((j for j in below if _LABEL.match(texts[j])), None)) is not None:
+            found.update(range(i + 1, label))
+    return found
+
+
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None,
                       resumes: Callable[[list[str], int], int | None] | None = None,
                       collection: bool = False) -> list[Block]:
@@ -295,6 +313,7 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
                or patterns.is_note(texts[i]) or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns) or closes_signed(texts, i, patterns)}
+    dropped |= note_sections(texts, dropped, patterns)
     end = _content_end(texts, checked, dropped, patterns, resumes, collection)
     kept = drop_commentary_after_cut([b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped], patterns)
     while kept and is_title_line(kept[-1].text, patterns):

@@ -137,3 +137,13 @@ def test_commentary_under_a_cut_piece_ends_at_the_next_heading():
 def test_a_breadcrumb_with_arrows_is_chrome_and_never_the_title():
     page = ["青藤作文网 → 散文 → 抒情散文", "院子里的石榴树", *ESSAY]
     assert [(r["title"], r["text"].split("\n")) for r in records(page)] == [("院子里的石榴树", ESSAY)]
+
+
+def test_the_task_and_guidance_under_their_labels_are_dropped_up_to_the_next_label():
+    page = [*HEADER, "【作文题目】", "写一种你喜欢的树，写出它在不同季节的样子，不少于300字。", "【写作指导】",
+            "1.按季节的顺序写。", "2.写出自己和这棵树的故事。", "【佳作展示】", *ESSAY, *FOOTER]
+    assert only_text(page) == ESSAY
+
+
+def test_a_label_without_another_label_below_drops_itself_only():
+    assert only_text([*HEADER, "【作文题目】", *ESSAY, *FOOTER]) == ESSAY
