@@ -30,11 +30,13 @@ class BoilerplatePatterns:
 
     section_end: PatternSet
     intro: PatternSet
+    note: PatternSet
     line: PatternSet
     title_part: re.Pattern
     title_hint: re.Pattern
     link_hint: re.Pattern
     intro_max_chars: int
+    note_max_chars: int
     line_max_chars: int
     section_end_after_chars: int
     section_end_after_verse: int
@@ -54,6 +56,8 @@ class BoilerplatePatterns:
     menu_item_max_chars: int
     junk: re.Pattern
     watermark: re.Pattern
+    watermark_site_name: re.Pattern
+    watermark_name_max_chars: int
     site_line: re.Pattern
     author_name: re.Pattern
     comment_header: re.Pattern
@@ -75,11 +79,16 @@ class BoilerplatePatterns:
 
     @cached_property
     def scan(self) -> LineScan | None:
-        return LineScan.compile([(None, self.section_end.sources), (self.intro_max_chars, self.intro.sources),
+        # intros and notes in one group (a line's candidacy only: each is decided by its own limit)
+        return LineScan.compile([(None, self.section_end.sources),
+                                 (max(self.intro_max_chars, self.note_max_chars), self.intro.sources + self.note.sources),
                                  (self.line_max_chars, self.line.sources)])
 
     def is_intro(self, text: str) -> bool:
         return len(text) <= self.intro_max_chars and self.intro.hit(text)
+
+    def is_note(self, text: str) -> bool:
+        return len(text) <= self.note_max_chars and self.note.hit(text)
 
     def is_boilerplate_line(self, text: str) -> bool:
         return len(text) <= self.line_max_chars and self.line.hit(text)
@@ -98,11 +107,13 @@ def default_patterns() -> BoilerplatePatterns:
     return BoilerplatePatterns(
         section_end=PatternSet.compile(data["section_end"]),
         intro=PatternSet.compile(data["intro"]),
+        note=PatternSet.compile(data["note"]),
         line=PatternSet.compile(data["line"]),
         title_part=re.compile(data["title_part"]),
         title_hint=re.compile(data["title_hint"]),
         link_hint=re.compile(data["link_hint"]),
         intro_max_chars=data["intro_max_chars"],
+        note_max_chars=data["note_max_chars"],
         line_max_chars=data["line_max_chars"],
         section_end_after_chars=data["section_end_after_chars"],
         section_end_after_verse=data["section_end_after_verse"],
@@ -122,6 +133,8 @@ def default_patterns() -> BoilerplatePatterns:
         menu_item_max_chars=data["menu_item_max_chars"],
         junk=re.compile("|".join(data["junk"])),
         watermark=re.compile("|".join(data["watermark"])),
+        watermark_site_name=re.compile(data["watermark_site_name"]),
+        watermark_name_max_chars=data["watermark_name_max_chars"],
         site_line=re.compile(data["site_line"]),
         author_name=re.compile(rf"^(?:{'|'.join(data['compound_surnames'])}|[{data['surnames']}])[\u4e00-\u9fff]{{1,2}}$"),
         comment_header=re.compile(data["comment_header"]),
@@ -211,7 +224,7 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     a block left empty is dropped."""
     joined = "\n".join(b.text for b in blocks)
     if _DOMAIN.search(joined):
-        blocks = [_without_watermark(b, patterns) if "." in b.text else b for b in blocks]
+        blocks = [_without_watermark(b, patterns, joined) if "." in b.text else b for b in blocks]
         joined = "\n".join(b.text for b in blocks)
     multiline = joined.count("\n") != len(blocks) - 1  # a paragraph holds a newline: lines would not line up
     if multiline or not any(mark in joined for mark in _JUNK_MARKS) or not patterns.junk.search(joined):
@@ -220,12 +233,30 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     return [Block(text.strip(), b.heading) for text, b in zip(cleaned, blocks, strict=True) if text.strip()]
 
 
-def _without_watermark(block: Block, patterns: BoilerplatePatterns) -> Block:
-    """The block with a site's watermark cut out of a sentence, when it names a domain."""
+def _without_watermark(block: Block, patterns: BoilerplatePatterns, page: str) -> Block:
+    """The block with a site's watermark cut out of a sentence, when it names a domain: the domain,
+    and the site's name glued before it when another line of the ``page`` starts with that name."""
     if not _DOMAIN.search(block.text):
         return block
-    text = patterns.watermark.sub("", block.text).strip()
+    parts, pos = [], 0
+    for m in patterns.watermark.finditer(block.text):
+        before = block.text[pos:m.start()]
+        parts.append(before[:len(before) - site_name_at_end(before, block.text, patterns, page)])
+        pos = m.end()
+    text = "".join(parts + [block.text[pos:]]).strip()
     return block if text == block.text else Block(text, block.heading)
+
+
+def site_name_at_end(text: str, line: str, patterns: BoilerplatePatterns, page: str) -> int:
+    """How many characters at the end of ``text`` (in ``line``) are a site's name: the longest one
+    shaped as ``watermark_site_name`` with another line of the ``page`` that starts with it (the
+    site's header or footer: an essay's words seldom end in 网 or 站 and start another paragraph)."""
+    lines = "\n" + page
+    for size in range(min(patterns.watermark_name_max_chars, len(text)), 2, -1):
+        name = text[-size:]
+        if patterns.watermark_site_name.fullmatch(name) and lines.count("\n" + name) > line.startswith(name):
+            return size
+    return 0
 
 
 BYLINE_TITLE_MAX_CHARS = 30  # a longer line above a byline is no piece title
@@ -251,6 +282,24 @@ def closes_signed(lines: list[str], i: int, patterns: BoilerplatePatterns) -> bo
     return i > 0 and dated(i) and signed(i - 1) or dated(i + 1) and bool(patterns.closing_sender.match(lines[i]))
 
 
+_LABEL = re.compile(r"^[【\[][^】\]，。！？；]{2,24}[】\]]$")  # a bracketed label alone on its line: 【作文题目】
+NOTE_SECTION_MAX_LINES = 8  # a note's label heads at most this many lines before the next label
+
+
+def note_sections(texts: list[str], dropped: set[int], patterns: BoilerplatePatterns) -> set[int]:
+    """The lines under a note's or intro's label alone on its line (``【作文题目】``, ``【写作指导】``) up
+    to the next bracketed label (``【范文展示】``), when one comes within ``NOTE_SECTION_MAX_LINES``:
+    the task and the guidance the site shows above the essay."""
+    found: set[int] = set()
+    for i in sorted(dropped):
+        if not (_LABEL.match(texts[i]) and (patterns.is_note(texts[i]) or patterns.is_intro(texts[i]))):
+            continue
+        below = range(i + 1, min(i + 1 + NOTE_SECTION_MAX_LINES, len(texts)))
+        if (label := next((j for j in below if _LABEL.match(texts[j])), None)) is not None:
+            found.update(range(i + 1, label))
+    return found
+
+
 def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None = None,
                       resumes: Callable[[list[str], int], int | None] | None = None,
                       collection: bool = False) -> list[Block]:
@@ -262,10 +311,41 @@ def strip_boilerplate(blocks: list[Block], patterns: BoilerplatePatterns | None 
     candidates = patterns.scan.candidates(texts) if patterns.scan else None
     checked = range(len(texts)) if candidates is None else sorted(candidates)
     dropped = {i for i in checked if patterns.is_boilerplate_line(texts[i]) or patterns.is_intro(texts[i])
-               or patterns.section_end.hit(texts[i])}
+               or patterns.is_note(texts[i]) or patterns.section_end.hit(texts[i])}
     dropped -= {i for i in dropped if _byline_under_title(texts, i, patterns) or closes_signed(texts, i, patterns)}
+    dropped |= note_sections(texts, dropped, patterns)
     end = _content_end(texts, checked, dropped, patterns, resumes, collection)
-    kept = [b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped]
+    kept = drop_commentary_after_cut([b for i, b in enumerate(blocks[:end]) if b.text and i not in dropped], patterns)
     while kept and is_title_line(kept[-1].text, patterns):
         kept.pop()
     return kept
+
+
+def drop_commentary_after_cut(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Block]:
+    """Blocks without the commentary right below a line the site cut short (``……阅读全文>>``): a
+    ``piece_end`` line (作者简介, 点评) and the prose under it, up to the next line that is no prose
+    (a heading). The rest of the piece is on another page; so the cut stays the piece's last line,
+    where the piece is marked truncated."""
+    texts = [b.text for b in blocks]
+    drop: set[int] = set()
+    end = 1
+    for at in _commentary_lines(texts, patterns):
+        if at >= end and patterns.truncation.search(texts[at - 1]):
+            end = at + 1
+            while end < len(texts) and is_prose(texts[end]):
+                end += 1
+            drop.update(range(at, end))
+    return [b for k, b in enumerate(blocks) if k not in drop] if drop else blocks
+
+
+def _commentary_lines(texts: list[str], patterns: BoilerplatePatterns) -> list[int]:
+    """Indices (from 1 on) of the lines that a ``piece_end`` pattern matches: they are few, so each
+    is found by one search over the lines joined (when no line holds a newline)."""
+    if any("\n" in text for text in texts):
+        return [i for i in range(1, len(texts)) if patterns.piece_end.hit(texts[i])]
+    found: list[int] = []
+    at = patterns.piece_end.first_hit(texts, start=1)
+    while at is not None:
+        found.append(at)
+        at = patterns.piece_end.first_hit(texts, start=at + 1)
+    return found

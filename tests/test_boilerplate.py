@@ -76,7 +76,8 @@ def test_patterns_searched_anywhere_start_with_a_literal():
     quickly only when every alternative starts with a literal character (see the data file)."""
     import re._constants as C
     patterns = default_patterns()
-    floating = [s for s in patterns.section_end.sources + patterns.intro.sources + patterns.line.sources
+    floating = [s for s in patterns.section_end.sources + patterns.intro.sources + patterns.note.sources
+                + patterns.line.sources
                 if not s.startswith("^")]
     slow = [s for s in floating if any(op is not C.LITERAL for op in _first_ops(s))]
     assert slow == []
@@ -101,7 +102,7 @@ def test_the_lookahead_changes_no_decision():
     data = tomllib.loads(resources.files("pipelines").joinpath("data/boilerplate.toml").read_text("utf-8"))
     lines = ["上一篇：秋天", "（来源：晚报）", "3下一页", "首页 > 作文 > 秋天", "关于我们 | 联系我们", "点阅数：12",
              "秋天来了，树叶黄了。", "评论（3）", "沙发", "回上页 | 列印", "1", "作者：张三", "【导语】秋天到了"]
-    for group in ("section_end", "intro", "line", "byline", "piece_end"):
+    for group in ("section_end", "intro", "note", "line", "byline", "piece_end"):
         sources = [p[1:] for p in data[group] if p.startswith("^")]
         for source in sources:
             plain, fast = re.compile(source), re.compile(_first_chars_first(source))
