@@ -371,11 +371,15 @@ def _is_summary(line: str) -> bool:
 
 
 def cut_site_truncation(lines: list[str], patterns: BoilerplatePatterns) -> tuple[list[str], bool]:
-    """Remove the site's own "read the rest" marker from the last line; whether there was one."""
-    if not lines or not (m := patterns.truncation.search(lines[-1])):
-        return lines, False
-    last = lines[-1][:m.start()].rstrip()
-    return (lines[:-1] + [last] if last else lines[:-1]), True
+    """Remove the site's own "read the rest" markers from the last lines (``…阅读全文`` and a login
+    wall below it); whether there was one."""
+    cut = False
+    while lines and (m := patterns.truncation.search(lines[-1])):
+        last, cut = lines[-1][:m.start()].rstrip(), True
+        lines = lines[:-1] + [last] if last else lines[:-1]
+        if last:
+            break
+    return lines, cut
 
 
 def trim_pieces(pieces: list[Piece], title: str | None, patterns: BoilerplatePatterns) -> list[Piece]:

@@ -1,0 +1,50 @@
+"""The tails sites put under an essay, on pages of our own writing: comment headers with their
+count, "more related" headers and the author's other works, the site's closing line, a line of its
+name and domain, an article's place in the site's lists and a login wall under the cut marker never
+reach the records; essay sentences with the same words stay whole."""
+from __future__ import annotations
+
+import pytest
+
+from pipelines import clean_page
+
+HEADER = ["青藤作文网", "首页 > 散文 > 抒情", "院子里的石榴树", "作者：林木  2023-06-01  阅读：120"]
+ESSAY = ["外婆家的院子里有一棵石榴树，是外公年轻时亲手种下的。",
+         "每年五月，树上开满火红的花，远远看去像一团团跳动的火苗。",
+         "秋天一到，石榴裂开了嘴，露出一颗颗晶莹的籽，外婆总会挑最大的一个留给我。"]
+
+
+def records(lines: list[str]) -> list[dict]:
+    return clean_page("\n".join(lines), "http://example.cn/a.html", kind="text").records
+
+
+@pytest.mark.parametrize("tail", [
+    ["读者留言（12）", "小鹿 2023-06-02 10:11", "写得真好，我也想起了外婆。"],
+    ["全部回复", "阿青 发表于 2023-06-02 10:11", "好文，收藏了。"],
+    ["更多推荐：", "写给外婆的信", "我家的小院"],
+    ["更多相关：抒情散文 外婆 石榴"],
+    ["作者的其他作品：《故乡的河》《母亲的围裙》"],
+    ["以上就是青藤作文网为大家整理的抒情散文，更多精彩请关注本站散文栏目。"],
+    ["【青藤作文网 www.qingteng-zw.cn 整理】"],
+    ["本文已被收录于：散文精选·六年级"],
+])
+def test_a_tail_under_the_essay_is_dropped(tail):
+    [record] = records([*HEADER, *ESSAY, *tail, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == ESSAY
+
+
+def test_a_login_wall_under_the_cut_marker_goes_with_it_and_the_piece_is_cut():
+    lines = [*HEADER, *ESSAY[:2], ESSAY[2] + "……阅读全文", "登录后即可查看全文，还能收藏本文", "上一篇：老街的早晨"]
+    [record] = records(lines)
+    assert record["text"].split("\n") == ESSAY and record["truncated"] is True
+
+
+@pytest.mark.parametrize("sentence", [
+    "以上就是我对外婆的全部回忆，它们像石榴籽一样藏在我心里。",
+    "更多的时候，外婆只是坐在树下，看着我们玩。",
+    "评论家说，这棵树见证了一个家庭的悲欢。",
+    "作者的心情和我一样，都想念远方的亲人。",
+])
+def test_an_essay_sentence_with_the_same_words_stays(sentence):
+    [record] = records([*HEADER, *ESSAY, sentence, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == [*ESSAY, sentence]
