@@ -5,6 +5,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from itertools import pairwise
 from operator import methodcaller
 
 import opencc
@@ -80,11 +81,13 @@ _FOLD_RUN = (methodcaller("translate", str.maketrans(_CHAR_MAP)),)
 _SPACE_LIKE = "".join(c for c, v in _CHAR_MAP.items() if v == " ")
 
 _ASCII_TO_CJK = {",": "，", "!": "！", "?": "？", ":": "：", ";": "；"}
-# An ASCII mark with a CJK character on either side, which becomes full-width; and one with none,
-# which stays as it is (runs of them); each captured, for re.split.
-_CJK_ADJACENT_MARK = re.compile(f"([,!?:;](?:(?<=[{CJK}][,!?:;])|(?=[{CJK}])))")
-# (A pattern starting with the mark class lets the regex engine skip to the next mark quickly.)
-_KEPT_MARKS = re.compile(f"([,!?:;](?<![{CJK}][,!?:;])(?![{CJK}])(?:[,!?:;](?![{CJK}]))*+)")
+# For each ASCII mark, one pattern that starts with it (a literal first character is found by a fast
+# scan; a class of marks first would be tried at every position): the mark with a CJK character on
+# either side, which becomes full-width; and a run of marks that stay as they are (the first with no
+# CJK character on either side, each after it with none after it).
+_CJK_ADJACENT_MARK = tuple(re.compile(f"{m}(?:(?<=[{CJK}]{m})|(?=[{CJK}]))") for m in map(re.escape, _ASCII_TO_CJK))
+_KEPT_MARKS = tuple(re.compile(f"{m}(?<![{CJK}]{m})(?![{CJK}])(?:[,!?:;](?![{CJK}]))*+")
+                    for m in map(re.escape, _ASCII_TO_CJK))
 _MARK_REPLACERS = tuple(methodcaller("replace", ascii, cjk) for ascii, cjk in _ASCII_TO_CJK.items())
 # An ASCII pair "(…)" with no parenthesis inside that becomes "（…）": a CJK character right before
 # it, or a Han character inside. Possessive runs keep every attempt within one paren-free stretch.
@@ -114,6 +117,24 @@ def _split_map(pattern: re.Pattern, text: str, functions: tuple, at: int) -> str
     for function in functions:
         parts[at::2] = map(function, parts[at::2])
     return "".join(parts)
+
+
+def _split_at_marks(patterns: tuple[re.Pattern, ...], text: str) -> list[str]:
+    """``text`` cut at the matches of ``patterns`` (one for each of :data:`_ASCII_TO_CJK`, tried only
+    for the marks ``text`` holds), as ``re.split`` with one group would: the stretches between the
+    matches at even indices, the matches at odd ones. A match that starts inside an earlier one (a
+    run of kept marks is found again from each of its marks) extends it."""
+    spans = sorted(m.span() for mark, pattern in zip(_ASCII_TO_CJK, patterns, strict=True) if mark in text
+                   for m in pattern.finditer(text))
+    edges = [0]
+    for start, end in spans:
+        if start < edges[-1]:
+            edges[-1] = max(edges[-1], end)
+        else:
+            edges += (start, end)
+    edges.append(len(text))
+    parts: list[str] = [text[a:b] for a, b in pairwise(edges)]
+    return parts
 
 
 @cache
@@ -219,10 +240,16 @@ def _cjk_punctuation_pass(text: str, marks_to_change_are_few: bool = False) -> s
     if not _has_any(text, _ASCII_TO_CJK):
         return text
     if marks_to_change_are_few:
-        return _split_map(_CJK_ADJACENT_MARK, text, _MARK_REPLACERS, at=1)
-    if _CJK_ADJACENT_MARK.search(text):
-        text = _split_map(_KEPT_MARKS, text, _MARK_REPLACERS, at=0)
-    return text
+        parts = _split_at_marks(_CJK_ADJACENT_MARK, text)
+        parts[1::2] = map(_ASCII_TO_CJK.__getitem__, parts[1::2])
+        return "".join(parts)
+    if not any(mark in text and pattern.search(text)
+               for mark, pattern in zip(_ASCII_TO_CJK, _CJK_ADJACENT_MARK, strict=True)):
+        return text
+    parts = _split_at_marks(_KEPT_MARKS, text)
+    for replace in _MARK_REPLACERS:
+        parts[::2] = map(replace, parts[::2])
+    return "".join(parts)
 
 
 def cjk_punctuation(text: str) -> str:

@@ -190,7 +190,9 @@ class LineScan:
             if group.anchored is None and group.floating is None:
                 continue
             part = joined if limit is None else "\n" + "\n".join([texts[i] for i in indices])
-            found |= _scan(group.anchored, part, indices) | _scan(group.floating, part, indices)
+            for regex in group.anchored.in_text(part) if group.anchored else ():
+                found |= _scan(regex, part, indices)
+            found |= _scan(group.floating, part, indices)
         return found
 
 
@@ -226,7 +228,7 @@ class ScanGroup:
 
     limit: int | None
     by_first_char: FirstCharPatterns
-    anchored: re.Pattern | None
+    anchored: SearchedPatterns | None
     floating: re.Pattern | None
 
     @classmethod
@@ -239,7 +241,82 @@ class ScanGroup:
             for char in chars or ():
                 by_char.setdefault(char, []).append(pattern)
         return cls(limit, FirstCharPatterns({char: tuple(ps) for char, ps in by_char.items()}),
-                   either(unknown, re.MULTILINE, prefix="\n"), either(_floating(sources), re.MULTILINE))
+                   SearchedPatterns.compile(unknown, prefix="\n"), either(_floating(sources), re.MULTILINE))
+
+
+class SearchedPatterns:
+    """Patterns searched for one by one over newline-joined paragraphs (``prefix``, a literal
+    character, before each: found by a fast scan), less the patterns that cannot match there: a
+    pattern needs a character of each of its :func:`_required_chars` sets, looked up in the text
+    first (``in``, a fast scan too). The paragraphs some pattern matches in are the ones an
+    alternation of them all matches in."""
+
+    def __init__(self, sources: list[str], prefix: str):
+        self.regexes = tuple(re.compile(f"{prefix}(?:{p})", re.MULTILINE) for p in sources)
+        self.required = tuple(tuple("".join(sorted(chars)) for chars in _required_chars(p)) for p in sources)
+
+    @classmethod
+    def compile(cls, sources: list[str], prefix: str) -> SearchedPatterns | None:
+        return cls(sources, prefix) if sources else None
+
+    def in_text(self, text: str) -> list[re.Pattern]:
+        """The regexes of the patterns that may match in ``text``."""
+        return [regex for regex, sets in zip(self.regexes, self.required, strict=True)
+                if all(any(c in text for c in chars) for chars in sets)]
+
+
+REQUIRED_CHARS_MAX = 32  # a larger set of characters is no test worth making
+
+
+@cache
+def _required_chars(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of characters of which every match of ``pattern`` holds one each: its literal characters
+    and small classes outside optional parts and negative lookarounds, and for an alternation the
+    union of one such set from each alternative (none for a pattern that ignores case)."""
+    parsed = _parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return ()
+    return tuple(_required_sets(parsed))
+
+
+def _required_sets(items) -> list[frozenset[str]]:
+    found: list[frozenset[str]] = []
+    for op, av in items:
+        if op is _constants.LITERAL:
+            found.append(frozenset(chr(av)))
+        elif op is _constants.IN:
+            chars = _exact_class_chars(av)
+            if chars:
+                found.append(frozenset(chars))
+        elif op is _constants.SUBPATTERN and not av[1] & re.IGNORECASE:
+            found += _required_sets(av[-1])
+        elif op is _constants.ATOMIC_GROUP:
+            found += _required_sets(av)
+        elif op in _REPEATS and av[0] >= 1:
+            found += _required_sets(av[2])
+        elif op is _constants.ASSERT and av[0] == 1:  # a lookahead
+            found += _required_sets(av[1])
+        elif op is _constants.BRANCH:
+            alternatives = [_required_sets(alt) for alt in av[1]]
+            if all(alternatives):
+                union = frozenset().union(*(min(sets, key=len) for sets in alternatives))
+                if len(union) <= REQUIRED_CHARS_MAX:
+                    found.append(union)
+    return found
+
+
+def _exact_class_chars(items) -> set[str] | None:
+    """The characters of a parsed class of literals and small ranges (None for any other class:
+    a category such as ``\\d`` holds more than ASCII)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _constants.LITERAL:
+            chars.add(chr(av))
+        elif op is _constants.RANGE and av[1] - av[0] < REQUIRED_CHARS_MAX:
+            chars.update(map(chr, range(av[0], av[1] + 1)))
+        else:
+            return None
+    return chars if len(chars) <= REQUIRED_CHARS_MAX else None
 
 
 def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:

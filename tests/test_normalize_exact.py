@@ -129,7 +129,36 @@ def old_normalize_text(text, convert="t2s"):
     return old_cjk_punctuation(old_remove_anticopy_marks(old_collapse_whitespace(text)))
 
 
+# The punctuation pass before the marks were found one pattern per mark: one class-first pattern
+# for the marks that change (second pass) and one for the runs that stay (first pass).
+_SPLIT_ADJACENT_MARK = re.compile(f"([,!?:;](?:(?<=[{CJK}][,!?:;])|(?=[{CJK}])))")
+_SPLIT_KEPT_MARKS = re.compile(f"([,!?:;](?<![{CJK}][,!?:;])(?![{CJK}])(?:[,!?:;](?![{CJK}]))*+)")
+
+
+def _split_replace(pattern, text, at):
+    parts = pattern.split(text)
+    for ascii_mark, cjk in _ASCII_TO_CJK.items():
+        parts[at::2] = [part.replace(ascii_mark, cjk) for part in parts[at::2]]
+    return "".join(parts)
+
+
+def _split_pass(text, few=False):
+    if "(" in text:
+        text = normalize._split_map(normalize._CJK_PAREN_PAIR, text, normalize._PAREN_REPLACERS, at=1)
+    if not any(c in text for c in _ASCII_TO_CJK):
+        return text
+    if few:
+        return _split_replace(_SPLIT_ADJACENT_MARK, text, at=1)
+    return _split_replace(_SPLIT_KEPT_MARKS, text, at=0) if _SPLIT_ADJACENT_MARK.search(text) else text
+
+
+def split_cjk_punctuation(text):
+    once = _split_pass(text)
+    return once if once == text else _split_pass(once, few=True)
+
+
 PAIRS = [(old_cjk_punctuation, normalize.cjk_punctuation),
+         (split_cjk_punctuation, normalize.cjk_punctuation),
          (old_remove_anticopy_marks, normalize.remove_anticopy_marks),
          (old_collapse_whitespace, normalize.collapse_whitespace),
          (old_fold_characters, normalize.fold_characters),
@@ -183,6 +212,18 @@ def test_generated_pages(page_set):
 
 
 ALPHABET = "汉字，（）。a1 ,!?:;()'.\t\r\n\u3000\xa0Ａ\u200bāz3"
+
+
+MARKS_ALPHABET = "汉，a ,,!!?:;;()"
+
+
+def test_random_runs_of_marks():
+    """Long runs of marks next to CJK characters and not: runs that stay ASCII are found again from
+    each of their marks."""
+    rng = random.Random(16)
+    texts = ["".join(rng.choices(MARKS_ALPHABET, k=rng.randint(0, 60))) for _ in range(5_000)]
+    for text in texts:
+        assert normalize.cjk_punctuation(text) == split_cjk_punctuation(text) == old_cjk_punctuation(text), text
 
 
 def test_random_strings_over_the_characters_that_matter():
