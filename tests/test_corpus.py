@@ -25,9 +25,12 @@ from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_war
 
 from pipelines import clean_page
 from pipelines.corpus.minhash import (
+    EXACT,
+    PAIR,
     BandRun,
     PieceSignatures,
     SideFiles,
+    VerifyCandidates,
     band_dtype,
     band_groups,
     marked_line,
@@ -319,3 +322,28 @@ def test_side_lines_are_read_in_the_order_asked(tmp_path):
                 assert np.array_equal(field, np.array([whole[rank][index][name] for rank, index in asked.tolist()]))
     finally:
         sides.close()
+
+
+def test_a_large_group_checked_block_by_block_gives_the_pairs_of_one_block(tmp_path):
+    """With candidates checked 8 at a time, a group of more than 8 is checked a block of 4 kept
+    members against each later block and itself: every band gives the same pairs, each once, and
+    the same exact copies as with all of them checked at once."""
+    work = tmp_path / "work"
+    for rank in range(3):
+        PieceSignatures(str(work / "pieces"), str(work / "side"), str(work / "signatures"))(
+            iter(phrase_pieces(150, rank)), rank, 3)
+    for name, chunk in (("whole", 1 << 20), ("blocks", 8)):
+        VerifyCandidates(str(work / "signatures"), str(work / "side"), str(work / name), chunk=chunk)(None, 0, 1)
+    large = pairs_seen = 0
+    for band in range(30):
+        lines = [np.fromfile(work / "signatures" / f"bucket_{band:03d}" / f"{rank:05d}.minhash.sig",
+                             dtype=band_dtype(4)) for rank in range(3)]
+        large += int((np.bincount(band_groups(lines)[1]) > 8).sum())
+        whole, blocks = (sorted(pair.tobytes() for pair in np.fromfile(work / name / f"{band:05d}.near", dtype=PAIR))
+                         for name in ("whole", "blocks"))
+        assert blocks == whole, band
+        pairs_seen += len(whole)
+    assert large > 30 and pairs_seen > 1000
+    assert len(np.fromfile(work / "whole" / "exact", dtype=EXACT)) > 50
+    assert (work / "blocks" / "exact").read_bytes() == (work / "whole" / "exact").read_bytes()
+

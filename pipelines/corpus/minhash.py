@@ -31,7 +31,8 @@ MARK = np.dtype([("index", "<u4"), ("kind", "u1"), ("target", "S16")])
 EXACT_MARK, NEAR_MARK = 1, 2
 #: Pieces signed between two writes of the side and band files.
 BLOCK = 1024
-#: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a time.
+#: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a
+#: time; a larger group is checked a block of half as many against another (:meth:`VerifyCandidates._verify_large_group`).
 CHUNK = 4096
 #: Band lines a verify task reads at a time of one band's files, shared among them (whole groups of
 #: equal values), so that what it holds does not grow with the corpus.
@@ -126,8 +127,9 @@ def warm_up(threshold: float = DEFAULT_THRESHOLD) -> None:
     """Load the compiled loops and the dedup form's tables, so that workers forked after it have them."""
     Deduplicator(threshold=threshold).signature(dedup_form("预热，ｗarm-up"))
     empty = np.zeros(0, dtype=np.int64)
-    _similar_pairs(np.zeros((0, DEFAULT_NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=bool), empty, empty, 0, 1,
-                   threshold)
+    signatures = np.zeros((0, DEFAULT_NUM_PERM), dtype=np.uint32)
+    _similar_pairs(signatures, np.zeros(0, dtype=bool), empty, empty, 0, 1, threshold)
+    _block_pairs(signatures, signatures, True, 0, 1, threshold)
 
 
 def band_groups(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -212,39 +214,68 @@ def whole_groups(group: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
 
 
 @njit(cache=True, nogil=True)
+def _new_pair(a, b, band, rows, threshold):  # pragma: no cover - compiled
+    """Whether signatures ``a`` and ``b`` share ≥ ``threshold`` of their MinHash values and no band
+    before ``band`` (an earlier band's task finds those)."""
+    width = a.size
+    equal = 0
+    for k in range(width):
+        if a[k] == b[k]:
+            equal += 1
+    if equal / width < threshold:
+        return False
+    for other in range(band):
+        same = True
+        for k in range(other * rows, (other + 1) * rows):
+            if a[k] != b[k]:
+                same = False
+                break
+        if same:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _similar_pairs(signatures, kept, starts, ends, band, rows, threshold):  # pragma: no cover - compiled
-    """``(i, j)`` of every two kept members ``i < j`` of a group (``starts``/``ends``) whose share of
-    equal MinHash values is ≥ ``threshold``, and that share no band before ``band`` (an earlier
-    band's task finds those)."""
+    """``(i, j)`` of every two kept members ``i < j`` of a group (``starts``/``ends``) that make a new
+    pair of ``band`` (:func:`_new_pair`)."""
     found_i, found_j = [], []
-    width = signatures.shape[1]
     for group in range(starts.size):
         for i in range(starts[group], ends[group]):
             if not kept[i]:
                 continue
             for j in range(i + 1, ends[group]):
-                if not kept[j]:
-                    continue
-                equal = 0
-                for k in range(width):
-                    if signatures[i, k] == signatures[j, k]:
-                        equal += 1
-                if equal / width < threshold:
-                    continue
-                earlier = False
-                for other in range(band):
-                    same = True
-                    for k in range(other * rows, (other + 1) * rows):
-                        if signatures[i, k] != signatures[j, k]:
-                            same = False
-                            break
-                    if same:
-                        earlier = True
-                        break
-                if not earlier:
+                if kept[j] and _new_pair(signatures[i], signatures[j], band, rows, threshold):
                     found_i.append(i)
                     found_j.append(j)
     return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _block_pairs(left, right, same, band, rows, threshold):  # pragma: no cover - compiled
+    """``(i, j)`` of every member ``i`` of the block ``left`` and ``j`` of the block ``right`` (``i <
+    j`` if they are the same block) that make a new pair of ``band`` (:func:`_new_pair`)."""
+    found_i, found_j = [], []
+    for i in range(left.shape[0]):
+        for j in range(i + 1 if same else 0, right.shape[0]):
+            if _new_pair(left[i], right[j], band, rows, threshold):
+                found_i.append(i)
+                found_j.append(j)
+    return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64)
+
+
+def first_of_texts(group: np.ndarray, digest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of members in corpus order within each group (``group`` ascending) and their dedup digests
+    (``S20``): whether each is the first of its text in its group, and the position of that first."""
+    words = digest.view(np.uint32).reshape(-1, 5)
+    by_text = np.lexsort([np.arange(len(group)), *words.T[::-1], group])
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (words[by_text][1:] != words[by_text][:-1]).any(axis=1)
+    kept = np.zeros(len(group), dtype=bool)
+    kept[by_text[first]] = True
+    first_of = np.zeros(len(group), dtype=np.int64)  # where each one's run of one text starts
+    first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
+    return kept, first_of
 
 
 class VerifyCandidates(PipelineStep):
@@ -260,10 +291,10 @@ class VerifyCandidates(PipelineStep):
     type = "essay-crawler"
 
     def __init__(self, signatures: DataFolderLike, side: DataFolderLike, output: DataFolderLike, *,
-                 threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
+                 threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM, chunk: int = CHUNK):
         super().__init__()
         self.signatures, self.side, self.output = (get_datafolder(f) for f in (signatures, side, output))
-        self.threshold, self.num_perm = threshold, num_perm
+        self.threshold, self.num_perm, self.chunk = threshold, num_perm, chunk
         self.bands, self.rows = lsh_shape(threshold, num_perm)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -287,12 +318,15 @@ class VerifyCandidates(PipelineStep):
             try:
                 for members, group in merged_band_groups(runs, MERGE_LINES):
                     groups += int(group[-1]) + 1 if len(group) else 0
-                    for start, end in whole_groups(group, CHUNK):
-                        found, copies = self._verify_groups(band, members[start:end], group[start:end], sides)
-                        near.write(found.tobytes())
-                        if exact is not None:
-                            exact.write(copies.tobytes())
-                        pairs += len(found)
+                    for start, end in whole_groups(group, self.chunk):
+                        checked = (self._verify_large_group(band, members[start:end], sides)
+                                   if end - start > self.chunk else
+                                   [self._verify_groups(band, members[start:end], group[start:end], sides)])
+                        for found, copies in checked:
+                            near.write(found.tobytes())
+                            if exact is not None:
+                                exact.write(copies.tobytes())
+                            pairs += len(found)
             finally:
                 for run in runs:
                     run.close()
@@ -307,24 +341,46 @@ class VerifyCandidates(PipelineStep):
         order = np.lexsort([place["piece"], place["record"], place["file"], group])
         members, group, place = members[order], group[order], {name: field[order] for name, field in place.items()}
         signatures = place.pop("signature")
-        digest = place["digest"].view(np.uint32).reshape(-1, 5)
-        by_text = np.lexsort([np.arange(len(members)), *digest.T[::-1], group])
-        first = np.ones(len(members), dtype=bool)
-        first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (digest[by_text][1:] != digest[by_text][:-1]).any(axis=1)
-        kept = np.zeros(len(members), dtype=bool)
-        kept[by_text[first]] = True
+        kept, first_of = first_of_texts(group, place["digest"])
         starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
         ends = np.append(starts[1:], len(group))
         earlier, later = _similar_pairs(signatures, kept, starts, ends, band, self.rows, self.threshold)
         del signatures
         near = np.zeros(len(earlier), dtype=PAIR)
         near["earlier"], near["later"] = nodes(members, place, earlier), nodes(members, place, later)
-        copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
-        first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
-        first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
-        exact = np.zeros(len(copies), dtype=EXACT)
-        exact["piece"], exact["first"] = nodes(members, place, copies), place["id"][first_of[copies]]
-        return near, exact
+        return near, exact_copies(band, members, place, kept, first_of)
+
+    def _verify_large_group(self, band: int, members: np.ndarray, sides: SideFiles
+                            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`_verify_groups` of one group larger than :attr:`chunk`, its pairs a block of half
+        as many kept members against each later block (and itself), so that it holds two blocks'
+        signatures at a time, and the members' places."""
+        place = sides.read(members, PLACE)
+        order = np.lexsort([place["piece"], place["record"], place["file"]])
+        members, place = members[order], {name: field[order] for name, field in place.items()}
+        kept, first_of = first_of_texts(np.zeros(len(members), dtype=np.int64), place["digest"])
+        yield np.zeros(0, dtype=PAIR), exact_copies(band, members, place, kept, first_of)
+        held, size = np.flatnonzero(kept), max(1, self.chunk // 2)
+        for left in range(0, len(held), size):
+            first = held[left:left + size]
+            signatures = sides.read(members[first], ("signature",))["signature"]
+            for right in range(left, len(held), size):
+                second = held[right:right + size]
+                others = signatures if right == left else sides.read(members[second], ("signature",))["signature"]
+                earlier, later = _block_pairs(signatures, others, right == left, band, self.rows, self.threshold)
+                near = np.zeros(len(earlier), dtype=PAIR)
+                near["earlier"], near["later"] = nodes(members, place, first[earlier]), nodes(members, place, second[later])
+                yield near, np.zeros(0, dtype=EXACT)
+
+
+def exact_copies(band: int, members: np.ndarray, place: dict[str, np.ndarray], kept: np.ndarray,
+                 first_of: np.ndarray) -> np.ndarray:
+    """For band 0 (which has every set of identical texts), each member not kept and the id of the
+    first of its text (:data:`EXACT`); none for the other bands."""
+    copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
+    exact = np.zeros(len(copies), dtype=EXACT)
+    exact["piece"], exact["first"] = nodes(members, place, copies), place["id"][first_of[copies]]
+    return exact
 
 
 class SideFiles:
