@@ -26,6 +26,7 @@ from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_war
 from pipelines import clean_page
 from pipelines.corpus.minhash import (
     EXACT,
+    NODE,
     PAIR,
     BandRun,
     PieceSignatures,
@@ -33,6 +34,7 @@ from pipelines.corpus.minhash import (
     VerifyCandidates,
     band_dtype,
     band_groups,
+    earliest_marks,
     marked_line,
     merged_band_groups,
     side_dtype,
@@ -347,3 +349,48 @@ def test_a_large_group_checked_block_by_block_gives_the_pairs_of_one_block(tmp_p
     assert len(np.fromfile(work / "whole" / "exact", dtype=EXACT)) > 50
     assert (work / "blocks" / "exact").read_bytes() == (work / "whole" / "exact").read_bytes()
 
+
+def marks_by_dicts(near: np.ndarray, exact: np.ndarray) -> dict[tuple[int, int], tuple[int, bytes]]:
+    """The marks stage's rule written plainly: pieces in corpus order, each kept unless one of the
+    earlier pieces it pairs with is kept (then it names the earliest of those); exact copies name
+    their first."""
+    marks = {(int(line["piece"]["rank"]), int(line["piece"]["index"])): (1, bytes(line["first"])) for line in exact}
+    earlier_of: dict[tuple, set[tuple]] = {}
+    for pair in near:
+        earlier, later = (tuple(pair[side].tolist()) for side in ("earlier", "later"))
+        earlier_of.setdefault(later, set()).add(earlier)
+        earlier_of.setdefault(earlier, set())
+    kept: set[tuple] = set()
+    for node in sorted(earlier_of, key=lambda node: node[2:5]):
+        candidates = sorted((n for n in earlier_of[node] if n in kept), key=lambda node: node[2:5])
+        if candidates:
+            marks[(node[0], node[1])] = (2, candidates[0][5])
+        else:
+            kept.add(node)
+    return marks
+
+
+def test_the_marks_are_the_earliest_kept_pieces_of_the_plain_rule():
+    """Random pairs among 400 pieces of 3 tasks (chains, pieces paired with many, pieces with no
+    earlier one) and exact copies among 200 others give the marks of the plain rule."""
+    rng = np.random.default_rng(3)
+    pieces = np.zeros(600, dtype=NODE)
+    pieces["rank"], pieces["index"] = rng.integers(0, 3, 600), rng.permutation(600)
+    places = rng.permutation(600)  # the corpus order: file, record, piece
+    pieces["file"], pieces["record"], pieces["piece"] = places // 100, places // 10 % 10, places % 10
+    pieces["id"] = [f"{n:016x}".encode() for n in rng.permutation(600)]
+    paired, copied = pieces[:400], pieces[400:]
+    ends = rng.integers(0, 400, (1500, 2))
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    order = (paired["file"] * 100 + paired["record"] * 10 + paired["piece"]).astype(np.int64)
+    swap = order[ends[:, 0]] > order[ends[:, 1]]
+    ends[swap] = ends[swap][:, ::-1]
+    near = np.zeros(len(ends), dtype=PAIR)
+    near["earlier"], near["later"] = paired[ends[:, 0]], paired[ends[:, 1]]
+    exact = np.zeros(200, dtype=EXACT)
+    exact["piece"], exact["first"] = copied, paired["id"][rng.integers(0, 400, 200)]
+    marks = earliest_marks(near, exact)
+    expected = marks_by_dicts(near, exact)
+    assert {(int(m["rank"]), int(m["index"])): (int(m["kind"]), bytes(m["target"])) for m in marks} == expected
+    assert list(zip(marks["rank"].tolist(), marks["index"].tolist(), strict=True)) == sorted(expected)
+    assert 50 < sum(kind == 2 for kind, _ in expected.values()) < 350

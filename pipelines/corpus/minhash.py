@@ -28,6 +28,8 @@ PAIR = np.dtype([("earlier", NODE), ("later", NODE)])
 EXACT = np.dtype([("piece", NODE), ("first", "S16")])
 #: A mark of the write stage: the piece's index in its task, the kind (1 exact, 2 near), the id it names.
 MARK = np.dtype([("index", "<u4"), ("kind", "u1"), ("target", "S16")])
+#: A mark of the marks stage: the piece's clean task and index there, the kind, the id it names.
+MARKED = np.dtype([("rank", "<u4"), ("index", "<u4"), ("kind", "u1"), ("target", "S16")])
 EXACT_MARK, NEAR_MARK = 1, 2
 #: Pieces signed between two writes of the side and band files.
 BLOCK = 1024
@@ -130,6 +132,7 @@ def warm_up(threshold: float = DEFAULT_THRESHOLD) -> None:
     signatures = np.zeros((0, DEFAULT_NUM_PERM), dtype=np.uint32)
     _similar_pairs(signatures, np.zeros(0, dtype=bool), empty, empty, 0, 1, threshold)
     _block_pairs(signatures, signatures, True, 0, 1, threshold)
+    _earliest_kept(empty, empty, 0)
 
 
 def band_groups(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -433,31 +436,56 @@ def nodes(members: np.ndarray, place: dict[str, np.ndarray], at: np.ndarray) -> 
     return out
 
 
-def earliest_marks(near: np.ndarray, exact: np.ndarray) -> dict[tuple[int, int], tuple[int, bytes]]:
-    """``(rank, index) → (kind, id)`` for every marked piece, as the online deduplicator marks a stream
-    in corpus order: a later copy of a text names the first (exact); any other piece names the earliest
-    earlier piece that was not marked itself and shares a band with it above the threshold (near)."""
-    marks: dict[tuple[int, int], tuple[int, bytes]] = {}
-    for line in exact:
-        piece = line["piece"]
-        marks[(int(piece["rank"]), int(piece["index"]))] = (EXACT_MARK, bytes(line["first"]))
-    earlier_of: dict[tuple, set[tuple]] = {}
-    for pair in near:
-        earlier, later = (tuple(pair[side].tolist()) for side in ("earlier", "later"))
-        earlier_of.setdefault(later, set()).add(earlier)
-        earlier_of.setdefault(earlier, set())
-    kept: set[tuple] = set()
-    for node in sorted(earlier_of, key=_place):
-        candidates = sorted((n for n in earlier_of[node] if n in kept), key=_place)
-        if candidates:
-            marks[(node[0], node[1])] = (NEAR_MARK, candidates[0][5])
-        else:
-            kept.add(node)
+def node_keys(pieces: np.ndarray) -> np.ndarray:
+    """Each :data:`NODE`'s clean task and index there as one number, ordered as ``(rank, index)``."""
+    return (pieces["rank"].astype(np.uint64) << np.uint64(32)) | pieces["index"].astype(np.uint64)
+
+
+@njit(cache=True, nogil=True)
+def _earliest_kept(later, earlier, count):  # pragma: no cover - compiled
+    """Of ``count`` pieces in corpus order and pairs ``(earlier, later)`` of them sorted by later
+    then earlier piece: for each piece, the earliest earlier piece of its pairs that is kept (-1 if
+    none, and then it is kept itself), deciding the pieces in corpus order."""
+    kept = np.zeros(count, dtype=np.bool_)
+    target = np.full(count, -1, dtype=np.int64)
+    at = 0
+    for piece in range(count):
+        while at < later.size and later[at] == piece:
+            if target[piece] < 0 and kept[earlier[at]]:
+                target[piece] = earlier[at]
+            at += 1
+        if target[piece] < 0:
+            kept[piece] = True
+    return target
+
+
+def earliest_marks(near: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Every marked piece (:data:`MARKED`, by ``(rank, index)``), as the online deduplicator marks a
+    stream in corpus order: a later copy of a text names the first (exact); any other piece names the
+    earliest earlier piece that was not marked itself and shares a band with it above the threshold
+    (near)."""
+    ends = np.concatenate([near["earlier"], near["later"]])
+    keys, first, inverse = np.unique(node_keys(ends), return_index=True, return_inverse=True)
+    pieces = ends[first]  # each piece of a pair once
+    del ends
+    by_place = np.lexsort([pieces["piece"], pieces["record"], pieces["file"]])
+    position = np.empty(len(keys), dtype=np.int64)
+    position[by_place] = np.arange(len(keys))
+    earlier, later = position[inverse[:len(near)]], position[inverse[len(near):]]
+    order = np.lexsort([earlier, later])
+    target = _earliest_kept(later[order], earlier[order], len(keys))
+    marked = np.flatnonzero(target >= 0)
+    # the exact marks, then the near ones (of pieces that are no copies: a near mark would go last)
+    every = np.concatenate([node_keys(exact["piece"]), keys[by_place[marked]]])
+    kinds = np.concatenate([np.full(len(exact), EXACT_MARK, dtype=np.uint8), np.full(len(marked), NEAR_MARK, dtype=np.uint8)])
+    targets = np.concatenate([exact["first"], pieces["id"][by_place[target[marked]]]])
+    order = np.argsort(every, kind="stable")
+    last = np.append(every[order][1:] != every[order][:-1], True)  # of one piece marked twice, the last
+    order = order[last]
+    marks = np.zeros(len(order), dtype=MARKED)
+    marks["rank"], marks["index"] = every[order] >> np.uint64(32), every[order] & np.uint64(0xFFFFFFFF)
+    marks["kind"], marks["target"] = kinds[order], targets[order]
     return marks
-
-
-def _place(node: tuple) -> tuple:
-    return node[2], node[3], node[4]
 
 
 class EarliestMarks(PipelineStep):
@@ -479,13 +507,18 @@ class EarliestMarks(PipelineStep):
         near = np.concatenate([self._read(name, PAIR) for name in self.pairs.list_files(glob_pattern="*.near")]
                               or [np.zeros(0, dtype=PAIR)])
         marks = earliest_marks(near, self._read("exact", EXACT))
-        by_rank: dict[int, list[tuple]] = {}
-        for (piece_rank, index), (kind, target) in sorted(marks.items()):
-            by_rank.setdefault(piece_rank, []).append((index, kind, target))
-            self.stat_update("dup_of" if kind == EXACT_MARK else "near_dup_of")
+        del near
+        for kind, name in ((EXACT_MARK, "dup_of"), (NEAR_MARK, "near_dup_of")):
+            if count := int((marks["kind"] == kind).sum()):
+                self.stat_update(name, value=count)
+        bounds = np.searchsorted(marks["rank"], np.arange(self.tasks + 1))
         for task in range(self.tasks):
+            part = marks[bounds[task]:bounds[task + 1]]
+            lines = np.zeros(len(part), dtype=MARK)
+            for name in ("index", "kind", "target"):
+                lines[name] = part[name]
             with self.output.open(f"{task:05d}.marks", "wb") as fh:
-                fh.write(np.array(by_rank.get(task, []), dtype=MARK).tobytes())
+                fh.write(lines.tobytes())
         return iter(())
 
 
@@ -512,17 +545,18 @@ class _Marking(PipelineStep):
     def marked(self, rank: int) -> Iterator[tuple[bytes, str | None, str | None]]:
         """Each piece's record line, ``dup_of`` and ``near_dup_of``."""
         with self.marks.open(f"{rank:05d}.marks", "rb") as fh:
-            marks = {int(m["index"]): (int(m["kind"]), m["target"].decode("ascii"))
-                     for m in np.frombuffer(fh.read(), dtype=MARK)}
+            marks = np.frombuffer(fh.read(), dtype=MARK)  # in piece order
         counts = {EXACT_MARK: 0, NEAR_MARK: 0}
-        index = -1
+        index, at = -1, 0
         name = f"{rank:05d}.jsonl"
         if self.pieces.isfile(name):
             with self.pieces.open(name, "rb") as fh:
                 for index, line in enumerate(fh):
-                    kind, target = marks.get(index, (0, None))
-                    if kind:
+                    kind, target = 0, None
+                    if at < len(marks) and marks["index"][at] == index:
+                        kind, target = int(marks["kind"][at]), marks["target"][at].decode("ascii")
                         counts[kind] += 1
+                        at += 1
                     yield line, target if kind == EXACT_MARK else None, target if kind == NEAR_MARK else None
         self.stat_update("records", value=index + 1)
         self.stat_update("dup_of", value=counts[EXACT_MARK])
