@@ -394,3 +394,25 @@ def test_the_marks_are_the_earliest_kept_pieces_of_the_plain_rule():
     assert {(int(m["rank"]), int(m["index"])): (int(m["kind"]), bytes(m["target"])) for m in marks} == expected
     assert list(zip(marks["rank"].tolist(), marks["index"].tolist(), strict=True)) == sorted(expected)
     assert 50 < sum(kind == 2 for kind, _ in expected.values()) < 350
+
+
+def test_a_band_file_sorted_in_runs_is_the_file_sorted_whole(tmp_path):
+    """With 100 band lines sorted at a time, 700 pieces' band files are sorted in 7 runs, merged a
+    slice of 14 lines of each at a time (groups of equal values cross the slices): the same files as
+    sorted whole, and no run left."""
+    folders = {}
+    for name, lines in (("whole", 1 << 17), ("runs", 100)):
+        folders[name] = tmp_path / name
+        PieceSignatures(str(folders[name] / "pieces"), str(folders[name] / "side"), str(folders[name] / "signatures"),
+                        sort_lines=lines)(iter(phrase_pieces(700, 0)), 0, 1)
+    longest = 0
+    for band in range(30):
+        whole, runs = ((folders[name] / "signatures" / f"bucket_{band:03d}" / "00000.minhash.sig").read_bytes()
+                       for name in ("whole", "runs"))
+        assert runs == whole, band
+        values = np.frombuffer(whole, dtype=band_dtype(4))
+        longest = max(longest, int(np.unique(values[["field1", "field2", "field3", "field4"]],
+                                             return_counts=True)[1].max()))
+    assert longest > 14
+    assert sorted(path.name for path in (folders["runs"] / "signatures").rglob("*")
+                  if path.is_file()) == ["00000.minhash.sig"] * 30

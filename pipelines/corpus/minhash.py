@@ -33,6 +33,8 @@ MARKED = np.dtype([("rank", "<u4"), ("index", "<u4"), ("kind", "u1"), ("target",
 EXACT_MARK, NEAR_MARK = 1, 2
 #: Pieces signed between two writes of the side and band files.
 BLOCK = 1024
+#: Band lines a clean task sorts at a time: a longer band file is sorted in runs of as many, merged.
+SORT_LINES = 1 << 17
 #: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a
 #: time; a larger group is checked a block of half as many against another (:meth:`VerifyCandidates._verify_large_group`).
 CHUNK = 4096
@@ -67,9 +69,11 @@ class PieceSignatures(PipelineStep):
     type = "essay-crawler"
 
     def __init__(self, pieces: DataFolderLike, side: DataFolderLike, signatures: DataFolderLike, *,
-                 threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE, num_perm: int = DEFAULT_NUM_PERM):
+                 threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE, num_perm: int = DEFAULT_NUM_PERM,
+                 sort_lines: int = SORT_LINES):
         super().__init__()
         self.pieces, self.side, self.signatures = (get_datafolder(f) for f in (pieces, side, signatures))
+        self.sort_lines = sort_lines
         self.dedup = Deduplicator(threshold=threshold, shingle=shingle, num_perm=num_perm)
         self.side_type = side_dtype(num_perm)
 
@@ -101,15 +105,8 @@ class PieceSignatures(PipelineStep):
             finally:
                 for fh in band_files:
                     fh.close()
-        dtype = band_dtype(rows)
         for band in range(bands):  # each file sorted, as datatrove's stage 1 leaves it
-            name = self._band_name(band, rank)
-            with self.signatures.open(name, "rb") as fh:
-                lines = np.frombuffer(fh.read(), dtype=dtype)
-            assert dtype.names is not None
-            order = np.lexsort([lines[name] for name in reversed(dtype.names)])
-            with self.signatures.open(name, "wb") as fh:
-                fh.write(lines[order].tobytes())
+            sort_band_file(self.signatures, self._band_name(band, rank), band_dtype(rows), self.sort_lines)
         return iter(())
 
     def _write(self, block: np.ndarray, start: int, side, band_files: list) -> None:
@@ -123,6 +120,60 @@ class PieceSignatures(PipelineStep):
             for row in range(rows):
                 lines[names[row]] = block["signature"][:, band * rows + row]
             fh.write(lines.tobytes())
+
+
+def line_keys(lines: np.ndarray) -> np.ndarray:
+    """Each band line (values and index) as one byte string (big-endian), ordered as datatrove sorts
+    the lines: by the values, then the index."""
+    names = lines.dtype.names
+    assert names is not None
+    values = np.stack([lines[name] for name in names], axis=1).astype(">u4")
+    return values.view(f"S{values.shape[1] * 4}")[:, 0]
+
+
+def sorted_lines(lines: np.ndarray) -> np.ndarray:
+    """Band lines in datatrove's order (:func:`line_keys`)."""
+    return lines[np.argsort(line_keys(lines), kind="stable")]
+
+
+def sort_band_file(folder, name: str, dtype: np.dtype, lines: int) -> None:
+    """Sort a band file in place, holding ``lines`` lines or so at a time: a longer one is cut into
+    sorted runs (``<name>.run<n>``), merged a slice of each at a time (each line's key is unique in
+    its file: it holds the piece's index)."""
+    size = folder.size(name) // dtype.itemsize
+    if size <= lines:
+        with folder.open(name, "rb") as fh:
+            whole = np.frombuffer(fh.read(), dtype=dtype)
+        with folder.open(name, "wb") as fh:
+            fh.write(sorted_lines(whole).tobytes())
+        return
+    names: list[str] = []
+    with folder.open(name, "rb") as fh:
+        while part := fh.read(lines * dtype.itemsize):
+            names.append(f"{name}.run{len(names)}")
+            with folder.open(names[-1], "wb") as out:
+                out.write(sorted_lines(np.frombuffer(part, dtype=dtype)).tobytes())
+    runs = [BandRun(folder, run, dtype) for run in names]
+    share = max(1, lines // len(runs))
+    try:
+        with folder.open(name, "wb") as out:
+            while any(run.start < run.size for run in runs):
+                parts = [run.read(share) for run in runs]
+                keys = [line_keys(part) for part in parts]
+                # a run's rest sorts after its slice: what sorts up to the least last key of a slice
+                # that does not end its run is all here (that slice's last line among it)
+                bound = min((key[-1] for run, key in zip(runs, keys, strict=True) if run.start + len(key) < run.size),
+                            default=None)
+                taken = [len(key) if bound is None else int(np.searchsorted(key, bound, side="right")) for key in keys]
+                out.write(sorted_lines(np.concatenate([part[:count] for part, count in zip(parts, taken, strict=True)]))
+                          .tobytes())
+                for run, count in zip(runs, taken, strict=True):
+                    run.start += count
+    finally:
+        for run in runs:
+            run.close()
+    for run_name in names:
+        folder.rm(run_name)
 
 
 def warm_up(threshold: float = DEFAULT_THRESHOLD) -> None:
