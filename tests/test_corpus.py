@@ -389,11 +389,13 @@ def test_the_marks_are_the_earliest_kept_pieces_of_the_plain_rule():
     near["earlier"], near["later"] = paired[ends[:, 0]], paired[ends[:, 1]]
     exact = np.zeros(200, dtype=EXACT)
     exact["piece"], exact["first"] = copied, paired["id"][rng.integers(0, 400, 200)]
-    marks = earliest_marks(near, exact)
+    marks = earliest_marks(np.array_split(near, 7), exact)
     expected = marks_by_dicts(near, exact)
     assert {(int(m["rank"]), int(m["index"])): (int(m["kind"]), bytes(m["target"])) for m in marks} == expected
     assert list(zip(marks["rank"].tolist(), marks["index"].tolist(), strict=True)) == sorted(expected)
     assert 50 < sum(kind == 2 for kind, _ in expected.values()) < 350
+    assert len(earliest_marks([], np.zeros(0, dtype=EXACT))) == 0
+    assert len(earliest_marks([near[:0]], exact[:0])) == 0
 
 
 def test_a_band_file_sorted_in_runs_is_the_file_sorted_whole(tmp_path):

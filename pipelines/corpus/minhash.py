@@ -7,7 +7,7 @@ import hashlib
 import json
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 
 import numpy as np
@@ -510,19 +510,28 @@ def _earliest_kept(later, earlier, count):  # pragma: no cover - compiled
     return target
 
 
-def earliest_marks(near: np.ndarray, exact: np.ndarray) -> np.ndarray:
+def earliest_marks(near: Iterable[np.ndarray], exact: np.ndarray) -> np.ndarray:
     """Every marked piece (:data:`MARKED`, by ``(rank, index)``), as the online deduplicator marks a
     stream in corpus order: a later copy of a text names the first (exact); any other piece names the
     earliest earlier piece that was not marked itself and shares a band with it above the threshold
-    (near)."""
-    ends = np.concatenate([near["earlier"], near["later"]])
-    keys, first, inverse = np.unique(node_keys(ends), return_index=True, return_inverse=True)
-    pieces = ends[first]  # each piece of a pair once
-    del ends
+    (near). ``near``: the pairs (:data:`PAIR`), an array at a time, of which it keeps two numbers a
+    pair and each piece once."""
+    earlier_keys, later_keys = [], []
+    pieces = np.zeros(0, dtype=NODE)  # each piece of a pair once, by (rank, index)
+    for pairs in near:
+        earlier_keys.append(node_keys(pairs["earlier"]))
+        later_keys.append(node_keys(pairs["later"]))
+        ends = np.concatenate([pieces, pairs["earlier"], pairs["later"]])
+        pieces = ends[np.unique(node_keys(ends), return_index=True)[1]]
+        del ends
+    keys = node_keys(pieces)
+    earlier_at, later_at = (np.searchsorted(keys, np.concatenate(found) if found else np.zeros(0, dtype=np.uint64))
+                            for found in (earlier_keys, later_keys))
+    del earlier_keys, later_keys
     by_place = np.lexsort([pieces["piece"], pieces["record"], pieces["file"]])
     position = np.empty(len(keys), dtype=np.int64)
     position[by_place] = np.arange(len(keys))
-    earlier, later = position[inverse[:len(near)]], position[inverse[len(near):]]
+    earlier, later = position[earlier_at], position[later_at]
     order = np.lexsort([earlier, later])
     target = _earliest_kept(later[order], earlier[order], len(keys))
     marked = np.flatnonzero(target >= 0)
@@ -531,7 +540,8 @@ def earliest_marks(near: np.ndarray, exact: np.ndarray) -> np.ndarray:
     kinds = np.concatenate([np.full(len(exact), EXACT_MARK, dtype=np.uint8), np.full(len(marked), NEAR_MARK, dtype=np.uint8)])
     targets = np.concatenate([exact["first"], pieces["id"][by_place[target[marked]]]])
     order = np.argsort(every, kind="stable")
-    last = np.append(every[order][1:] != every[order][:-1], True)  # of one piece marked twice, the last
+    last = np.ones(len(order), dtype=bool)  # of one piece marked twice, the last
+    last[:-1] = every[order][1:] != every[order][:-1]
     order = order[last]
     marks = np.zeros(len(order), dtype=MARKED)
     marks["rank"], marks["index"] = every[order] >> np.uint64(32), every[order] & np.uint64(0xFFFFFFFF)
@@ -555,10 +565,8 @@ class EarliestMarks(PipelineStep):
             return np.frombuffer(fh.read(), dtype=dtype)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        near = np.concatenate([self._read(name, PAIR) for name in self.pairs.list_files(glob_pattern="*.near")]
-                              or [np.zeros(0, dtype=PAIR)])
+        near = (self._read(name, PAIR) for name in self.pairs.list_files(glob_pattern="*.near"))  # a file at a time
         marks = earliest_marks(near, self._read("exact", EXACT))
-        del near
         for kind, name in ((EXACT_MARK, "dup_of"), (NEAR_MARK, "near_dup_of")):
             if count := int((marks["kind"] == kind).sum()):
                 self.stat_update(name, value=count)
