@@ -10,14 +10,20 @@ process tree, sampled every 0.1 s, of the RSS (shared pages counted in each proc
 in each stage (start: imports and warm-up, before the first). The CPU seconds (user and system, of
 every process of the tree) are what the load of a shared machine changes least.
 
+``--copies`` (0.05 by default) plants that share of the pages again at another URL as exact copies
+and as many as near copies (every other 的 written 地, UTF-8 pages), at random places in the files, so
+that the marks and write stages have marks to make; the script prints the marks the corpus wrote.
+
     .venv/bin/python benchmarks/corpus_bench.py                 # 1,000 pages
     .venv/bin/python benchmarks/corpus_bench.py --pages 10000 --repeat 3
     .venv/bin/python benchmarks/corpus_bench.py --pages 30000 --no-trafilatura
+    .venv/bin/python benchmarks/corpus_bench.py --copies 0          # the generated pages only
 """
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import shutil
 import statistics
@@ -34,7 +40,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pagegen  # noqa: E402
-from warc_corpus import page_of, write_warc  # noqa: E402
+from warc_corpus import Page, copy_of, near_copy_of, page_of, write_warc  # noqa: E402
 
 TRAFILATURA = """
 import sys
@@ -65,6 +71,35 @@ def tree_memory(proc: psutil.Process) -> tuple[int, int]:
 
 
 STAGES = ("clean", "verify", "marks", "write")
+
+
+def with_copies(specs: list[pagegen.PageSpec], share: float, seed: int = 2) -> tuple[list[Page], int, int]:
+    """The pages of ``specs`` with ``share`` of them planted again as exact copies and as many as
+    near copies, each at a random place, and the numbers of each. Only pages without a canonical
+    link are copied (a copy of one would name the same URL), near copies only of UTF-8 pages."""
+    rng = random.Random(seed)
+    pages = [page_of(spec) for spec in specs]
+    count = round(len(specs) * share)
+    free = [number for number, spec in enumerate(specs) if spec.url is None]
+    utf8 = [number for number in free if specs[number].encoding == "utf-8"]
+    exact = [copy_of(pages[number], f"https://mirror.example/exact/{n}.html")
+             for n, number in enumerate(rng.sample(free, min(count, len(free))))]
+    near = [near_copy_of(pages[number], f"https://mirror.example/near/{n}.html")
+            for n, number in enumerate(rng.sample(utf8, min(count, len(utf8))))]
+    for page in exact + near:
+        pages.insert(rng.randrange(len(pages) + 1), page)
+    return pages, len(exact), len(near)
+
+
+def marks_written(data: Path) -> tuple[int, int]:
+    """The records of the corpus's data files marked ``dup_of`` and ``near_dup_of``."""
+    exact = near = 0
+    for path in sorted(data.glob("*.jsonl")):
+        with path.open("rb") as fh:
+            for line in fh:
+                exact += b'"dup_of": null' not in line
+                near += b'"near_dup_of": null' not in line
+    return exact, near
 
 
 def corpus_stage(out: Path) -> str:
@@ -107,12 +142,15 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4, help="WARC files (and corpus tasks)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of corpus and of clean, in turn")
     parser.add_argument("--no-trafilatura", action="store_true", help="leave trafilatura out")
+    parser.add_argument("--copies", type=float, default=0.05,
+                        help="share of the pages planted again as exact copies, and as near copies (0: none)")
     args = parser.parse_args()
     cli = str(Path(sys.executable).with_name("essay-crawler"))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         specs = pagegen.generate_page_specs(args.pages, seed=1)
-        pages = [page_of(spec) for spec in specs]
+        pages, exact_copies, near_copies = with_copies(specs, args.copies)
+        total = len(pages)
         (work / "warc").mkdir()
         share = -(-len(pages) // args.files)
         for number in range(args.files):
@@ -124,8 +162,10 @@ def main() -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(spec.body)
         warc_mb = sum(p.stat().st_size for p in (work / "warc").iterdir()) / 2**20
-        print(f"{args.pages} generated pages, {sum(len(s.body) for s in specs) / 2**20:.0f} MiB of HTML, "
-              f"{warc_mb:.0f} MiB in {args.files} WARC.gz files; cpus {psutil.cpu_count()}")
+        html_mb = sum(len(s.body) for s in specs) / 2**20
+        print(f"{args.pages} generated pages ({total} with the copies), {html_mb:.0f} MiB of HTML, "
+              f"{warc_mb:.0f} MiB in {args.files} WARC.gz files, {exact_copies} exact and {near_copies} near "
+              f"copies planted; cpus {psutil.cpu_count()}")
         del specs, pages
         commands = {
             "corpus --workers 2": [cli, "corpus", str(work / "warc"), "-o", str(work / "corpus"), "--workers", "2"],
@@ -146,7 +186,7 @@ def main() -> None:
             seconds, peak, pss, cpu, last = measure(commands[name], stages,
                                                     work / "corpus" if name.startswith("corpus") else None)
             results.setdefault(name, []).append((seconds, peak, pss, cpu))
-            print(f"{name:<22} {args.pages / seconds:8.1f} pages/s  {seconds:7.1f} s  CPU {cpu:7.1f} s"
+            print(f"{name:<22} {total / seconds:8.1f} pages/s  {seconds:7.1f} s  CPU {cpu:7.1f} s"
                   f"  peak RSS {peak / 2**20:5.0f} MiB"
                   f"  PSS {pss / 2**20:5.0f} MiB  load {load:4.1f}  | {last[:100]}")
             if stages:
@@ -155,6 +195,8 @@ def main() -> None:
         corpus_records = sum(1 for p in (work / "corpus" / "data").glob("*.jsonl") for _ in p.open())
         clean_records = sum(1 for _ in (work / "clean.jsonl").open())
         print(f"records: corpus {corpus_records}, clean {clean_records}")
+        dup_of, near_dup_of = marks_written(work / "corpus" / "data")
+        print(f"marks: {dup_of} dup_of, {near_dup_of} near_dup_of")
         median = {name: tuple(statistics.median(run[at] for run in runs) for at in range(4))
                   for name, runs in results.items()}
         (corpus_s, corpus_rss, _, corpus_cpu), (clean_s, clean_rss, _, clean_cpu) = (
@@ -167,7 +209,7 @@ def main() -> None:
                            "corpus_cpu_vs_trafilatura": round(corpus_cpu / traf_cpu, 2),
                            "clean_speed_vs_trafilatura": round(traf_s / clean_s, 2),
                            "corpus_rss_vs_trafilatura": round(corpus_rss / traf_rss, 2)})
-        print("medians: " + ", ".join(f"{name} {args.pages / s:.1f} pages/s, CPU {c:.1f} s, RSS {r / 2**20:.0f} MiB, "
+        print("medians: " + ", ".join(f"{name} {total / s:.1f} pages/s, CPU {c:.1f} s, RSS {r / 2**20:.0f} MiB, "
                                       f"PSS {p / 2**20:.0f} MiB" for name, (s, r, p, c) in median.items()))
         print(json.dumps(ratios))
 

@@ -25,11 +25,16 @@ from warc_corpus import Page, copy_of, near_copy_of, page_of, pagegen, write_war
 
 from pipelines import clean_page
 from pipelines.corpus.minhash import (
+    EXACT,
+    NODE,
+    PAIR,
     BandRun,
     PieceSignatures,
     SideFiles,
+    VerifyCandidates,
     band_dtype,
     band_groups,
+    earliest_marks,
     marked_line,
     merged_band_groups,
     side_dtype,
@@ -319,3 +324,97 @@ def test_side_lines_are_read_in_the_order_asked(tmp_path):
                 assert np.array_equal(field, np.array([whole[rank][index][name] for rank, index in asked.tolist()]))
     finally:
         sides.close()
+
+
+def test_a_large_group_checked_block_by_block_gives_the_pairs_of_one_block(tmp_path):
+    """With candidates checked 8 at a time, a group of more than 8 is checked a block of 4 kept
+    members against each later block and itself: every band gives the same pairs, each once, and
+    the same exact copies as with all of them checked at once."""
+    work = tmp_path / "work"
+    for rank in range(3):
+        PieceSignatures(str(work / "pieces"), str(work / "side"), str(work / "signatures"))(
+            iter(phrase_pieces(150, rank)), rank, 3)
+    for name, chunk in (("whole", 1 << 20), ("blocks", 8)):
+        VerifyCandidates(str(work / "signatures"), str(work / "side"), str(work / name), chunk=chunk)(None, 0, 1)
+    large = pairs_seen = 0
+    for band in range(30):
+        lines = [np.fromfile(work / "signatures" / f"bucket_{band:03d}" / f"{rank:05d}.minhash.sig",
+                             dtype=band_dtype(4)) for rank in range(3)]
+        large += int((np.bincount(band_groups(lines)[1]) > 8).sum())
+        whole, blocks = (sorted(pair.tobytes() for pair in np.fromfile(work / name / f"{band:05d}.near", dtype=PAIR))
+                         for name in ("whole", "blocks"))
+        assert blocks == whole, band
+        pairs_seen += len(whole)
+    assert large > 30 and pairs_seen > 1000
+    assert len(np.fromfile(work / "whole" / "exact", dtype=EXACT)) > 50
+    assert (work / "blocks" / "exact").read_bytes() == (work / "whole" / "exact").read_bytes()
+
+
+def marks_by_dicts(near: np.ndarray, exact: np.ndarray) -> dict[tuple[int, int], tuple[int, bytes]]:
+    """The marks stage's rule written plainly: pieces in corpus order, each kept unless one of the
+    earlier pieces it pairs with is kept (then it names the earliest of those); exact copies name
+    their first."""
+    marks = {(int(line["piece"]["rank"]), int(line["piece"]["index"])): (1, bytes(line["first"])) for line in exact}
+    earlier_of: dict[tuple, set[tuple]] = {}
+    for pair in near:
+        earlier, later = (tuple(pair[side].tolist()) for side in ("earlier", "later"))
+        earlier_of.setdefault(later, set()).add(earlier)
+        earlier_of.setdefault(earlier, set())
+    kept: set[tuple] = set()
+    for node in sorted(earlier_of, key=lambda node: node[2:5]):
+        candidates = sorted((n for n in earlier_of[node] if n in kept), key=lambda node: node[2:5])
+        if candidates:
+            marks[(node[0], node[1])] = (2, candidates[0][5])
+        else:
+            kept.add(node)
+    return marks
+
+
+def test_the_marks_are_the_earliest_kept_pieces_of_the_plain_rule():
+    """Random pairs among 400 pieces of 3 tasks (chains, pieces paired with many, pieces with no
+    earlier one) and exact copies among 200 others give the marks of the plain rule."""
+    rng = np.random.default_rng(3)
+    pieces = np.zeros(600, dtype=NODE)
+    pieces["rank"], pieces["index"] = rng.integers(0, 3, 600), rng.permutation(600)
+    places = rng.permutation(600)  # the corpus order: file, record, piece
+    pieces["file"], pieces["record"], pieces["piece"] = places // 100, places // 10 % 10, places % 10
+    pieces["id"] = [f"{n:016x}".encode() for n in rng.permutation(600)]
+    paired, copied = pieces[:400], pieces[400:]
+    ends = rng.integers(0, 400, (1500, 2))
+    ends = ends[ends[:, 0] != ends[:, 1]]
+    order = (paired["file"] * 100 + paired["record"] * 10 + paired["piece"]).astype(np.int64)
+    swap = order[ends[:, 0]] > order[ends[:, 1]]
+    ends[swap] = ends[swap][:, ::-1]
+    near = np.zeros(len(ends), dtype=PAIR)
+    near["earlier"], near["later"] = paired[ends[:, 0]], paired[ends[:, 1]]
+    exact = np.zeros(200, dtype=EXACT)
+    exact["piece"], exact["first"] = copied, paired["id"][rng.integers(0, 400, 200)]
+    marks = earliest_marks(np.array_split(near, 7), exact)
+    expected = marks_by_dicts(near, exact)
+    assert {(int(m["rank"]), int(m["index"])): (int(m["kind"]), bytes(m["target"])) for m in marks} == expected
+    assert list(zip(marks["rank"].tolist(), marks["index"].tolist(), strict=True)) == sorted(expected)
+    assert 50 < sum(kind == 2 for kind, _ in expected.values()) < 350
+    assert len(earliest_marks([], np.zeros(0, dtype=EXACT))) == 0
+    assert len(earliest_marks([near[:0]], exact[:0])) == 0
+
+
+def test_a_band_file_sorted_in_runs_is_the_file_sorted_whole(tmp_path):
+    """With 100 band lines sorted at a time, 700 pieces' band files are sorted in 7 runs, merged a
+    slice of 14 lines of each at a time (groups of equal values cross the slices): the same files as
+    sorted whole, and no run left."""
+    folders = {}
+    for name, lines in (("whole", 1 << 17), ("runs", 100)):
+        folders[name] = tmp_path / name
+        PieceSignatures(str(folders[name] / "pieces"), str(folders[name] / "side"), str(folders[name] / "signatures"),
+                        sort_lines=lines)(iter(phrase_pieces(700, 0)), 0, 1)
+    longest = 0
+    for band in range(30):
+        whole, runs = ((folders[name] / "signatures" / f"bucket_{band:03d}" / "00000.minhash.sig").read_bytes()
+                       for name in ("whole", "runs"))
+        assert runs == whole, band
+        values = np.frombuffer(whole, dtype=band_dtype(4))
+        longest = max(longest, int(np.unique(values[["field1", "field2", "field3", "field4"]],
+                                             return_counts=True)[1].max()))
+    assert longest > 14
+    assert sorted(path.name for path in (folders["runs"] / "signatures").rglob("*")
+                  if path.is_file()) == ["00000.minhash.sig"] * 30

@@ -7,7 +7,7 @@ import hashlib
 import json
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 
 import numpy as np
@@ -28,10 +28,15 @@ PAIR = np.dtype([("earlier", NODE), ("later", NODE)])
 EXACT = np.dtype([("piece", NODE), ("first", "S16")])
 #: A mark of the write stage: the piece's index in its task, the kind (1 exact, 2 near), the id it names.
 MARK = np.dtype([("index", "<u4"), ("kind", "u1"), ("target", "S16")])
+#: A mark of the marks stage: the piece's clean task and index there, the kind, the id it names.
+MARKED = np.dtype([("rank", "<u4"), ("index", "<u4"), ("kind", "u1"), ("target", "S16")])
 EXACT_MARK, NEAR_MARK = 1, 2
 #: Pieces signed between two writes of the side and band files.
 BLOCK = 1024
-#: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a time.
+#: Band lines a clean task sorts at a time: a longer band file is sorted in runs of as many, merged.
+SORT_LINES = 1 << 17
+#: Candidates a verify task checks at a time (whole groups), so it holds their signatures a chunk at a
+#: time; a larger group is checked a block of half as many against another (:meth:`VerifyCandidates._verify_large_group`).
 CHUNK = 4096
 #: Band lines a verify task reads at a time of one band's files, shared among them (whole groups of
 #: equal values), so that what it holds does not grow with the corpus.
@@ -64,9 +69,11 @@ class PieceSignatures(PipelineStep):
     type = "essay-crawler"
 
     def __init__(self, pieces: DataFolderLike, side: DataFolderLike, signatures: DataFolderLike, *,
-                 threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE, num_perm: int = DEFAULT_NUM_PERM):
+                 threshold: float = DEFAULT_THRESHOLD, shingle: int = DEFAULT_SHINGLE, num_perm: int = DEFAULT_NUM_PERM,
+                 sort_lines: int = SORT_LINES):
         super().__init__()
         self.pieces, self.side, self.signatures = (get_datafolder(f) for f in (pieces, side, signatures))
+        self.sort_lines = sort_lines
         self.dedup = Deduplicator(threshold=threshold, shingle=shingle, num_perm=num_perm)
         self.side_type = side_dtype(num_perm)
 
@@ -98,15 +105,8 @@ class PieceSignatures(PipelineStep):
             finally:
                 for fh in band_files:
                     fh.close()
-        dtype = band_dtype(rows)
         for band in range(bands):  # each file sorted, as datatrove's stage 1 leaves it
-            name = self._band_name(band, rank)
-            with self.signatures.open(name, "rb") as fh:
-                lines = np.frombuffer(fh.read(), dtype=dtype)
-            assert dtype.names is not None
-            order = np.lexsort([lines[name] for name in reversed(dtype.names)])
-            with self.signatures.open(name, "wb") as fh:
-                fh.write(lines[order].tobytes())
+            sort_band_file(self.signatures, self._band_name(band, rank), band_dtype(rows), self.sort_lines)
         return iter(())
 
     def _write(self, block: np.ndarray, start: int, side, band_files: list) -> None:
@@ -122,12 +122,68 @@ class PieceSignatures(PipelineStep):
             fh.write(lines.tobytes())
 
 
+def line_keys(lines: np.ndarray) -> np.ndarray:
+    """Each band line (values and index) as one byte string (big-endian), ordered as datatrove sorts
+    the lines: by the values, then the index."""
+    names = lines.dtype.names
+    assert names is not None
+    values = np.stack([lines[name] for name in names], axis=1).astype(">u4")
+    return values.view(f"S{values.shape[1] * 4}")[:, 0]
+
+
+def sorted_lines(lines: np.ndarray) -> np.ndarray:
+    """Band lines in datatrove's order (:func:`line_keys`)."""
+    return lines[np.argsort(line_keys(lines), kind="stable")]
+
+
+def sort_band_file(folder, name: str, dtype: np.dtype, lines: int) -> None:
+    """Sort a band file in place, holding ``lines`` lines or so at a time: a longer one is cut into
+    sorted runs (``<name>.run<n>``), merged a slice of each at a time (each line's key is unique in
+    its file: it holds the piece's index)."""
+    size = folder.size(name) // dtype.itemsize
+    if size <= lines:
+        with folder.open(name, "rb") as fh:
+            whole = np.frombuffer(fh.read(), dtype=dtype)
+        with folder.open(name, "wb") as fh:
+            fh.write(sorted_lines(whole).tobytes())
+        return
+    names: list[str] = []
+    with folder.open(name, "rb") as fh:
+        while part := fh.read(lines * dtype.itemsize):
+            names.append(f"{name}.run{len(names)}")
+            with folder.open(names[-1], "wb") as out:
+                out.write(sorted_lines(np.frombuffer(part, dtype=dtype)).tobytes())
+    runs = [BandRun(folder, run, dtype) for run in names]
+    share = max(1, lines // len(runs))
+    try:
+        with folder.open(name, "wb") as out:
+            while any(run.start < run.size for run in runs):
+                parts = [run.read(share) for run in runs]
+                keys = [line_keys(part) for part in parts]
+                # a run's rest sorts after its slice: what sorts up to the least last key of a slice
+                # that does not end its run is all here (that slice's last line among it)
+                bound = min((key[-1] for run, key in zip(runs, keys, strict=True) if run.start + len(key) < run.size),
+                            default=None)
+                taken = [len(key) if bound is None else int(np.searchsorted(key, bound, side="right")) for key in keys]
+                out.write(sorted_lines(np.concatenate([part[:count] for part, count in zip(parts, taken, strict=True)]))
+                          .tobytes())
+                for run, count in zip(runs, taken, strict=True):
+                    run.start += count
+    finally:
+        for run in runs:
+            run.close()
+    for run_name in names:
+        folder.rm(run_name)
+
+
 def warm_up(threshold: float = DEFAULT_THRESHOLD) -> None:
     """Load the compiled loops and the dedup form's tables, so that workers forked after it have them."""
     Deduplicator(threshold=threshold).signature(dedup_form("预热，ｗarm-up"))
     empty = np.zeros(0, dtype=np.int64)
-    _similar_pairs(np.zeros((0, DEFAULT_NUM_PERM), dtype=np.uint32), np.zeros(0, dtype=bool), empty, empty, 0, 1,
-                   threshold)
+    signatures = np.zeros((0, DEFAULT_NUM_PERM), dtype=np.uint32)
+    _similar_pairs(signatures, np.zeros(0, dtype=bool), empty, empty, 0, 1, threshold)
+    _block_pairs(signatures, signatures, True, 0, 1, threshold)
+    _earliest_kept(empty, empty, 0)
 
 
 def band_groups(lines: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -212,39 +268,68 @@ def whole_groups(group: np.ndarray, size: int) -> Iterator[tuple[int, int]]:
 
 
 @njit(cache=True, nogil=True)
+def _new_pair(a, b, band, rows, threshold):  # pragma: no cover - compiled
+    """Whether signatures ``a`` and ``b`` share ≥ ``threshold`` of their MinHash values and no band
+    before ``band`` (an earlier band's task finds those)."""
+    width = a.size
+    equal = 0
+    for k in range(width):
+        if a[k] == b[k]:
+            equal += 1
+    if equal / width < threshold:
+        return False
+    for other in range(band):
+        same = True
+        for k in range(other * rows, (other + 1) * rows):
+            if a[k] != b[k]:
+                same = False
+                break
+        if same:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _similar_pairs(signatures, kept, starts, ends, band, rows, threshold):  # pragma: no cover - compiled
-    """``(i, j)`` of every two kept members ``i < j`` of a group (``starts``/``ends``) whose share of
-    equal MinHash values is ≥ ``threshold``, and that share no band before ``band`` (an earlier
-    band's task finds those)."""
+    """``(i, j)`` of every two kept members ``i < j`` of a group (``starts``/``ends``) that make a new
+    pair of ``band`` (:func:`_new_pair`)."""
     found_i, found_j = [], []
-    width = signatures.shape[1]
     for group in range(starts.size):
         for i in range(starts[group], ends[group]):
             if not kept[i]:
                 continue
             for j in range(i + 1, ends[group]):
-                if not kept[j]:
-                    continue
-                equal = 0
-                for k in range(width):
-                    if signatures[i, k] == signatures[j, k]:
-                        equal += 1
-                if equal / width < threshold:
-                    continue
-                earlier = False
-                for other in range(band):
-                    same = True
-                    for k in range(other * rows, (other + 1) * rows):
-                        if signatures[i, k] != signatures[j, k]:
-                            same = False
-                            break
-                    if same:
-                        earlier = True
-                        break
-                if not earlier:
+                if kept[j] and _new_pair(signatures[i], signatures[j], band, rows, threshold):
                     found_i.append(i)
                     found_j.append(j)
     return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _block_pairs(left, right, same, band, rows, threshold):  # pragma: no cover - compiled
+    """``(i, j)`` of every member ``i`` of the block ``left`` and ``j`` of the block ``right`` (``i <
+    j`` if they are the same block) that make a new pair of ``band`` (:func:`_new_pair`)."""
+    found_i, found_j = [], []
+    for i in range(left.shape[0]):
+        for j in range(i + 1 if same else 0, right.shape[0]):
+            if _new_pair(left[i], right[j], band, rows, threshold):
+                found_i.append(i)
+                found_j.append(j)
+    return np.array(found_i, dtype=np.int64), np.array(found_j, dtype=np.int64)
+
+
+def first_of_texts(group: np.ndarray, digest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of members in corpus order within each group (``group`` ascending) and their dedup digests
+    (``S20``): whether each is the first of its text in its group, and the position of that first."""
+    words = digest.view(np.uint32).reshape(-1, 5)
+    by_text = np.lexsort([np.arange(len(group)), *words.T[::-1], group])
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (words[by_text][1:] != words[by_text][:-1]).any(axis=1)
+    kept = np.zeros(len(group), dtype=bool)
+    kept[by_text[first]] = True
+    first_of = np.zeros(len(group), dtype=np.int64)  # where each one's run of one text starts
+    first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
+    return kept, first_of
 
 
 class VerifyCandidates(PipelineStep):
@@ -260,10 +345,10 @@ class VerifyCandidates(PipelineStep):
     type = "essay-crawler"
 
     def __init__(self, signatures: DataFolderLike, side: DataFolderLike, output: DataFolderLike, *,
-                 threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
+                 threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM, chunk: int = CHUNK):
         super().__init__()
         self.signatures, self.side, self.output = (get_datafolder(f) for f in (signatures, side, output))
-        self.threshold, self.num_perm = threshold, num_perm
+        self.threshold, self.num_perm, self.chunk = threshold, num_perm, chunk
         self.bands, self.rows = lsh_shape(threshold, num_perm)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -287,12 +372,15 @@ class VerifyCandidates(PipelineStep):
             try:
                 for members, group in merged_band_groups(runs, MERGE_LINES):
                     groups += int(group[-1]) + 1 if len(group) else 0
-                    for start, end in whole_groups(group, CHUNK):
-                        found, copies = self._verify_groups(band, members[start:end], group[start:end], sides)
-                        near.write(found.tobytes())
-                        if exact is not None:
-                            exact.write(copies.tobytes())
-                        pairs += len(found)
+                    for start, end in whole_groups(group, self.chunk):
+                        checked = (self._verify_large_group(band, members[start:end], sides)
+                                   if end - start > self.chunk else
+                                   [self._verify_groups(band, members[start:end], group[start:end], sides)])
+                        for found, copies in checked:
+                            near.write(found.tobytes())
+                            if exact is not None:
+                                exact.write(copies.tobytes())
+                            pairs += len(found)
             finally:
                 for run in runs:
                     run.close()
@@ -307,24 +395,46 @@ class VerifyCandidates(PipelineStep):
         order = np.lexsort([place["piece"], place["record"], place["file"], group])
         members, group, place = members[order], group[order], {name: field[order] for name, field in place.items()}
         signatures = place.pop("signature")
-        digest = place["digest"].view(np.uint32).reshape(-1, 5)
-        by_text = np.lexsort([np.arange(len(members)), *digest.T[::-1], group])
-        first = np.ones(len(members), dtype=bool)
-        first[1:] = (group[by_text][1:] != group[by_text][:-1]) | (digest[by_text][1:] != digest[by_text][:-1]).any(axis=1)
-        kept = np.zeros(len(members), dtype=bool)
-        kept[by_text[first]] = True
+        kept, first_of = first_of_texts(group, place["digest"])
         starts = np.flatnonzero(np.append(True, group[1:] != group[:-1]))
         ends = np.append(starts[1:], len(group))
         earlier, later = _similar_pairs(signatures, kept, starts, ends, band, self.rows, self.threshold)
         del signatures
         near = np.zeros(len(earlier), dtype=PAIR)
         near["earlier"], near["later"] = nodes(members, place, earlier), nodes(members, place, later)
-        copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
-        first_of = np.zeros(len(members), dtype=np.int64)  # each copy's first: where its run of one text starts
-        first_of[by_text] = by_text[np.maximum.accumulate(np.where(first, np.arange(len(first)), 0))]
-        exact = np.zeros(len(copies), dtype=EXACT)
-        exact["piece"], exact["first"] = nodes(members, place, copies), place["id"][first_of[copies]]
-        return near, exact
+        return near, exact_copies(band, members, place, kept, first_of)
+
+    def _verify_large_group(self, band: int, members: np.ndarray, sides: SideFiles
+                            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`_verify_groups` of one group larger than :attr:`chunk`, its pairs a block of half
+        as many kept members against each later block (and itself), so that it holds two blocks'
+        signatures at a time, and the members' places."""
+        place = sides.read(members, PLACE)
+        order = np.lexsort([place["piece"], place["record"], place["file"]])
+        members, place = members[order], {name: field[order] for name, field in place.items()}
+        kept, first_of = first_of_texts(np.zeros(len(members), dtype=np.int64), place["digest"])
+        yield np.zeros(0, dtype=PAIR), exact_copies(band, members, place, kept, first_of)
+        held, size = np.flatnonzero(kept), max(1, self.chunk // 2)
+        for left in range(0, len(held), size):
+            first = held[left:left + size]
+            signatures = sides.read(members[first], ("signature",))["signature"]
+            for right in range(left, len(held), size):
+                second = held[right:right + size]
+                others = signatures if right == left else sides.read(members[second], ("signature",))["signature"]
+                earlier, later = _block_pairs(signatures, others, right == left, band, self.rows, self.threshold)
+                near = np.zeros(len(earlier), dtype=PAIR)
+                near["earlier"], near["later"] = nodes(members, place, first[earlier]), nodes(members, place, second[later])
+                yield near, np.zeros(0, dtype=EXACT)
+
+
+def exact_copies(band: int, members: np.ndarray, place: dict[str, np.ndarray], kept: np.ndarray,
+                 first_of: np.ndarray) -> np.ndarray:
+    """For band 0 (which has every set of identical texts), each member not kept and the id of the
+    first of its text (:data:`EXACT`); none for the other bands."""
+    copies = np.flatnonzero(~kept) if band == 0 else np.zeros(0, dtype=np.int64)
+    exact = np.zeros(len(copies), dtype=EXACT)
+    exact["piece"], exact["first"] = nodes(members, place, copies), place["id"][first_of[copies]]
+    return exact
 
 
 class SideFiles:
@@ -377,31 +487,66 @@ def nodes(members: np.ndarray, place: dict[str, np.ndarray], at: np.ndarray) -> 
     return out
 
 
-def earliest_marks(near: np.ndarray, exact: np.ndarray) -> dict[tuple[int, int], tuple[int, bytes]]:
-    """``(rank, index) → (kind, id)`` for every marked piece, as the online deduplicator marks a stream
-    in corpus order: a later copy of a text names the first (exact); any other piece names the earliest
-    earlier piece that was not marked itself and shares a band with it above the threshold (near)."""
-    marks: dict[tuple[int, int], tuple[int, bytes]] = {}
-    for line in exact:
-        piece = line["piece"]
-        marks[(int(piece["rank"]), int(piece["index"]))] = (EXACT_MARK, bytes(line["first"]))
-    earlier_of: dict[tuple, set[tuple]] = {}
-    for pair in near:
-        earlier, later = (tuple(pair[side].tolist()) for side in ("earlier", "later"))
-        earlier_of.setdefault(later, set()).add(earlier)
-        earlier_of.setdefault(earlier, set())
-    kept: set[tuple] = set()
-    for node in sorted(earlier_of, key=_place):
-        candidates = sorted((n for n in earlier_of[node] if n in kept), key=_place)
-        if candidates:
-            marks[(node[0], node[1])] = (NEAR_MARK, candidates[0][5])
-        else:
-            kept.add(node)
+def node_keys(pieces: np.ndarray) -> np.ndarray:
+    """Each :data:`NODE`'s clean task and index there as one number, ordered as ``(rank, index)``."""
+    return (pieces["rank"].astype(np.uint64) << np.uint64(32)) | pieces["index"].astype(np.uint64)
+
+
+@njit(cache=True, nogil=True)
+def _earliest_kept(later, earlier, count):  # pragma: no cover - compiled
+    """Of ``count`` pieces in corpus order and pairs ``(earlier, later)`` of them sorted by later
+    then earlier piece: for each piece, the earliest earlier piece of its pairs that is kept (-1 if
+    none, and then it is kept itself), deciding the pieces in corpus order."""
+    kept = np.zeros(count, dtype=np.bool_)
+    target = np.full(count, -1, dtype=np.int64)
+    at = 0
+    for piece in range(count):
+        while at < later.size and later[at] == piece:
+            if target[piece] < 0 and kept[earlier[at]]:
+                target[piece] = earlier[at]
+            at += 1
+        if target[piece] < 0:
+            kept[piece] = True
+    return target
+
+
+def earliest_marks(near: Iterable[np.ndarray], exact: np.ndarray) -> np.ndarray:
+    """Every marked piece (:data:`MARKED`, by ``(rank, index)``), as the online deduplicator marks a
+    stream in corpus order: a later copy of a text names the first (exact); any other piece names the
+    earliest earlier piece that was not marked itself and shares a band with it above the threshold
+    (near). ``near``: the pairs (:data:`PAIR`), an array at a time, of which it keeps two numbers a
+    pair and each piece once."""
+    earlier_keys, later_keys = [], []
+    pieces = np.zeros(0, dtype=NODE)  # each piece of a pair once, by (rank, index)
+    for pairs in near:
+        earlier_keys.append(node_keys(pairs["earlier"]))
+        later_keys.append(node_keys(pairs["later"]))
+        ends = np.concatenate([pieces, pairs["earlier"], pairs["later"]])
+        pieces = ends[np.unique(node_keys(ends), return_index=True)[1]]
+        del ends
+    keys = node_keys(pieces)
+    earlier_at, later_at = (np.searchsorted(keys, np.concatenate(found) if found else np.zeros(0, dtype=np.uint64))
+                            for found in (earlier_keys, later_keys))
+    del earlier_keys, later_keys
+    by_place = np.lexsort([pieces["piece"], pieces["record"], pieces["file"]])
+    position = np.empty(len(keys), dtype=np.int64)
+    position[by_place] = np.arange(len(keys))
+    earlier, later = position[earlier_at], position[later_at]
+    order = np.lexsort([earlier, later])
+    target = _earliest_kept(later[order], earlier[order], len(keys))
+    marked = np.flatnonzero(target >= 0)
+    # the exact marks, then the near ones (of pieces that are no copies: a near mark would go last)
+    every = np.concatenate([node_keys(exact["piece"]), keys[by_place[marked]]])
+    kinds = np.concatenate([np.full(len(exact), EXACT_MARK, dtype=np.uint8), np.full(len(marked), NEAR_MARK, dtype=np.uint8)])
+    targets = np.concatenate([exact["first"], pieces["id"][by_place[target[marked]]]])
+    order = np.argsort(every, kind="stable")
+    last = np.ones(len(order), dtype=bool)  # of one piece marked twice, the last
+    last[:-1] = every[order][1:] != every[order][:-1]
+    order = order[last]
+    marks = np.zeros(len(order), dtype=MARKED)
+    marks["rank"], marks["index"] = every[order] >> np.uint64(32), every[order] & np.uint64(0xFFFFFFFF)
+    marks["kind"], marks["target"] = kinds[order], targets[order]
     return marks
-
-
-def _place(node: tuple) -> tuple:
-    return node[2], node[3], node[4]
 
 
 class EarliestMarks(PipelineStep):
@@ -420,16 +565,19 @@ class EarliestMarks(PipelineStep):
             return np.frombuffer(fh.read(), dtype=dtype)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        near = np.concatenate([self._read(name, PAIR) for name in self.pairs.list_files(glob_pattern="*.near")]
-                              or [np.zeros(0, dtype=PAIR)])
+        near = (self._read(name, PAIR) for name in self.pairs.list_files(glob_pattern="*.near"))  # a file at a time
         marks = earliest_marks(near, self._read("exact", EXACT))
-        by_rank: dict[int, list[tuple]] = {}
-        for (piece_rank, index), (kind, target) in sorted(marks.items()):
-            by_rank.setdefault(piece_rank, []).append((index, kind, target))
-            self.stat_update("dup_of" if kind == EXACT_MARK else "near_dup_of")
+        for kind, name in ((EXACT_MARK, "dup_of"), (NEAR_MARK, "near_dup_of")):
+            if count := int((marks["kind"] == kind).sum()):
+                self.stat_update(name, value=count)
+        bounds = np.searchsorted(marks["rank"], np.arange(self.tasks + 1))
         for task in range(self.tasks):
+            part = marks[bounds[task]:bounds[task + 1]]
+            lines = np.zeros(len(part), dtype=MARK)
+            for name in ("index", "kind", "target"):
+                lines[name] = part[name]
             with self.output.open(f"{task:05d}.marks", "wb") as fh:
-                fh.write(np.array(by_rank.get(task, []), dtype=MARK).tobytes())
+                fh.write(lines.tobytes())
         return iter(())
 
 
@@ -456,17 +604,18 @@ class _Marking(PipelineStep):
     def marked(self, rank: int) -> Iterator[tuple[bytes, str | None, str | None]]:
         """Each piece's record line, ``dup_of`` and ``near_dup_of``."""
         with self.marks.open(f"{rank:05d}.marks", "rb") as fh:
-            marks = {int(m["index"]): (int(m["kind"]), m["target"].decode("ascii"))
-                     for m in np.frombuffer(fh.read(), dtype=MARK)}
+            marks = np.frombuffer(fh.read(), dtype=MARK)  # in piece order
         counts = {EXACT_MARK: 0, NEAR_MARK: 0}
-        index = -1
+        index, at = -1, 0
         name = f"{rank:05d}.jsonl"
         if self.pieces.isfile(name):
             with self.pieces.open(name, "rb") as fh:
                 for index, line in enumerate(fh):
-                    kind, target = marks.get(index, (0, None))
-                    if kind:
+                    kind, target = 0, None
+                    if at < len(marks) and marks["index"][at] == index:
+                        kind, target = int(marks["kind"][at]), marks["target"][at].decode("ascii")
                         counts[kind] += 1
+                        at += 1
                     yield line, target if kind == EXACT_MARK else None, target if kind == NEAR_MARK else None
         self.stat_update("records", value=index + 1)
         self.stat_update("dup_of", value=counts[EXACT_MARK])
