@@ -226,6 +226,9 @@ def remove_junk(blocks: list[Block], patterns: BoilerplatePatterns) -> list[Bloc
     if _DOMAIN.search(joined):
         blocks = [_without_watermark(b, patterns, joined) if "." in b.text else b for b in blocks]
         joined = "\n".join(b.text for b in blocks)
+    if names := headed_site_names(blocks, patterns):
+        blocks = [_without_site_names(b, names) for b in blocks]
+        joined = "\n".join(b.text for b in blocks)
     multiline = joined.count("\n") != len(blocks) - 1  # a paragraph holds a newline: lines would not line up
     if multiline or not any(mark in joined for mark in _JUNK_MARKS) or not patterns.junk.search(joined):
         return [b for b in blocks if b.text]
@@ -244,6 +247,26 @@ def _without_watermark(block: Block, patterns: BoilerplatePatterns, page: str) -
         parts.append(before[:len(before) - site_name_at_end(before, block.text, patterns, page)])
         pos = m.end()
     text = "".join(parts + [block.text[pos:]]).strip()
+    return block if text == block.text else Block(text, block.heading)
+
+
+SITE_NAME_LINE_MAX_CHARS = 60  # a header or footer line that starts with the site's name
+
+
+def headed_site_names(blocks: list[Block], patterns: BoilerplatePatterns) -> list[str]:
+    """Site names (shaped as ``watermark_site_name``) that start a short line of the page (its
+    header or footer), longest first."""
+    starts = {m.group() for b in blocks if len(b.text) <= SITE_NAME_LINE_MAX_CHARS
+              and (m := patterns.watermark_site_name.match(b.text))}
+    return sorted(starts, key=len, reverse=True)
+
+
+def _without_site_names(block: Block, names: list[str]) -> Block:
+    """The block with a site's name injected between two sentences (…明天。渤海范文网让我们…) cut out."""
+    text = block.text
+    for name in names:
+        if name in text and len(text) > SITE_NAME_LINE_MAX_CHARS:
+            text = re.sub(rf"(?<=[。！？]){re.escape(name)}(?=[\u4e00-\u9fff“「])", "", text)
     return block if text == block.text else Block(text, block.heading)
 
 

@@ -123,6 +123,15 @@ def _category_above_headline(blocks: list[Block], i: int, patterns: BoilerplateP
             and not is_chrome(below, patterns) and not _CATEGORY_LINE.match(below) and not _DATED.search(below))
 
 
+_MASTHEAD = re.compile(r"^[\u4e00-\u9fff]{2,10}报$")
+_PAPER_PAGE = re.compile(r"第 ?[A-Za-z]?\d{1,3} ?版")
+
+
+def _masthead(blocks: list[Block], i: int) -> bool:
+    """Line ``i`` is a newspaper's name over the line of its date and page (第A11版)."""
+    return bool(_MASTHEAD.match(blocks[i].text)) and i + 1 < len(blocks) and bool(_PAPER_PAGE.search(blocks[i + 1].text))
+
+
 def _is_banner(text: str, names: frozenset[str], sites: list[str]) -> bool:
     """A ``site - slogan`` line: its first part is the site's name."""
     head, *rest = title_parts(text)
@@ -210,7 +219,7 @@ def take_title(blocks: list[Block], patterns: BoilerplatePatterns, is_heading,
                     blocks[i + 1:], {j - i - 1 for j in drop})
         if not is_title_like(text):
             break
-        if _category_above_headline(blocks, i, patterns) or _is_banner(text, names, sites):
+        if _category_above_headline(blocks, i, patterns) or _is_banner(text, names, sites) or _masthead(blocks, i):
             drop.add(i)
             continue
         if (j := _headline_below(blocks, i, patterns)) != i and j not in piece_titles and not is_heading(blocks[j].text):

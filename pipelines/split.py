@@ -58,7 +58,8 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     # a title with its number after it in brackets (美丽的春天（篇一）, 美丽的春天【第2篇】): in a run of two or
     # more, as a page's title can end so
     ("titlepian", re.compile(rf"^(?P<sub>[^\s:：，。！？（）()【】]{{2,30}}?)[（(【\[](?:篇|第)(?P<n>{NUM})篇?[）)】\]]$")),
-    ("pian", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
+    # (a stem may hold one comma, as a title may: 那一次，我真感动 篇一)
+    ("pian", re.compile(rf"^(?P<stem>(?:[^\s:：，。！？]{{1,15}}，)?[^\s:：，。！？]{{0,30}}?)篇(?P<n>{NUM}){_SUBTITLE}")),
     ("fanwen", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{0,30}}?(?:范文|范本|例文|模板|作文))(?P<n>{NUM})"
                           rf"{_NO_DIGIT}(?:\s*[:：、.]\s*(?P<sub>[^，。！？]*))?$")),
     ("claim", re.compile(rf"^(?P<stem>[^\s:：，。！？]{{2,30}}?)[【\[（(][^】\]）)]{{1,10}}[】\]）)](?P<n>{NUM})$")),
@@ -316,7 +317,7 @@ def break_run_in_headings(blocks: list[Block]) -> list[Block]:
 
 
 # A title alone on its line: no sentence mark, one comma at most inside (谢谢您，老师).
-_TITLE_ONLY = re.compile(r"^(?=.{2,25}$)[^，。！？；,.!?;]+(?:，[^，。！？；,.!?;]+)?$")
+_TITLE_ONLY = re.compile(r"^(?=.{2,25}$)(?=.*[\u4e00-\u9fffA-Za-z0-9])[^，。！？；,.!?;]+(?:，[^，。！？；,.!?;]+)?$")
 
 
 _WORK_TITLE = re.compile(r"^《[^》]{1,20}》")
@@ -361,13 +362,16 @@ _DIARY_DATE = re.compile(r"^(?:(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}日|(?:19|2
                          r"(?:(?:星期|礼拜|周)[一二三四五六日天])? ?(?:天气[:：]? ?)?[晴阴雨雪云风雾霾多转小中大暴阵雷-]{0,8}$")
 
 
-def dated_entries(blocks: list[Block], patterns: BoilerplatePatterns) -> tuple[list[Block], list[int]]:
-    """On a collection of diaries, two or more date lines with an entry below each head the
-    pieces: the blocks, each date line joined to the entry's title line when one follows it, and
-    the indices of those headings (none when the page has fewer than two)."""
+def dated_entries(blocks: list[Block], patterns: BoilerplatePatterns,
+                  styled_only: bool = False) -> tuple[list[Block], list[int]]:
+    """On a collection of diaries (or, ``styled_only``, on any page whose markup styles the date
+    lines as headings), two or more date lines with an entry below each head the pieces: the
+    blocks, each date line joined to the entry's title line when one follows it, and the indices
+    of those headings (none when the page has fewer than two)."""
     texts = [b.text for b in blocks]
-    dated = [i for i in range(len(texts) - 1) if _DIARY_DATE.match(texts[i]) and _text_follows(texts, i, patterns)
-             or _DIARY_DATE.match(texts[i]) and _is_entry_title(texts, i + 1, patterns)]
+    dated = [i for i in range(len(texts) - 1)
+             if _DIARY_DATE.match(texts[i]) and (blocks[i].heading or not styled_only)
+             and (_text_follows(texts, i, patterns) or _is_entry_title(texts, i + 1, patterns))]
     if len(dated) < 2:
         return blocks, []
     out: list[Block] = []
@@ -442,8 +446,8 @@ def split_pieces(blocks: list[Block], title: str | None, patterns: BoilerplatePa
     if not bounds and (unglued := unglue_headings(blocks)) is not blocks:
         if glued := [h.index for h in choose_numbering(unglued, claimed, collection, title)]:
             blocks, bounds = unglued, glued
-    if patterns is not None and collection:  # dated entries, unless numbered headings are as many
-        dated_blocks, dated = dated_entries(blocks, patterns)
+    if patterns is not None:  # dated entries, unless numbered headings are as many
+        dated_blocks, dated = dated_entries(blocks, patterns, styled_only=not collection)
         if len(dated) > len(bounds):
             blocks, bounds = dated_blocks, dated
     if not bounds and patterns is not None:

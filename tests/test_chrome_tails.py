@@ -48,3 +48,36 @@ def test_a_login_wall_under_the_cut_marker_goes_with_it_and_the_piece_is_cut():
 def test_an_essay_sentence_with_the_same_words_stays(sentence):
     [record] = records([*HEADER, *ESSAY, sentence, "上一篇：老街的早晨"])
     assert record["text"].split("\n") == [*ESSAY, sentence]
+
+
+@pytest.mark.parametrize("tail", [
+    ["（本文由网友投稿，若有侵权请来信告知，我们将及时删除）"],
+    ["【本篇系会员原创投稿】"],
+])
+def test_a_bracketed_reprint_notice_is_dropped(tail):
+    [record] = records([*HEADER, *ESSAY, *tail, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == ESSAY
+
+
+def test_a_document_sites_remaining_pages_notice_cuts_the_piece():
+    [record] = records([*HEADER, *ESSAY, "（剩余2页未读，点击查看全文）", "相关文档"])
+    assert record["text"].split("\n") == ESSAY and record["truncated"] is True
+
+
+def test_a_newspaper_pages_date_and_page_line_is_no_title():
+    lines = ["东江晚报", "2026年01月09日 星期五 第A11版：副刊", "院子里的石榴树", "□ 林木", *ESSAY, "责任编辑：王青"]
+    [record] = records(lines)
+    assert (record["title"], record["text"].split("\n")) == ("院子里的石榴树", ESSAY)
+
+
+def test_the_sites_name_injected_between_two_sentences_is_cut():
+    injected = ESSAY[1] + "青藤作文网" + ESSAY[2]
+    lines = ["青藤作文网 qingteng-zw.cn", *HEADER[1:], ESSAY[0], injected, "青藤作文网 版权所有"]
+    [record] = records(lines)
+    assert record["text"].split("\n") == [ESSAY[0], ESSAY[1] + ESSAY[2]]
+
+
+def test_an_essay_naming_a_site_after_a_sentence_keeps_it_when_no_header_starts_with_it():
+    line = ESSAY[1] + "青禾作文网上有很多好文章，我常常去看。"
+    [record] = records([*HEADER, ESSAY[0], line, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == [ESSAY[0], line]

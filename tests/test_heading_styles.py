@@ -218,3 +218,27 @@ def test_an_essays_own_numbered_points_under_no_count_stay_in_it():
     lines = ["四季的作文800字", "1.春天的田野", *SEASONS[0], "2.夏天，河边的晚风", *SEASONS[1]]
     [(title, heading, text)] = records(lines)
     assert (title, heading) == ("四季的作文800字", None) and text == lines[1:]
+
+
+def test_a_pian_stem_may_hold_one_comma():
+    headings = ["那一次，我真感动 篇一", "那一次，我真感动 篇二", "那一次，我真感动 篇三"]
+    got = records(page("那一次，我真感动作文600字", headings))
+    assert [(h, text) for _, h, text in got] == [(h.replace(" ", ""), text) for h, text in zip(headings, SEASONS, strict=True)]
+
+
+def test_a_dash_line_under_an_essay_heads_no_piece():
+    lines = ["有哪些好作文（精选）", "站在光里的人", *SEASONS[0], "——", "后来这孩子考上了师范，如今也站上了讲台。"]
+    assert [h for _, h, _ in records(lines)] == ["站在光里的人"]
+
+
+def html_diary(dates: list[str]) -> bytes:
+    body = "".join(f"<h3>{d}</h3>" + "".join(f"<p>{p}</p>" for p in text) for d, text in zip(dates, SEASONS, strict=True))
+    return (f"<html><head><meta charset='utf-8'><title>寒假日记200字_日记网</title></head><body><h1>寒假日记200字</h1>"
+            f"<div class='content'>{body}</div></body></html>").encode()
+
+
+def test_date_lines_styled_as_headings_head_diary_entries_without_a_claimed_count():
+    dates = ["1月20日 星期一 晴", "1月26日 星期日 小雪", "2月2日 星期日 多云"]
+    got = clean_page(html_diary(dates), "http://x.cn/riji/1.html").records
+    assert [(r["piece_title"], r["text"].split("\n")) for r in got] == [
+        (d.replace(" ", ""), text) for d, text in zip(dates, SEASONS, strict=True)]

@@ -120,4 +120,10 @@ def test_a_text_writing_its_full_stops_as_dots_keeps_them():
 
 
 def test_an_injected_dot_in_a_text_with_full_stops_is_removed():
-    assert normalize_paragraphs(["春天.来了，小草.绿了。"]) == ["春天来了，小草绿了。"]
+    assert normalize_paragraphs(["春天.来了，小草绿了。", "花儿开了。鸟儿叫了。"]) == ["春天来了，小草绿了。", "花儿开了。鸟儿叫了。"]
+
+
+def test_a_text_writing_most_full_stops_as_dots_keeps_them_beside_a_few_full_width_ones():
+    text = ["新的一年已经到来.回顾过去一年,我们取得了进步.", "下一步,我们要做好三件事.", "一是学习。二是工作."]
+    assert normalize_paragraphs(text) == ["新的一年已经到来.回顾过去一年，我们取得了进步.", "下一步，我们要做好三件事.",
+                                          "一是学习。二是工作."]
