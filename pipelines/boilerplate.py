@@ -253,19 +253,26 @@ def _without_watermark(block: Block, patterns: BoilerplatePatterns, page: str) -
 SITE_NAME_LINE_MAX_CHARS = 60  # a header or footer line that starts with the site's name
 
 
+SITE_NAME_MIN_CHARS = 3
+
+
 def headed_site_names(blocks: list[Block], patterns: BoilerplatePatterns) -> list[str]:
-    """Site names (shaped as ``watermark_site_name``) that start a short line of the page (its
-    header or footer), longest first."""
+    """Site names (shaped as ``watermark_site_name``, three characters or more) that start a short
+    line naming a domain or the site (``X www.x.cn``, ``X 版权所有``): its header or footer;
+    longest first."""
     starts = {m.group() for b in blocks if len(b.text) <= SITE_NAME_LINE_MAX_CHARS
-              and (m := patterns.watermark_site_name.match(b.text))}
+              and (_DOMAIN.search(b.text) or patterns.site_line.search(b.text))
+              and (m := patterns.watermark_site_name.match(b.text)) and len(m.group()) >= SITE_NAME_MIN_CHARS}
     return sorted(starts, key=len, reverse=True)
 
 
 def _without_site_names(block: Block, names: list[str]) -> Block:
     """The block with a site's name injected between two sentences (…明天。渤海范文网让我们…) cut out."""
     text = block.text
+    if len(text) <= SITE_NAME_LINE_MAX_CHARS:
+        return block
     for name in names:
-        if name in text and len(text) > SITE_NAME_LINE_MAX_CHARS:
+        if name in text:
             text = re.sub(rf"(?<=[。！？]){re.escape(name)}(?=[\u4e00-\u9fff“「])", "", text)
     return block if text == block.text else Block(text, block.heading)
 
@@ -311,14 +318,16 @@ NOTE_SECTION_MAX_LINES = 8  # a note's label heads at most this many lines befor
 
 def note_sections(texts: list[str], dropped: set[int], patterns: BoilerplatePatterns) -> set[int]:
     """The lines under a note's or intro's label alone on its line (``【作文题目】``, ``【写作指导】``) up
-    to the next bracketed label (``【范文展示】``), when one comes within ``NOTE_SECTION_MAX_LINES``:
-    the task and the guidance the site shows above the essay."""
+    to the next bracketed label (``【范文展示】``, not a commentary's such as ``【教师点评】``, which
+    follows an essay), when one comes within ``NOTE_SECTION_MAX_LINES``: the task and the guidance
+    the site shows above the essay."""
     found: set[int] = set()
     for i in sorted(dropped):
         if not (_LABEL.match(texts[i]) and (patterns.is_note(texts[i]) or patterns.is_intro(texts[i]))):
             continue
         below = range(i + 1, min(i + 1 + NOTE_SECTION_MAX_LINES, len(texts)))
-        if (label := next((j for j in below if _LABEL.match(texts[j])), None)) is not None:
+        label = next((j for j in below if _LABEL.match(texts[j])), None)
+        if label is not None and not patterns.piece_end.hit(texts[label]):  # (a commentary label closes an essay)
             found.update(range(i + 1, label))
     return found
 

@@ -164,7 +164,8 @@ def headline_of(text: str, blocks: list[Block], names: frozenset[str] = frozense
 
 # A breadcrumb: three or more parts between arrows (or spaced slashes), or a 当前位置 key.
 _CRUMB_LINE = re.compile(r"^(?:(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|位置)[:：]"
-                         r"|[^>»›＞→/]{1,20}(?: ?[>»›＞→]{1,2} ?[^>»›＞→]{1,30}| / [^/]{1,30}){2,}$)")
+                         r"|[^>»›＞→/]{1,20}(?: ?[>»›＞]{1,2} ?[^>»›＞→]{1,30}| / [^/]{1,30}){2,}$"
+                         r"|[^→，。！？]{0,10}(?:网|站|首页|主页|作文|范文|文库|之家) ?(?:→ ?[^→，。！？]{1,30}){2,}$)")
 
 
 def _header_above_crumb(blocks: list[Block], patterns: BoilerplatePatterns, is_heading) -> int:

@@ -267,14 +267,15 @@ def remove_anticopy_marks(text: str) -> str:
     """Remove a ``.`` between two Han characters and a ``'`` touching one (injected anti-copy marks).
 
     A text with fewer ``。`` than such dots writes its full stops as ``.``: its dots are kept. A
-    pair of ``'`` around a short phrase quotes it: the pair is kept.
+    pair of ``'`` around a phrase of at most 20 characters without punctuation quotes it: the pair
+    is kept.
 
     >>> remove_anticopy_marks("春天.来了。小草绿了。"), remove_anticopy_marks("春天来了.小草绿了.")
     ('春天来了。小草绿了。', '春天来了.小草绿了.')
     >>> remove_anticopy_marks("无数的'小星星，叫它'小不点'吧。")
     "无数的小星星，叫它'小不点'吧。"
     """
-    if "." in text and "。" in text and text.count("。") > len(_STRAY_DOT.findall(text)):
+    if "." in text and "。" in text and text.count("。") >= len(_STRAY_DOT.findall(text)):
         text = _STRAY_DOT.sub("", text)
     if "'" not in text:
         return text

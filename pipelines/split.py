@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns
+from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns, closes_signed
 from .document import Block, Piece, Split
 from .layout import NAME_LINE, is_chrome, is_prose, repeats_title
 
@@ -371,6 +371,7 @@ def dated_entries(blocks: list[Block], patterns: BoilerplatePatterns,
     texts = [b.text for b in blocks]
     dated = [i for i in range(len(texts) - 1)
              if _DIARY_DATE.match(texts[i]) and (blocks[i].heading or not styled_only)
+             and not closes_signed(texts, i, patterns)  # a letter's closing date
              and (_text_follows(texts, i, patterns) or _is_entry_title(texts, i + 1, patterns))]
     if len(dated) < 2:
         return blocks, []

@@ -81,3 +81,42 @@ def test_an_essay_naming_a_site_after_a_sentence_keeps_it_when_no_header_starts_
     line = ESSAY[1] + "青禾作文网上有很多好文章，我常常去看。"
     [record] = records([*HEADER, ESSAY[0], line, "上一篇：老街的早晨"])
     assert record["text"].split("\n") == [ESSAY[0], line]
+
+
+# Essay lines shaped like the new chrome rules, each of which once cut or dropped essay text.
+@pytest.mark.parametrize("lines", [
+    ["我站在村口的老槐树下，望着远方。",
+     "风吹过田野，麦浪一层接着一层，天边的云彩一朵接着一朵，慢慢地飘向远方的山顶，山顶上的夕阳把一切都染红了。我站在那里，很久很久都没有动，直到太阳落山。"],
+    ["我们社区的王奶奶每天都在楼下种花。",
+     "她种的月季开得很艳，红的像火，粉的像霞，白的像雪，一朵接着一朵开满了整个花坛，引来了许多蜜蜂和蝴蝶。我们社区的孩子放学后都喜欢去看，还常常帮她浇水。"],
+    ["这是一篇讲述父爱的文章，适合每一个做儿女的人细细品读。朱自清写的是父亲的背影。"],
+    ["下面这些照片是我精心挑选的，希望你喜欢。"],
+    ["小妙招：先把杯子泡在醋里，再用牙膏擦一擦，杯子就干净了。"],
+    ["以上是我为你准备的近况汇报，盼你回信。"],
+    ["种子→发芽→开花→结果"],
+])
+def test_essay_lines_shaped_like_chrome_stay(lines):
+    [record] = records([*HEADER, *ESSAY, *lines, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == [*ESSAY, *lines]
+
+
+def test_a_task_label_above_an_essay_that_ends_in_a_commentary_drops_only_the_label():
+    lines = ["作文之家", "【作文题目】", "成长", *ESSAY, "【教师点评】", "本文语言流畅。"]
+    [record] = records(lines)
+    assert record["text"].split("\n") == ESSAY
+
+
+def test_a_reading_essay_with_numbered_points_under_a_this_sentence_is_one_piece():
+    lines = ["读《草房子》有感", "这三篇课文我都很喜欢，但最喜欢的是《草房子》。",
+             "1.桑桑的调皮", ESSAY[0], "2.秃鹤的自尊", ESSAY[1], "3.纸月的温柔", ESSAY[2]]
+    [record] = records(lines)
+    assert record["text"].split("\n") == lines[1:]
+
+
+def test_signed_letters_of_a_collection_keep_their_closing_dates():
+    letters = []
+    for n, name in enumerate(["王小明", "李小红", "赵小刚"], start=1):
+        letters += [f"入队申请书{n}", "亲爱的少先队组织：", *ESSAY, f"申请人：{name}", "2024年3月2日"]
+    got = records(["入队申请书（精选3篇）", *letters])
+    assert [(r["piece_title"], r["text"].split("\n")[-2:]) for r in got] == [
+        (f"入队申请书{n}", [f"申请人：{name}", "2024年3月2日"]) for n, name in enumerate(["王小明", "李小红", "赵小刚"], start=1)]

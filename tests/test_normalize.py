@@ -124,6 +124,10 @@ def test_an_injected_dot_in_a_text_with_full_stops_is_removed():
 
 
 def test_a_text_writing_most_full_stops_as_dots_keeps_them_beside_a_few_full_width_ones():
-    text = ["新的一年已经到来.回顾过去一年,我们取得了进步.", "下一步,我们要做好三件事.", "一是学习。二是工作."]
-    assert normalize_paragraphs(text) == ["新的一年已经到来.回顾过去一年，我们取得了进步.", "下一步，我们要做好三件事.",
+    text = ["新的一年已经到来.回顾过去一年,我们取得了进步.下一步,我们要做好三件事.", "一是学习。二是工作."]
+    assert normalize_paragraphs(text) == ["新的一年已经到来.回顾过去一年，我们取得了进步.下一步，我们要做好三件事.",
                                           "一是学习。二是工作."]
+
+
+def test_as_many_injected_dots_as_full_stops_are_removed():
+    assert normalize_paragraphs(["春.天来了。小.草绿了。"]) == ["春天来了。小草绿了。"]

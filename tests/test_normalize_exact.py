@@ -72,7 +72,7 @@ _QUOTED_PHRASE = re.compile(r"'[^'\n，。！？；,.!?;]{1,20}'")
 
 
 def old_remove_anticopy_marks(text):
-    if "." in text and "。" in text and text.count("。") > len(_STRAY_DOT.findall(text)):
+    if "." in text and "。" in text and text.count("。") >= len(_STRAY_DOT.findall(text)):
         text = _STRAY_DOT.sub("", text)
     if "'" not in text:
         return text
