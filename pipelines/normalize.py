@@ -133,8 +133,7 @@ def _split_at_marks(patterns: tuple[re.Pattern, ...], text: str) -> list[str]:
         else:
             edges += (start, end)
     edges.append(len(text))
-    parts: list[str] = [text[a:b] for a, b in pairwise(edges)]
-    return parts
+    return [text[a:b] for a, b in pairwise(edges)]
 
 
 @cache

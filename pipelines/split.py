@@ -397,7 +397,7 @@ def _is_entry_title(texts: list[str], i: int, patterns: BoilerplatePatterns) -> 
 
 
 _NAMES_AFTER = re.compile(r"[:：](?P<names>[^:：]+)$")
-_NAME_SEPARATORS = re.compile(r"[、，,/]|和|与")
+_NAME_SEPARATORS = re.compile(r"[、，,/]")
 
 
 def names_in_title(title: str | None) -> frozenset[str]:

@@ -130,7 +130,7 @@ def html_page(h1: str, title: str, heading: str) -> bytes:
             f"<div class='post-body'>{paragraphs}</div></div></body></html>").encode()
 
 
-@pytest.mark.parametrize("href", ["https://blog.example.tw/", "/", "/index.html"])
+@pytest.mark.parametrize("href", ["https://blog.example.tw/", "/", "/index.html", "index.html", "./"])
 def test_a_logo_h1_linking_home_is_the_site_not_the_headline(href):
     page = html_page(f"<h1><a href='{href}'>晴川笔记</a></h1>", "秋天的落叶 | 晴川笔记", "秋天的落叶")
     assert clean_page(page, "https://blog.example.tw/2024/10/a.html").records[0]["title"] == "秋天的落叶"

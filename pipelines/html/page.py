@@ -73,7 +73,8 @@ def read_page_info(root, url: str | None) -> PageInfo:
     return info
 
 
-_HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.php", "/index.shtml"})
+_HOME_PATHS = frozenset({"", "/", "./", *(f"{lead}index.{ext}" for lead in ("/", "./", "")
+                                          for ext in ("html", "htm", "php", "shtml", "asp"))})
 
 
 def is_logo(headline) -> bool:
