@@ -120,3 +120,20 @@ def test_signed_letters_of_a_collection_keep_their_closing_dates():
     got = records(["入队申请书（精选3篇）", *letters])
     assert [(r["piece_title"], r["text"].split("\n")[-2:]) for r in got] == [
         (f"入队申请书{n}", [f"申请人：{name}", "2024年3月2日"]) for n, name in enumerate(["王小明", "李小红", "赵小刚"], start=1)]
+
+
+@pytest.mark.parametrize("credits", [["文 | 林木", "图 | 网络"], ["摄影：王青"], ["配图/小禾"]])
+def test_text_and_picture_credits_above_the_essay_are_dropped(credits):
+    [record] = records([*HEADER, *credits, *ESSAY, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == ESSAY
+
+
+def test_a_school_papers_previous_and_next_issue_lines_end_the_text():
+    [record] = records([*HEADER, *ESSAY, "上一期：第85期", "下一期：第87期", "青山中学校报编辑部"])
+    assert record["text"].split("\n") == ESSAY
+
+
+def test_a_sentence_about_the_next_issue_stays():
+    line = "下一期的黑板报由我来画，我想画一棵石榴树。"
+    [record] = records([*HEADER, *ESSAY, line, "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == [*ESSAY, line]

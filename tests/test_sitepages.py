@@ -29,7 +29,7 @@ FLOORS: dict[str, dict[str, int]] = {
           "title exact (pages with a title)": 16, "piece count exact (pages)": 16},
     "F": {"pages fully exact (count+headings+starts+ends)": 11, "pages with 0 leaks": 11,
           "title exact (pages with a title)": 12, "piece count exact (pages)": 12},
-    "G": {"pages fully exact (count+headings+starts+ends)": 12, "pages with 0 leaks": 12,
+    "G": {"pages fully exact (count+headings+starts+ends)": 14, "pages with 0 leaks": 14,
           "title exact (pages with a title)": 13, "piece count exact (pages)": 16},
     "H": {"pages fully exact (count+headings+starts+ends)": 10, "pages with 0 leaks": 11,
           "title exact (pages with a title)": 11, "piece count exact (pages)": 11},
