@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, partial
 from itertools import pairwise
 from operator import methodcaller
 
@@ -97,8 +97,9 @@ _PAREN_REPLACERS = (methodcaller("replace", "(", "（"), methodcaller("replace",
 # A "." between two Han characters; a run of "'" touching a Han character (found at its first "'").
 _STRAY_DOT = re.compile(rf"\.(?<=[{HAN}]\.)(?=[{HAN}])")
 # A short phrase in a pair of ASCII quotes ('小不点'): a quotation, not two anti-copy marks.
-_QUOTED_PHRASE = re.compile(r"'[^'\n，。！？；,.!?;]{1,20}'")
+_QUOTED_PHRASE = re.compile(r"('[^'\n，。！？；,.!?;]{1,20}')")
 _HAN_QUOTES = re.compile(rf"'(?<!'')(?:(?<=[{HAN}]')'*|'*+(?=[{HAN}]))")
+_QUOTES_REMOVED = (partial(_HAN_QUOTES.sub, ""),)
 # A whitespace run between two CJK characters (found at its first character), and any run.
 _CJK_SPACE_RUN = re.compile(rf"[ \t\r\f\v](?<=[{CJK}][ \t\r\f\v])[ \t\r\f\v]*+(?=[{CJK}])")
 _SPACE_RUN = re.compile(r"[ \t\r\f\v]+")  # other spaces are folded to " " first
@@ -276,13 +277,7 @@ def remove_anticopy_marks(text: str) -> str:
     """
     if "." in text and "。" in text and text.count("。") >= len(_STRAY_DOT.findall(text)):
         text = _STRAY_DOT.sub("", text)
-    if "'" not in text:
-        return text
-    parts, start = [], 0
-    for m in _QUOTED_PHRASE.finditer(text):
-        parts += [_HAN_QUOTES.sub("", text[start:m.start()]), m.group()]
-        start = m.end()
-    return "".join([*parts, _HAN_QUOTES.sub("", text[start:])])
+    return _split_map(_QUOTED_PHRASE, text, _QUOTES_REMOVED, at=0) if "'" in text else text
 
 
 def collapse_whitespace(text: str) -> str:
