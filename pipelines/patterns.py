@@ -135,15 +135,16 @@ def _first_chars(items) -> tuple[set[str] | None, bool]:
     return found, True
 
 
-def _class_chars(items) -> set[str] | None:
-    """The characters of a parsed character class of literals, small ranges and digits."""
+def _class_chars(items, range_max: int = FIRST_CHARS_MAX, digits: bool = True) -> set[str] | None:
+    """The characters of a parsed character class of literals, ranges of fewer than ``range_max``
+    and (``digits``) ASCII digits for ``\\d``; None for any other class."""
     chars: set[str] = set()
     for op, av in items:
         if op is _constants.LITERAL:
             chars.add(chr(av))
-        elif op is _constants.RANGE and av[1] - av[0] < FIRST_CHARS_MAX:
+        elif op is _constants.RANGE and av[1] - av[0] < range_max:
             chars.update(map(chr, range(av[0], av[1] + 1)))
-        elif op is _constants.CATEGORY and av is _constants.CATEGORY_DIGIT:
+        elif digits and op is _constants.CATEGORY and av is _constants.CATEGORY_DIGIT:
             chars |= _DIGITS
         else:
             return None
@@ -306,17 +307,10 @@ def _required_sets(items) -> list[frozenset[str]]:
 
 
 def _exact_class_chars(items) -> set[str] | None:
-    """The characters of a parsed class of literals and small ranges (None for any other class:
-    a category such as ``\\d`` holds more than ASCII)."""
-    chars: set[str] = set()
-    for op, av in items:
-        if op is _constants.LITERAL:
-            chars.add(chr(av))
-        elif op is _constants.RANGE and av[1] - av[0] < REQUIRED_CHARS_MAX:
-            chars.update(map(chr, range(av[0], av[1] + 1)))
-        else:
-            return None
-    return chars if len(chars) <= REQUIRED_CHARS_MAX else None
+    """The characters of a parsed class of literals and small ranges, at most ``REQUIRED_CHARS_MAX``
+    (None for any other class: a category such as ``\\d`` holds more than ASCII)."""
+    chars = _class_chars(items, REQUIRED_CHARS_MAX, digits=False)
+    return chars if chars is not None and len(chars) <= REQUIRED_CHARS_MAX else None
 
 
 def _scan(pattern: re.Pattern | None, joined: str, indices) -> set[int]:
