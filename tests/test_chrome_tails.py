@@ -27,6 +27,8 @@ def records(lines: list[str]) -> list[dict]:
     ["以上就是青藤作文网为大家整理的抒情散文，更多精彩请关注本站散文栏目。"],
     ["【青藤作文网 www.qingteng-zw.cn 整理】"],
     ["本文已被收录于：散文精选·六年级"],
+    ["分享此文：", "微信", "微博", "QQ空间"],
+    ["分享本文：微信 | 微博 | QQ空间 | Facebook"],
 ])
 def test_a_tail_under_the_essay_is_dropped(tail):
     [record] = records([*HEADER, *ESSAY, *tail, "上一篇：老街的早晨"])
@@ -44,6 +46,8 @@ def test_a_login_wall_under_the_cut_marker_goes_with_it_and_the_piece_is_cut():
     "更多的时候，外婆只是坐在树下，看着我们玩。",
     "评论家说，这棵树见证了一个家庭的悲欢。",
     "作者的心情和我一样，都想念远方的亲人。",
+    "微信里，外婆发来一张石榴花的照片。",
+    "分享是一种快乐，外婆常把石榴分给邻居。",
 ])
 def test_an_essay_sentence_with_the_same_words_stays(sentence):
     [record] = records([*HEADER, *ESSAY, sentence, "上一篇：老街的早晨"])

@@ -167,8 +167,10 @@ def test_text_after_a_link_in_a_paragraph_is_weighed():
     '<p><a rel="sponsored" href="http://shop.example/">点击领取免费学习资料大礼包</a></p>',
     '<p><a rel="nofollow" href="http://ads.example.net/c?1">点击领取免费学习资料大礼包</a></p>',
     '<p>广告：点击领取免费学习资料大礼包</p>',
+    '<div class="bdsharebuttonbox"><span>分享：</span><a class="bds_weixin">朋友</a><a class="bds_more">更多</a></div>',
+    '<div class="post-share"><b>转给同学</b><ul><li>扫一扫</li><li>复制这页</li></ul></div>',
 ])
-def test_ads_inside_the_content_never_reach_a_piece(ad):
+def test_ads_and_share_boxes_inside_the_content_never_reach_a_piece(ad):
     paras = [f"秋天{AUTUMN}{i}。" for i in range(4)]
     body = "".join(f"<p>{p}</p>" for p in paras[:2]) + ad + "".join(f"<p>{p}</p>" for p in paras[2:])
     record, = clean_page(page("<title>秋天</title>", f"<h1>秋天</h1><div>{body}</div>"), "http://x.cn/1.html").records

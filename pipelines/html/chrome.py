@@ -18,6 +18,8 @@ JUNK_CLASSES = ("jammer", "hidden", "hide", "copyright-hidden")
 _AD_CLASS = re.compile(r"^(?:ads?|ad[-_].*|.*[-_]ads?|adsbygoogle|advert.*|sponsor.*|gg|gg[-_].*|guanggao.*)$", re.IGNORECASE)
 _AD_HINT = re.compile(r"ad|gg|guanggao|sponsor", re.IGNORECASE)  # cheap test before the class check
 _AD_HOST = re.compile(r"//(?:[^/]*\.)?(?:ads?|adserver|adx|doubleclick|googlesyndication|union|click)[.-]", re.IGNORECASE)
+# Share boxes by class: share, *-share-*, sharing, sharedaddy, bdshare* (Baidu's), social-share*.
+_SHARE_CLASS = re.compile(r"^(?:.*[-_])?(?:share|sharing|sharedaddy|bdshare.*|social[-_]share.*)(?:[-_].*)?$", re.IGNORECASE)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _JUNK_TAG = "essay-crawler-junk"
 
@@ -46,10 +48,16 @@ def is_ad(el) -> bool:
         "sponsored" in rel.lower() or "nofollow" in rel.lower() and bool(_AD_HOST.search(attrib.get("href") or "")))
 
 
+def is_share_box(el) -> bool:
+    """A share box inside the content (its header and its buttons: 分享到：微信 微博)."""
+    names = el.attrib.get("class")
+    return names is not None and "shar" in names.lower() and any(map(_SHARE_CLASS.match, names.split()))
+
+
 def find_hidden_junk(container, junk_classes: set[str]) -> list:
     """Anti-copy junk and ads inside ``container``: elements hidden inline (``display:none``,
-    ``visibility:hidden``, ``hidden``), by a page-hidden or junk class, painted white, or ads
-    (:func:`is_ad`)."""
+    ``visibility:hidden``, ``hidden``), by a page-hidden or junk class, painted white, ads
+    (:func:`is_ad`) or share boxes (:func:`is_share_box`)."""
     hidden_style = _HIDDEN_STYLE.search
     junk = []
     for el in container.iterdescendants():
@@ -61,7 +69,7 @@ def find_hidden_junk(container, junk_classes: set[str]) -> list:
                 or classes is not None and not junk_classes.isdisjoint(classes.split())
                 or "hidden" in attrib
                 or el.tag == "font" and (attrib.get("color") or "").strip().lower() in WHITE
-                or is_ad(el)):
+                or is_ad(el) or is_share_box(el)):
             junk.append(el)
     return junk
 
