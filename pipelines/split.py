@@ -9,10 +9,12 @@ from .boilerplate import SENTENCE_MARK, VERSE_RUN, BoilerplatePatterns, closes_s
 from .document import Block, Piece, Split
 from .layout import NAME_LINE, is_chrome, is_prose, repeats_title
 
+# (with the financial numerals, 壹 贰 叁 …, that 范文壹 numbers with)
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万"
+              "六": 6, "七": 7, "八": 8, "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5,
+              "陆": 6, "柒": 7, "捌": 8, "玖": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "拾": 10}
+_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾"
 NUM = rf"(?:\d{{1,6}}[千万]?|[{_NUMERAL_CHARS}]{{1,8}})"
 MAX_HEADING_CHARS = 40
 
@@ -20,8 +22,8 @@ MAX_HEADING_CHARS = 40
 def parse_ordinal(token: str) -> int | None:
     """A number in Arabic or Chinese numerals, or both; None when it is not a number (or is zero).
 
-    >>> [parse_ordinal(t) for t in ("12", "十二", "一百零二", "两千零二十四", "三万", "1万", "零", "篇")]
-    [12, 12, 102, 2024, 30000, 10000, None, None]
+    >>> [parse_ordinal(t) for t in ("12", "十二", "一百零二", "两千零二十四", "三万", "1万", "零", "篇", "叁")]
+    [12, 12, 102, 2024, 30000, 10000, None, None, 3]
     """
     total = section = current = 0
     for ch in token:
@@ -54,7 +56,8 @@ _NO_DIGIT = rf"(?![\d{_NUMERAL_CHARS}])"
 # Styles whose stem is kept apart group headings by stem too (one numbering per stem).
 HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("bracket", re.compile(rf"^[【\[〖]\s*(?:篇|第|范文|例文)?(?P<n>{NUM})篇?\s*[】\]〗]\s*[:：.、]?\s*(?P<sub>.*)$")),
-    ("ordinal", re.compile(rf"^第(?P<n>{NUM})篇{_AFTER}")),
+    # (a poem, a short piece, a letter or a weekly journal counts so too: 第二首：秋叶, 第三周：球赛)
+    ("ordinal", re.compile(rf"^第(?P<n>{NUM})(?:篇|首|则|封|周){_AFTER}")),
     # a title with its number after it in brackets (美丽的春天（篇一）, 美丽的春天【第2篇】): in a run of two or
     # more, as a page's title can end so
     ("titlepian", re.compile(rf"^(?P<sub>[^\s:：，。！？（）()【】]{{2,30}}?)[（(【\[](?:篇|第)(?P<n>{NUM})篇?[）)】\]]$")),
@@ -72,7 +75,7 @@ HEADING_STYLES: tuple[tuple[str, re.Pattern], ...] = (
     ("paren", re.compile(rf"^[（(](?P<n>{NUM})[）)]\s*(?P<sub>[^\d，。；]{{0,30}}(?:，[^\d，。；]{{1,14}})?)$")),
     ("qi", re.compile(r"^其(?P<n>[一二三四五六七八九十]{1,3})$")),
     ("no", re.compile(r"^(?:NO|No|no)[.．:：]?\s*(?P<n>\d{1,3})(?:\s*[:：.、]?\s*(?P<sub>[^，。；]{0,30}))?$")),
-    ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30})$")),
+    ("circled", re.compile(r"^(?P<n>[①-⑳])\s*(?P<sub>[^，。；]{0,30}(?:，[^，。；]{1,14})?)$")),
     # stem + Chinese numeral (春游感想一): many a word ends in a numeral (统一, 唯一, 国庆十一), so
     # only a run of two or more with one stem is a numbering, and one alone is no heading.
     ("cnstem", re.compile(r"^(?P<stem>[\u4e00-\u9fff][^\s\d:：，。！？、；.,!?;（）()【】《》]{1,30}?(?:\d{2,4}字)?)"

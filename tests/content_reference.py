@@ -11,7 +11,8 @@ tests to compare the fast one against: every element weighed whole, no bounds, n
    credit order among equals).
 4. The candidate grows to its parent (never to <body> or <html>) while the parent adds at least
    EXPAND_MIN_SHARE of the candidate's non-link weight in text that is not links, and the links it
-   adds are at most EXPAND_MAX_LINK_SHARE of all it adds.
+   adds are at most EXPAND_MAX_LINK_SHARE of all it adds; a parent adding no text and no links at
+   all (a wrapper) is passed through.
 """
 from __future__ import annotations
 
@@ -70,6 +71,9 @@ def find_content_reference(root):
         text, links = text_weight(best), link_weight(best)
         added_links = link_weight(parent) - links
         added_text = text_weight(parent) - text - added_links
+        if added_text == added_links == 0:
+            best = parent
+            continue
         if (added_text < EXPAND_MIN_SHARE * (text - links)
                 or added_links > EXPAND_MAX_LINK_SHARE * (added_text + added_links)):
             break

@@ -29,6 +29,12 @@ def records(lines: list[str]) -> list[dict]:
     ["本文已被收录于：散文精选·六年级"],
     ["分享此文：", "微信", "微博", "QQ空间"],
     ["分享本文：微信 | 微博 | QQ空间 | Facebook"],
+    ["散文的写法：", "1.选好一个小切口。", "2.写出真情实感。"],
+    ["【写作技巧】", "写景时按一定的顺序观察，再写出自己的感受。"],
+    [">>更多精彩散文，请进入散文大全栏目<<"],
+    ["图：外婆院子里的石榴树"],
+    ["＊本文经作者同意刊登，版权属作者所有，请勿转载。"],
+    ["3 则回响", "小鹿：写得真好。"],
 ])
 def test_a_tail_under_the_essay_is_dropped(tail):
     [record] = records([*HEADER, *ESSAY, *tail, "上一篇：老街的早晨"])
@@ -48,6 +54,7 @@ def test_a_login_wall_under_the_cut_marker_goes_with_it_and_the_piece_is_cut():
     "作者的心情和我一样，都想念远方的亲人。",
     "微信里，外婆发来一张石榴花的照片。",
     "分享是一种快乐，外婆常把石榴分给邻居。",
+    "外婆说，做人的写法和写字一样，要一笔一画。",
 ])
 def test_an_essay_sentence_with_the_same_words_stays(sentence):
     [record] = records([*HEADER, *ESSAY, sentence, "上一篇：老街的早晨"])
@@ -141,3 +148,13 @@ def test_a_sentence_about_the_next_issue_stays():
     line = "下一期的黑板报由我来画，我想画一棵石榴树。"
     [record] = records([*HEADER, *ESSAY, line, "上一篇：老街的早晨"])
     assert record["text"].split("\n") == [*ESSAY, line]
+
+
+LETTER = ["敬爱的李老师：", "您好！", "转眼间我们就要毕业了，三年来您像一位大姐姐一样陪着我们，教我们读书，也教我们做人。",
+          "无论将来走到哪里，我们都会记得您的叮嘱，做一个善良、正直的人。", "此致", "敬礼！"]
+
+
+@pytest.mark.parametrize("signer", ["您的学生：张小雨", "学生：周航", "学生家长：刘子墨妈妈"])
+def test_a_letters_signer_and_date_close_it(signer):
+    [record] = records([*HEADER[:2], "写给老师的感谢信", *LETTER, signer, "2024年6月18日", "上一篇：老街的早晨"])
+    assert record["text"].split("\n") == [*LETTER, signer, "2024年6月18日"]

@@ -175,3 +175,18 @@ def test_ads_and_share_boxes_inside_the_content_never_reach_a_piece(ad):
     body = "".join(f"<p>{p}</p>" for p in paras[:2]) + ad + "".join(f"<p>{p}</p>" for p in paras[2:])
     record, = clean_page(page("<title>秋天</title>", f"<h1>秋天</h1><div>{body}</div>"), "http://x.cn/1.html").records
     assert record["text"].split("\n") == paras
+
+
+SEASON_TEXTS = [["开学第一天，春风吹进教室，窗外的玉兰花开得正好，新同桌冲我笑了笑。", "放学时我们一起走过操场，约好明天早点来看花。"],
+                ["夏天的午后，蝉在树上叫个不停，我们在树荫下做完了一张数学卷子。", "傍晚下了一场雷阵雨，空气里都是泥土的味道。"],
+                ["秋天的运动会上，我跑了八百米，最后一圈差点没有力气，是同学们的加油声把我推到了终点。", "那天晚上我睡得特别香。"]]
+
+
+def test_pieces_in_table_rows_are_one_content_block():
+    rows = "".join(f'<tr><td align="center"><b>第{n}周：{title}</b></td></tr><tr><td class="zw">{text[0]}<br><br>{text[1]}</td></tr>'
+                   for n, title, text in zip("一二三", ("春天", "夏天", "秋天"), SEASON_TEXTS, strict=True))
+    side = "".join(f"<tr><td>·<a href='/{i}.html'>推荐周记第{i}篇</a></td></tr>" for i in range(8))
+    html = page("<title>四季周记（3篇）</title>", f"<table><tr><td><table>{side}</table></td><td><table>"
+                f"<tr><td><b>四季周记（3篇）</b></td></tr>{rows}</table></td></tr></table>")
+    got = [(r["piece_title"], r["text"].split("\n")) for r in clean_page(html, "http://x.cn/1.html").records]
+    assert got == [(f"第{n}周：{title}", text) for n, title, text in zip("一二三", ("春天", "夏天", "秋天"), SEASON_TEXTS, strict=True)]

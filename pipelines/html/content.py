@@ -123,6 +123,9 @@ def _grow_to_parent(best, links: int, text_at_least: int) -> tuple:
     text = None
     while (parent := best.getparent()) is not None and parent.tag not in ("body", "html"):
         beside = _text_weight_beside(parent, best)
+        if beside == 0:
+            best = parent  # a wrapper adding no text (a table row around its cell): look past it
+            continue
         if beside < EXPAND_MIN_SHARE * (text_at_least - links):
             break  # adds too little text even if none of it were links
         if text is None:
